@@ -1,0 +1,200 @@
+"""The build: sources -> provenance -> SHACL -> OWL DL check -> OWL 2 RL -> an Oxigraph store.
+
+The store is built in a temporary directory beside the target and swapped in only when every
+step passed, so a failed build leaves the previous store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+import ontology
+from kg import package_version, provenance, validation
+from kg.errors import KgError
+from kg.namespaces import BASE, ONTOLOGY_GRAPH
+from kg.progress import Progress, SilentReporter
+from kg.reasoning import dl, rl
+from kg.settings import Settings
+from kg.sources import SOURCES_DIR, SourceSet, founding_case_files, load_sources
+from kg.store import MANIFEST, load_dataset, load_graph, select_rows
+
+CLASSIFICATION_GRAPH = BASE + "graph/classification"
+
+
+class QualityCheckFailed(KgError):
+    """A QC query (``ontology/checks/*-violation.rq``) returned rows."""
+
+    def __init__(self, failures: dict[str, list[dict[str, str]]]) -> None:
+        self.failures = failures
+        lines = ["Quality checks failed:"]
+        for name, rows in failures.items():
+            lines.append(f"  {name}: {len(rows)} row(s)")
+            lines += [f"    {row}" for row in rows[:20]]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class BuildResult:
+    """What a build produced and how long each step took."""
+
+    store: Path
+    version: str
+    files: list[str]
+    triples: int
+    claims: int
+    quotes_verified: int
+    inferred_triples: int
+    dl_checked: bool
+    dl_inferred_types: int = 0
+    classification: dict[str, list[str]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    built_at: str = ""
+
+
+def data_files(settings: Settings, extra: Sequence[Path] = ()) -> list[Path]:
+    """The founding case plus the extra data the settings or the caller name."""
+    return [*founding_case_files(), *settings.data, *extra]
+
+
+def run_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+    """Run every QC query; returns the failing ones with their rows (empty: all passed)."""
+    failures: dict[str, list[dict[str, str]]] = {}
+    for path in ontology.check_files():
+        rows = select_rows(store, path.read_text(encoding="utf-8"), union=False)
+        if rows:
+            failures[path.name] = [{k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows]
+    return failures
+
+
+def _classification_graph(hierarchy: dict[str, frozenset[str]]) -> Graph:
+    graph = Graph()
+    for sub, supers in hierarchy.items():
+        for sup in supers:
+            graph.add((URIRef(sub), RDFS.subClassOf, URIRef(sup)))
+    return graph
+
+
+def build(
+    settings: Settings,
+    *,
+    extra: Sequence[Path] = (),
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Build the store at ``settings.store`` from the ontology and the data.
+
+    :raises KgError: (a subclass naming the problem) when any step fails; the existing store
+        is then untouched.
+    """
+    report = progress if progress is not None else SilentReporter()
+    timings: dict[str, float] = {}
+    target = settings.store.resolve()
+
+    def timed(name: str, start: float) -> None:
+        timings[name] = round(time.perf_counter() - start, 3)
+
+    files = data_files(settings, extra)
+    t = time.perf_counter()
+    with report.step(f"Reading the ontology and {len(files)} data source(s)"):
+        sources: SourceSet = load_sources(files)
+    timed("read", t)
+
+    t = time.perf_counter()
+    with report.step("Checking provenance (every claim has a verbatim quote)"):
+        verified = provenance.check(sources.dataset, provenance.index_sources([SOURCES_DIR]))
+        report.note(f"{verified} quote(s) found verbatim in their sources")
+    timed("provenance", t)
+
+    t = time.perf_counter()
+    with report.step("Validating with the SHACL shapes"):
+        shacl = validation.validate(
+            sources.dataset, ontology=sources.ontology, node_sources=sources.node_sources
+        )
+        shacl.raise_if_invalid()
+        warnings = [v for v in shacl.violations if v.severity != "Violation"]
+        if warnings:
+            report.note(f"{len(warnings)} warning(s):")
+            for warning in warnings[:10]:
+                report.note(warning.describe())
+    timed("shacl", t)
+
+    dl_result: dl.DLResult | None = None
+    if settings.skip_dl:
+        report.note("skipped the OWL DL check (HermiT) as asked: consistency is NOT verified")
+    else:
+        t = time.perf_counter()
+        with report.step("Checking consistency and classifying with HermiT (OWL DL)"):
+            dl_result = dl.check(sources.ontology, sources.dataset, java_memory_mb=settings.java_memory_mb)
+        timed("owl_dl", t)
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{target.name}.building-", dir=target.parent))
+    try:
+        store = ox.Store(str(work))
+        t = time.perf_counter()
+        with report.step("Loading into Oxigraph"):
+            load_graph(store, sources.ontology, str(ONTOLOGY_GRAPH))
+            load_dataset(store, sources.dataset)
+        timed("load", t)
+
+        t = time.perf_counter()
+        with report.step("Materialising OWL 2 RL inferences"):
+            inferred = rl.materialise(store)
+            report.note(f"{inferred.triples_inferred} triple(s) inferred in {inferred.rounds} round(s)")
+        timed("owl_rl", t)
+
+        if dl_result is not None:
+            load_graph(store, _classification_graph(dl_result.class_hierarchy), CLASSIFICATION_GRAPH)
+
+        t = time.perf_counter()
+        with report.step("Running the QC checks (ontology/checks/*-violation.rq)"):
+            failures = run_checks(store)
+            if failures:
+                raise QualityCheckFailed(failures)
+        timed("qc", t)
+
+        total = len(store)
+        store.flush()
+        result = BuildResult(
+            store=target,
+            version=package_version(),
+            files=[str(p) for p in sources.files],
+            triples=total,
+            claims=len(provenance.claim_graphs(sources.dataset)),
+            quotes_verified=verified,
+            inferred_triples=inferred.triples_inferred,
+            dl_checked=dl_result is not None,
+            dl_inferred_types=sum(len(v) for v in dl_result.inferred_types.values()) if dl_result else 0,
+            classification={k: sorted(v) for k, v in dl_result.class_hierarchy.items()} if dl_result else {},
+            seconds=timings,
+            built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+        del store
+        manifest = asdict(result) | {"store": str(target)}
+        (work / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+        _swap(work, target)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    return result
+
+
+def _swap(built: Path, target: Path) -> None:
+    """Put the built store in place of the target, keeping the old one until the swap is done."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{int(time.time() * 1000)}")
+        target.rename(old)
+        built.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        built.rename(target)

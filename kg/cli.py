@@ -1,0 +1,172 @@
+"""The ``clusterkg`` command line: build, validate, query and describe the knowledge graph.
+
+Every command takes ``--help``; every failure exits non-zero with a message that names the
+problem (file and line, focus node, query position).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyoxigraph as ox
+from rich.console import Console
+from rich.table import Table
+
+from kg import package_version, validation
+from kg.errors import KgError, QueryError
+from kg.progress import Reporter
+from kg.settings import DEFAULT_STORE, Settings, load_settings
+from kg.sources import load_sources
+from kg.store import GRAPH_FORMATS, RESULT_FORMATS, open_store, read_manifest, run_query, stats
+
+STORE_HELP = f"the store directory (default: $CLUSTERKG_STORE or ./{DEFAULT_STORE})"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clusterkg",
+        description="A knowledge graph of industrial clusters, through-technologies, stages and IP rights.",
+    )
+    parser.add_argument("--version", action="version", version=f"clusterkg {package_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("build", help="build the store: validate, reason, load into Oxigraph")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
+    p.add_argument(
+        "--data", type=Path, nargs="*", default=[], help="extra TriG/Turtle files or folders to include"
+    )
+    p.add_argument(
+        "--skip-dl", action="store_true", default=None, help="skip the HermiT OWL DL check (large data)"
+    )
+
+    p = sub.add_parser("validate", help="validate data files against the SHACL shapes")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--format", choices=["text", "json", "turtle"], default="text")
+
+    p = sub.add_parser("query", help="run a SPARQL query on the built store")
+    p.add_argument("query", metavar="QUERY|FILE", help="a SPARQL query, or a file holding one")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
+    p.add_argument(
+        "--format",
+        choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS],
+        default="table",
+        help="table (default), json, xml, csv, tsv for SELECT/ASK; an RDF format for CONSTRUCT",
+    )
+
+    p = sub.add_parser("stats", help="triples per graph and instances per class of the built store")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    settings = load_settings(store=getattr(args, "store", None), skip_dl=getattr(args, "skip_dl", None))
+    out = Console(soft_wrap=True)
+    err = Console(stderr=True, soft_wrap=True)
+    try:
+        handler = {"build": _build, "validate": _validate, "query": _query, "stats": _stats}[args.command]
+        return handler(args, settings, out)
+    except KgError as exc:
+        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+        return 1
+
+
+def _build(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    from kg.build import build  # the build pulls in the reasoners; load it only when asked
+
+    result = build(settings, extra=args.data, progress=Reporter())
+    out.print(f"Built the clusterkg {result.version} graph into {result.store}")
+    _print_stats(settings.store, out)
+    out.print(
+        f"{result.claims} claims, {result.quotes_verified} quotes verified verbatim, "
+        f"{result.inferred_triples} inferred triples, "
+        f"OWL DL check: {'passed' if result.dl_checked else 'SKIPPED'}"
+    )
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    sources = load_sources(args.files)
+    report = validation.validate(sources.dataset, ontology=sources.ontology, node_sources=sources.node_sources)
+    text = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]()
+    print(text)
+    return 0 if report.conforms else 1
+
+
+def _query(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    text: str = args.query
+    candidate = Path(text)
+    if "\n" not in text and len(text) < 4096 and candidate.suffix in (".rq", ".sparql") and candidate.is_file():
+        text = candidate.read_text(encoding="utf-8")
+    store = open_store(settings.store)
+    result = run_query(store, text)
+    fmt: str = args.format
+    if isinstance(result, ox.QueryTriples):
+        rdf_format = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
+        sys.stdout.buffer.write(result.serialize(format=rdf_format) or b"")
+        return 0
+    if fmt == "table":
+        if isinstance(result, ox.QueryBoolean):
+            out.print("true" if bool(result) else "false")
+            return 0
+        _print_table(result, out)
+        return 0
+    if fmt not in RESULT_FORMATS:
+        raise QueryError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
+    sys.stdout.buffer.write(result.serialize(format=RESULT_FORMATS[fmt]) or b"")
+    return 0
+
+
+def _print_table(result: ox.QuerySolutions, out: Console) -> None:
+    names = [v.value for v in result.variables]
+    table = Table(*names, show_lines=False)
+    count = 0
+    for solution in result:
+        cells = []
+        for name in names:
+            value = solution[name]
+            cells.append("" if value is None else _cell(value))
+        table.add_row(*cells)
+        count += 1
+    out.print(table)
+    out.print(f"{count} row(s)")
+
+
+def _cell(term: object) -> str:
+    if isinstance(term, ox.Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    if isinstance(term, ox.NamedNode | ox.BlankNode):
+        return term.value
+    return str(term)
+
+
+def _stats(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    _print_stats(settings.store, out)
+    return 0
+
+
+def _print_stats(path: Path, out: Console) -> None:
+    manifest = read_manifest(path)
+    store = open_store(path)
+    summary = stats(store)
+    graphs = Table("graph", "triples", title=f"Triples per graph ({summary.triples} in all)")
+    claims = [(g, n) for g, n in summary.graphs if "/id/claim/" in g]
+    for graph, n in summary.graphs:
+        if "/id/claim/" not in graph:
+            graphs.add_row(graph, str(n))
+    if claims:
+        graphs.add_row(f"{len(claims)} claim graphs (id/claim/...)", str(sum(n for _, n in claims)))
+    out.print(graphs)
+    classes = Table("class", "instances", title="Instances per class (asserted and inferred)")
+    for cls, n in summary.classes[:40]:
+        classes.add_row(cls, str(n))
+    out.print(classes)
+    out.print(f"built {manifest.get('built_at')} by clusterkg {manifest.get('version')}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,130 @@
+"""Typed errors of the core package. They carry data; the API maps them to HTTP in one place.
+
+KgError                      - base class of every error clusterkg raises on purpose
+ +-- SettingsError           - a setting has a value that cannot be used
+ +-- SourceError             - an input file cannot be read or parsed (file, line)
+ +-- ValidationFailed        - data does not conform to the SHACL shapes (the report)
+ +-- InconsistentOntology    - the OWL DL reasoner found the ontology + data inconsistent
+ +-- ProvenanceError         - a claim lacks provenance or a quote is not in its source
+ +-- StoreError              - the store directory is missing, locked or unusable
+ +-- QueryError              - a SPARQL query is malformed or failed in the engine
+ |    +-- ParameterError     - a named query's parameter is missing or has a bad value
+ +-- UnknownQuery            - no named query has that name
+ +-- ReasonerUnavailable     - the OWL DL reasoner (Java) cannot be run here
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class KgError(Exception):
+    """Base class of every error clusterkg raises on purpose."""
+
+
+class SettingsError(KgError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass
+class SourceError(KgError):
+    """An input file cannot be read or parsed."""
+
+    path: Path
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One SHACL result: what failed, where, and why."""
+
+    focus_node: str
+    path: str | None
+    message: str
+    severity: str
+    value: str | None = None
+    source_shape: str | None = None
+    constraint: str | None = None
+    source_file: str | None = None
+
+    def describe(self) -> str:
+        """A one-line, human-readable account of the violation."""
+        parts = [f"[{self.severity}]"]
+        if self.source_file:
+            parts.append(f"{self.source_file}:")
+        parts.append(f"focus node <{self.focus_node}>")
+        if self.path:
+            parts.append(f"path {self.path}")
+        if self.value is not None:
+            parts.append(f"value {self.value}")
+        parts.append(f"- {self.message}")
+        return " ".join(parts)
+
+
+@dataclass
+class ValidationFailed(KgError):
+    """Data does not conform to the SHACL shapes."""
+
+    violations: list[Violation] = field(default_factory=list)
+    report_turtle: str = ""
+
+    def __str__(self) -> str:
+        lines = [f"SHACL validation failed with {len(self.violations)} result(s):"]
+        lines += [f"  {v.describe()}" for v in self.violations]
+        return "\n".join(lines)
+
+
+@dataclass
+class InconsistentOntology(KgError):
+    """The OWL DL reasoner found the ontology plus data inconsistent."""
+
+    explanation: list[str] = field(default_factory=list)
+    reasoner_output: str = ""
+
+    def __str__(self) -> str:
+        lines = ["The ontology and data are inconsistent (OWL DL reasoner):"]
+        lines += [f"  {e}" for e in self.explanation]
+        return "\n".join(lines)
+
+
+@dataclass
+class ProvenanceError(KgError):
+    """A claim lacks provenance, or a quote is not a verbatim part of its source."""
+
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return "Provenance problems:\n" + "\n".join(f"  {p}" for p in self.problems)
+
+
+class StoreError(KgError):
+    """The store directory is missing, locked or unusable."""
+
+
+class QueryError(KgError):
+    """A SPARQL query is malformed or failed in the engine."""
+
+
+@dataclass
+class ParameterError(QueryError):
+    """A named query's parameter is missing or its value does not fit the declared type."""
+
+    parameter: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"parameter {self.parameter!r}: {self.message}"
+
+
+class UnknownQuery(KgError):
+    """No named query has that name."""
+
+
+class ReasonerUnavailable(KgError):
+    """The OWL DL reasoner (HermiT, on Java) cannot be run on this machine."""

@@ -1,0 +1,65 @@
+"""Progress of long work (build, load, validation) on a terminal.
+
+A :class:`Reporter` shows each step with a spinner and its time on a terminal, and prints one
+plain line per step elsewhere (CI logs); :class:`SilentReporter` shows nothing (tests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from rich.console import Console
+
+
+class Progress(Protocol):
+    """What long-running work reports to."""
+
+    def step(self, title: str) -> AbstractContextManager[None]:  # pragma: no cover - protocol
+        """A context manager around one step of the work."""
+        ...
+
+    def note(self, message: str) -> None:  # pragma: no cover - protocol
+        """A remark that belongs to the current step."""
+        ...
+
+
+class SilentReporter:
+    """Reports nothing."""
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """Run the step silently."""
+        yield
+
+    def note(self, message: str) -> None:
+        """Drop the remark."""
+
+
+class Reporter:
+    """Reports steps on a console (standard error by default)."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console if console is not None else Console(stderr=True)
+
+    @contextmanager
+    def step(self, title: str) -> Iterator[None]:
+        """Show a spinner while the step runs, then its outcome and duration."""
+        start = time.perf_counter()
+        try:
+            if self.console.is_terminal:
+                with self.console.status(f"{title} ..."):
+                    yield
+            else:
+                self.console.print(f"==> {title} ...", highlight=False)
+                yield
+        except BaseException:
+            self.console.print(f"[red]FAILED[/red] {title} ({time.perf_counter() - start:.1f} s)")
+            raise
+        self.console.print(f"[green]done[/green]   {title} ({time.perf_counter() - start:.1f} s)")
+
+    def note(self, message: str) -> None:
+        """Print a remark, indented under the current step."""
+        self.console.print(f"       {message}", highlight=False)

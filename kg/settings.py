@@ -1,0 +1,81 @@
+"""Settings of clusterkg, read once from the environment (prefix ``CLUSTERKG_``) and passed on.
+
+Nothing here runs at import time: call :func:`load_settings` (or build :class:`Settings`
+yourself, as the tests do) and hand the object to whoever needs it.
+
+>>> Settings(store=Path("/tmp/s")).store
+PosixPath('/tmp/s')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_STORE = Path("var/store")
+
+
+class Settings(BaseSettings):
+    """Every setting of clusterkg, each with a safe default (read-only, no federation)."""
+
+    model_config = SettingsConfigDict(env_prefix="CLUSTERKG_", extra="ignore", frozen=True)
+
+    store: Path = Field(
+        default=DEFAULT_STORE,
+        description="The Oxigraph store directory that `clusterkg build` writes and the server reads.",
+    )
+    data: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Extra TriG/Turtle data files or folders to build in, besides the founding case.",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base: str = "https://w3id.org/clusterkg/"
+    update_token: SecretStr | None = Field(
+        default=None, description="Bearer token for writes; without one, writes are off."
+    )
+    query_timeout_s: float = Field(default=30.0, gt=0, description="Server maximum query time.")
+    result_limit_rows: int = Field(default=100_000, gt=0)
+    result_limit_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
+    body_limit_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    query_length_limit: int = Field(default=100_000, gt=0)
+    service_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="IRI prefixes SERVICE and LOAD may reach; empty: none."
+    )
+    engine_url: str | None = Field(
+        default=None, description="A remote SPARQL 1.1 Protocol + Graph Store endpoint to use instead."
+    )
+    skip_dl: bool = Field(
+        default=False, description="Skip the OWL DL (HermiT) check in builds, for very large data."
+    )
+    java_memory_mb: int = Field(default=2000, gt=0)
+
+    @field_validator("data", "service_allow", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        """Lists come from the environment as comma- or space-separated strings."""
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    """Build the settings from an environment mapping (default: the process environment).
+
+    Explicit keyword overrides (e.g. from CLI flags) win over the environment.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    if environ is None:
+        return Settings(**given)  # type: ignore[arg-type]
+    prefix = "CLUSTERKG_"
+    values: dict[str, object] = {
+        key[len(prefix) :].lower(): value
+        for key, value in environ.items()
+        if key.startswith(prefix)
+    }
+    values.update(given)
+    return Settings.model_validate(values)
