@@ -42,6 +42,12 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-dl", action="store_true", default=None, help="skip the HermiT OWL DL check (large data)"
     )
 
+    p = sub.add_parser("serve", help="serve the graph over HTTP (builds it first if needed)")
+    p.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=None, help="port (default 8000)")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
+    p.add_argument("--rebuild", action="store_true", help="build the store again before serving")
+
     p = sub.add_parser("validate", help="validate data files against the SHACL shapes")
     p.add_argument("files", type=Path, nargs="+", metavar="FILE")
     p.add_argument("--format", choices=["text", "json", "turtle"], default="text")
@@ -64,11 +70,22 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
-    settings = load_settings(store=getattr(args, "store", None), skip_dl=getattr(args, "skip_dl", None))
+    settings = load_settings(
+        store=getattr(args, "store", None),
+        skip_dl=getattr(args, "skip_dl", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
     out = Console(soft_wrap=True)
     err = Console(stderr=True, soft_wrap=True)
     try:
-        handler = {"build": _build, "validate": _validate, "query": _query, "stats": _stats}[args.command]
+        handler = {
+            "build": _build,
+            "serve": _serve,
+            "validate": _validate,
+            "query": _query,
+            "stats": _stats,
+        }[args.command]
         return handler(args, settings, out)
     except KgError as exc:
         err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
@@ -85,6 +102,31 @@ def _build(args: argparse.Namespace, settings: Settings, out: Console) -> int:
         f"{result.claims} claims, {result.quotes_verified} quotes verified verbatim, "
         f"{result.inferred_triples} inferred triples, "
         f"OWL DL check: {'passed' if result.dl_checked else 'SKIPPED'}"
+    )
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    import os
+
+    import uvicorn
+
+    from kg.store import MANIFEST
+
+    if settings.engine_url is None and (args.rebuild or not (settings.store / MANIFEST).is_file()):
+        _build(argparse.Namespace(data=[]), settings, out)
+    # The API reads its settings from the environment: hand ours over explicitly.
+    os.environ["CLUSTERKG_STORE"] = str(settings.store.resolve())
+    os.environ["CLUSTERKG_HOST"] = settings.host
+    os.environ["CLUSTERKG_PORT"] = str(settings.port)
+    out.print(f"Serving on http://{settings.host}:{settings.port}/ (query UI), SPARQL at /sparql")
+    uvicorn.run(
+        "api.main:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        access_log=False,
     )
     return 0
 

@@ -11,6 +11,14 @@ KgError                      - base class of every error clusterkg raises on pur
  |    +-- ParameterError     - a named query's parameter is missing or has a bad value
  +-- UnknownQuery            - no named query has that name
  +-- ReasonerUnavailable     - the OWL DL reasoner (Java) cannot be run here
+ +-- EngineError             - the SPARQL engine failed or answered with an error
+ |    +-- EngineUnavailable  - the engine cannot be reached, or was restarted mid-request
+ |    +-- QueryTimeout       - the query ran past its time limit and was stopped
+ |    +-- ResultTooLarge     - the result is over the configured row or byte limit
+ +-- PolicyRefused           - the request asks for something the server's policy forbids
+ |    +-- FederationRefused  - SERVICE or LOAD of an IRI that is not allow-listed
+ |    +-- WriteForbidden     - a write without writes enabled, or without the right token
+ +-- RequestError            - the request itself is malformed (bad parameter, body, type)
 """
 
 from __future__ import annotations
@@ -128,3 +136,55 @@ class UnknownQuery(KgError):
 
 class ReasonerUnavailable(KgError):
     """The OWL DL reasoner (HermiT, on Java) cannot be run on this machine."""
+
+
+@dataclass
+class EngineError(KgError):
+    """The SPARQL engine failed or answered with an error."""
+
+    message: str
+    status: int | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class EngineUnavailable(EngineError):
+    """The engine cannot be reached, or it was restarted while serving the request."""
+
+
+class QueryTimeout(EngineError):
+    """The query ran past its time limit and the engine stopped it."""
+
+
+class ResultTooLarge(EngineError):
+    """The result is over the configured row or byte limit."""
+
+
+@dataclass
+class PolicyRefused(KgError):
+    """The request asks for something the server's policy forbids."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class FederationRefused(PolicyRefused):
+    """SERVICE or LOAD of an IRI that is not allow-listed (or a file: IRI, always)."""
+
+
+class WriteForbidden(PolicyRefused):
+    """A write while writes are off, or without the right bearer token."""
+
+
+@dataclass
+class RequestError(KgError):
+    """The request is malformed: a bad parameter, body or content type."""
+
+    message: str
+    status: int = 400
+
+    def __str__(self) -> str:
+        return self.message

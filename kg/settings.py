@@ -49,12 +49,26 @@ class Settings(BaseSettings):
     engine_url: str | None = Field(
         default=None, description="A remote SPARQL 1.1 Protocol + Graph Store endpoint to use instead."
     )
+    engine_update_url: str | None = Field(
+        default=None, description="The remote engine's update endpoint (default: derived from engine_url)."
+    )
+    engine_store_url: str | None = Field(
+        default=None, description="The remote engine's Graph Store endpoint (default: derived from engine_url)."
+    )
+    engine_user: str | None = None
+    engine_password: SecretStr | None = None
+    engine_grace_s: float = Field(
+        default=2.0, gt=0, description="Past timeout + grace, a stuck managed engine is restarted."
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["*"], description="Origins allowed to read cross-origin (no credentials)."
+    )
     skip_dl: bool = Field(
         default=False, description="Skip the OWL DL (HermiT) check in builds, for very large data."
     )
     java_memory_mb: int = Field(default=2000, gt=0)
 
-    @field_validator("data", "service_allow", mode="before")
+    @field_validator("data", "service_allow", "cors_origins", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         """Lists come from the environment as comma- or space-separated strings."""

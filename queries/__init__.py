@@ -35,11 +35,11 @@ from kg.errors import ParameterError, QueryError, UnknownQuery
 HERE = Path(__file__).resolve().parent
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PARAM_TYPES = ("iri", "string", "langstring", "integer", "decimal", "year", "date", "boolean")
-_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
-_VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_YEAR = re.compile(r"^-?\d{4}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_LANG = re.compile(r"^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$")
+_NAME = re.compile(r"[a-z][a-z0-9-]*")
+_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_YEAR = re.compile(r"-?\d{4}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LANG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
 # Characters that may not appear in an IRI (RFC 3987 / SPARQL IRIREF).
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
@@ -95,7 +95,7 @@ def parse(path: Path) -> NamedQuery:
     :raises QueryError: if the header is malformed or declares a parameter badly.
     """
     name = path.stem
-    if not _NAME.match(name):
+    if not _NAME.fullmatch(name):
         raise QueryError(f"{path.name}: query names are lower-case words joined by '-'")
     head = _header(path)
     params = []
@@ -106,7 +106,7 @@ def parse(path: Path) -> NamedQuery:
         pname = str(raw["name"])
         if ptype not in PARAM_TYPES:
             raise QueryError(f"{path.name}: parameter {pname!r} has unknown type {ptype!r}")
-        if not _VAR.match(pname):
+        if not _VAR.fullmatch(pname):
             raise QueryError(f"{path.name}: parameter {pname!r} is not a SPARQL variable name")
         params.append(
             Param(
@@ -171,7 +171,7 @@ def to_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
         return ox.Literal(raw)
     if kind == "langstring":
         text, sep, lang = raw.rpartition("@")
-        if not sep or not _LANG.match(lang):
+        if not sep or not _LANG.fullmatch(lang):
             raise ParameterError(param.name, f"expected text@lang (e.g. МедИнж@ru); got {raw!r}")
         return ox.Literal(text, language=lang)
     if kind == "integer":
@@ -187,11 +187,11 @@ def to_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
             raise ParameterError(param.name, f"not a finite decimal number: {raw!r}")
         return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
     if kind == "year":
-        if not _YEAR.match(raw):
+        if not _YEAR.fullmatch(raw):
             raise ParameterError(param.name, f"not a year (YYYY): {raw!r}")
         return ox.Literal(raw, datatype=ox.NamedNode(XSD + "gYear"))
     if kind == "date":
-        if not _DATE.match(raw):
+        if not _DATE.fullmatch(raw):
             raise ParameterError(param.name, f"not a date (YYYY-MM-DD): {raw!r}")
         return ox.Literal(raw, datatype=ox.NamedNode(XSD + "date"))
     if kind == "boolean":
@@ -201,7 +201,10 @@ def to_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
     raise ParameterError(param.name, f"unknown type {kind!r}")  # pragma: no cover
 
 
-def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[ox.Variable, ox.NamedNode | ox.Literal]:
+Substitutions = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+
+
+def bind(query: NamedQuery, values: Mapping[str, str]) -> Substitutions:
     """Typed substitutions for a query's parameters from raw strings.
 
     Unknown names are refused; missing required ones are refused; defaults fill the rest.
@@ -210,7 +213,7 @@ def bind(query: NamedQuery, values: Mapping[str, str]) -> dict[ox.Variable, ox.N
     """
     for key in values:
         query.param(key)
-    bound: dict[ox.Variable, ox.NamedNode | ox.Literal] = {}
+    bound: Substitutions = {}
     for param in query.params:
         raw = values.get(param.name, param.default)
         if raw is None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 import pytest
@@ -10,6 +12,11 @@ import pytest
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.sources import SourceSet, founding_case_files, load_sources
 from kg.store import load_dataset, load_graph
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from kg.settings import Settings
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -37,3 +44,46 @@ def biomed_sources() -> SourceSet:
 def biomed_store(biomed_sources: SourceSet) -> ox.Store:
     """The founding case in an in-memory Oxigraph store, inferences materialised."""
     return make_store(biomed_sources)
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The founding case built once by the real pipeline (HermiT skipped: tested on its own)."""
+    from kg.build import build
+    from kg.settings import Settings
+
+    path = tmp_path_factory.mktemp("built") / "store"
+    build(Settings(store=path, skip_dl=True))
+    return path
+
+
+@pytest.fixture()
+def fresh_store(built_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the built store, for tests that write or break it."""
+    import shutil
+
+    copy = tmp_path / "store"
+    shutil.copytree(built_store, copy)
+    return copy
+
+
+TOKEN = "test-token-0123456789"
+
+
+@pytest.fixture()
+def app_settings(fresh_store: Path) -> Settings:
+    """Settings for an app over a private store copy, with writes on (token ``TOKEN``)."""
+    from kg.settings import Settings
+
+    return Settings(store=fresh_store, update_token=TOKEN, query_timeout_s=10)
+
+
+@pytest.fixture()
+def client(app_settings: Settings) -> Iterator[TestClient]:
+    """A TestClient over the real app and a real managed Oxigraph engine (lifespan runs)."""
+    from fastapi.testclient import TestClient
+
+    from api import create_app
+
+    with TestClient(create_app(app_settings)) as test_client:
+        yield test_client

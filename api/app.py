@@ -1,0 +1,52 @@
+"""The application factory: ``create_app(settings)`` composes the routers; the lifespan opens
+the runtime (engine + client) and closes it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from api import errors
+from api.metrics import Metrics
+from api.routers import meta, sparql, store
+from kg import package_version
+from kg.runtime import Runtime
+from kg.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """A new app for these settings; the engine starts when the lifespan does."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime(settings)
+        await runtime.start()
+        app.state.runtime = runtime
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(
+        title="clusterkg",
+        version=package_version(),
+        description="A knowledge graph of industrial clusters, through-technologies, stages and IP rights.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=False,
+        allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+        allow_headers=["Accept", "Content-Type"],
+    )
+    errors.install(app)
+    app.include_router(meta.router)
+    app.include_router(sparql.router)
+    app.include_router(store.router)
+    return app

@@ -1,0 +1,26 @@
+"""Dependencies handed to the handlers, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from kg.runtime import Runtime
+from kg.settings import Settings
+
+
+def get_runtime(request: Request) -> Runtime:
+    """The service's runtime (engine and client), opened in the lifespan."""
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,0 +1,314 @@
+"""Content negotiation: which format to answer in, from ``format`` parameters and ``Accept``.
+
+The SPARQL endpoint answers SELECT/ASK (``kind="results"``) and CONSTRUCT/DESCRIBE
+(``kind="graph"``); the Graph Store and resource pages answer RDF, with HTML for browsers
+(:func:`negotiate_rdf`). The rules:
+
+1. ``format_params`` are the values of the query parameters ``format``, ``output`` and
+   ``results``, in order (SPARQLWrapper sends all three, sometimes ``format`` twice). Each value
+   is a short name (``json``, ``ttl``...), a media type, or a comma-separated list of media
+   types; the first item we recognise wins. An item we do not recognise is ignored, never an
+   error: negotiation then falls back to ``Accept``.
+2. ``Accept`` (RFC 9110, section 12.5.1): q-values (``q=0`` means "not acceptable"), ``*/*`` and
+   ``type/*``; the most specific range that matches a type gives its weight; other parameters
+   (``charset``...) are tolerated and ignored, as we only write UTF-8; malformed elements are
+   skipped. Equal weights are broken by the client's order, then by our preference.
+   Formats are ranked, not media types: a format sent under an alias (below) weighs what its
+   best media type weighs, and goes out under its canonical type unless only the alias is
+   accepted. Aliases count only where the client names them, never through a wildcard.
+3. No ``Accept``, an empty one or one with no well-formed element gives the default:
+   SPARQL Results JSON for results, Turtle for graphs. An ``Accept`` that rules out everything
+   we serve is refused with :class:`~kg.errors.RequestError` (status 406) listing what we serve.
+
+Aliases: ``application/json`` is SPARQL Results JSON for results and JSON-LD for graphs;
+``application/xml`` is SPARQL Results XML (for graphs only the short name ``xml`` means
+RDF/XML: a browser's ``application/xml;q=0.9`` should not turn Turtle into RDF/XML). For graphs
+``text/plain`` is N-Triples (as RDF4J and Virtuoso serve it) and ``application/x-turtle`` and
+``application/turtle`` are Turtle. We answer with a media type the client accepted
+(``Accept: application/json`` gets ``Content-Type: application/json``). Callers should send
+``Vary: Accept``.
+
+>>> negotiate("results", "text/csv;q=0.5, application/sparql-results+xml", [])
+Negotiated(media_type='application/sparql-results+xml', format='xml')
+>>> negotiate("graph", None, ["json-ld"]).media_type
+'application/ld+json'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from kg.errors import RequestError
+
+Kind = Literal["results", "graph"]
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """The outcome: the media type to send and the serialisation key to write it with.
+
+    ``format`` is a key of :data:`kg.store.RESULT_FORMATS` (``json``, ``xml``, ``csv``,
+    ``tsv``) or :data:`kg.store.GRAPH_FORMATS` (``turtle``, ``ntriples``, ``nquads``, ``trig``,
+    ``rdfxml``, ``jsonld``), or ``html`` from :func:`negotiate_rdf`.
+    """
+
+    media_type: str
+    format: str
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header value (``text/*`` types say ``charset=utf-8``).
+
+        >>> Negotiated("text/turtle", "turtle").content_type
+        'text/turtle; charset=utf-8'
+        """
+        if self.media_type.startswith("text/"):
+            return f"{self.media_type}; charset=utf-8"
+        return self.media_type
+
+
+# What we serve, in our order of preference: the first is the default. Aliases come after
+# every canonical type so that wildcards never pick them.
+RESULT_OFFERS: tuple[Negotiated, ...] = (
+    Negotiated("application/sparql-results+json", "json"),
+    Negotiated("application/sparql-results+xml", "xml"),
+    Negotiated("text/csv", "csv"),
+    Negotiated("text/tab-separated-values", "tsv"),
+    Negotiated("application/json", "json"),
+    Negotiated("application/xml", "xml"),
+)
+GRAPH_OFFERS: tuple[Negotiated, ...] = (
+    Negotiated("text/turtle", "turtle"),
+    Negotiated("application/n-triples", "ntriples"),
+    Negotiated("application/ld+json", "jsonld"),
+    Negotiated("application/rdf+xml", "rdfxml"),
+    Negotiated("application/trig", "trig"),
+    Negotiated("application/n-quads", "nquads"),
+    Negotiated("application/x-turtle", "turtle"),
+    Negotiated("application/turtle", "turtle"),
+    Negotiated("application/json", "jsonld"),
+    Negotiated("text/plain", "ntriples"),
+)
+HTML = Negotiated("text/html", "html")
+
+# Short names in format/output/results parameters (case-insensitive), per kind. They include
+# SPARQLWrapper's (json, xml, turtle, n3, rdf, rdf+xml, json-ld, csv, tsv) and Jena's (srj, srx).
+RESULT_NAMES: dict[str, str] = {
+    "json": "application/sparql-results+json",
+    "srj": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "srx": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_NAMES: dict[str, str] = {
+    "turtle": "text/turtle",
+    "ttl": "text/turtle",
+    "n3": "text/turtle",  # Turtle is N3; SPARQLWrapper's N3 means "Turtle, please"
+    "nt": "application/n-triples",
+    "ntriples": "application/n-triples",
+    "n-triples": "application/n-triples",
+    "nq": "application/n-quads",
+    "nquads": "application/n-quads",
+    "n-quads": "application/n-quads",
+    "trig": "application/trig",
+    "xml": "application/rdf+xml",
+    "rdf": "application/rdf+xml",
+    "rdfxml": "application/rdf+xml",
+    "rdf+xml": "application/rdf+xml",
+    "rdf/xml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+    "json-ld": "application/ld+json",
+    "json": "application/ld+json",
+}
+
+_TOKEN = r"[!#$%&'*+.^_`|~0-9a-z-]+"
+_MEDIA_RANGE = re.compile(rf"({_TOKEN})/({_TOKEN})")
+_QVALUE = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def _split(text: str, separator: str) -> list[str]:
+    """Split on a separator outside quoted strings (``"a,b"``, with backslash escapes)."""
+    if '"' not in text:
+        return text.split(separator)
+    parts: list[str] = []
+    start, quoted, escaped = 0, False, False
+    for i, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    """One element of an ``Accept`` header: ``type/subtype``, its weight and its position."""
+
+    type: str
+    subtype: str
+    q: float
+    position: int
+
+    def specificity(self, media_type: str) -> int:
+        """How specifically this range names ``media_type``: 2 exact, 1 ``type/*``, 0 ``*/*``, -1 not."""
+        kind, _, sub = media_type.partition("/")
+        if self.type == "*":
+            return 0
+        if self.type != kind:
+            return -1
+        if self.subtype == "*":
+            return 1
+        return 2 if self.subtype == sub else -1
+
+
+def parse_accept(header: str) -> list[MediaRange]:
+    """The well-formed media ranges of an ``Accept`` header; malformed elements are skipped.
+
+    Types are lower-cased; a bare ``*`` (old Java clients) is ``*/*``; a missing ``q`` is 1;
+    a ``q`` outside 0..1 or not a number drops the element.
+
+    >>> [(r.type, r.subtype, r.q) for r in parse_accept("text/*;q=0.5, image/png;charset=x, nonsense")]
+    [('text', '*', 0.5), ('image', 'png', 1.0)]
+    """
+    ranges: list[MediaRange] = []
+    for position, element in enumerate(_split(header, ",")):
+        head, *params = (p.strip() for p in _split(element, ";"))
+        head = head.lower()
+        if head == "*":
+            head = "*/*"
+        match = _MEDIA_RANGE.fullmatch(head)
+        if match is None or (match[1] == "*" and match[2] != "*"):
+            continue
+        q: float | None = 1.0
+        for param in params:
+            name, eq, value = param.partition("=")
+            if eq and name.strip().lower() == "q":
+                q = _qvalue(value.strip())
+                break  # parameters after q are accept-ext: tolerated
+        if q is not None:
+            ranges.append(MediaRange(match[1], match[2], q, position))
+    return ranges
+
+
+def _qvalue(text: str) -> float | None:
+    if _QVALUE.fullmatch(text) is None:
+        return None
+    value = float(text)
+    return value if value <= 1.0 else None
+
+
+def _weight(ranges: Sequence[MediaRange], media_type: str, *, named: bool = False) -> tuple[float, int]:
+    """The weight of a media type (from its most specific matching ranges) and the client's position.
+
+    With ``named``, only ranges that name the type count, not wildcards.
+    """
+    best: tuple[int, float, int] | None = None  # (specificity, q, -position)
+    for r in ranges:
+        specificity = r.specificity(media_type)
+        if specificity < (2 if named else 0):
+            continue
+        candidate = (specificity, r.q, -r.position)
+        if best is None or candidate > best:
+            best = candidate
+    if best is None:
+        return 0.0, 0
+    return best[1], -best[2]
+
+
+def _from_params(
+    offers: Sequence[Negotiated], names: dict[str, str], values: Sequence[str]
+) -> Negotiated | None:
+    by_type = {offer.media_type: offer for offer in offers}
+    for value in values:
+        for item in value.split(","):
+            # A '+' sent unencoded in a query string arrives as a space.
+            token = item.split(";", 1)[0].strip().lower().replace(" ", "+")
+            media_type = names.get(token, token)
+            if media_type in by_type:
+                return by_type[media_type]
+    return None
+
+
+def _choose(offers: Sequence[Negotiated], accept: str | None, what: str) -> Negotiated:
+    ranges = parse_accept(accept) if accept else []
+    if not ranges:
+        return offers[0]
+    # Formats are ranked, not media types: a format weighs what its best media type weighs, and
+    # is sent as the first of ours with that weight (the canonical one, unless the client
+    # accepts only an alias). Aliases count only where the client names them: "*/*" or
+    # "application/sparql-results+json;q=0, */*" do not mean application/json. Formats are in
+    # our order of preference (dicts keep order).
+    formats: dict[str, list[tuple[float, int, Negotiated]]] = {}
+    for offer in offers:
+        members = formats.setdefault(offer.format, [])
+        members.append((*_weight(ranges, offer.media_type, named=bool(members)), offer))
+    best: tuple[float, int, int] | None = None  # (q, -client position, -our preference)
+    chosen = offers[0]
+    for preference, members in enumerate(formats.values()):
+        q = max(weight for weight, _, _ in members)
+        if q <= 0:
+            continue
+        offer = next(offer for weight, _, offer in members if weight == q)
+        position = min(pos for weight, pos, _ in members if weight == q)
+        key = (q, -position, -preference)
+        if best is None or key > best:
+            best, chosen = key, offer
+    if best is None:
+        served = ", ".join(dict.fromkeys(offer.media_type for offer in offers))
+        raise RequestError(
+            f"cannot answer {what} in any media type the Accept header allows ({(accept or '')[:200]!r}); "
+            f"available: {served}",
+            status=406,
+        )
+    return chosen
+
+
+def negotiate(kind: Kind, accept: str | None, format_params: Sequence[str]) -> Negotiated:
+    """The format of a SPARQL answer: results (SELECT/ASK) or a graph (CONSTRUCT/DESCRIBE).
+
+    :param kind: ``"results"`` or ``"graph"``.
+    :param accept: the ``Accept`` header, if any.
+    :param format_params: the values of ``format``, ``output`` and ``results``, in order.
+    :raises RequestError: status 406 if ``Accept`` allows nothing we serve.
+
+    >>> negotiate("results", "image/png", ["json"]).format
+    'json'
+    >>> negotiate("results", "*/*", ["foo"]).media_type
+    'application/sparql-results+json'
+    """
+    if kind == "results":
+        offers, names, what = RESULT_OFFERS, RESULT_NAMES, "SELECT/ASK results"
+    elif kind == "graph":
+        offers, names, what = GRAPH_OFFERS, GRAPH_NAMES, "a CONSTRUCT/DESCRIBE graph"
+    else:
+        raise ValueError(f"unknown kind of answer: {kind!r}")
+    return _from_params(offers, names, format_params) or _choose(offers, accept, what)
+
+
+def negotiate_rdf(accept: str | None, format_params: Sequence[str], *, html: bool) -> Negotiated:
+    """The format of an RDF document (Graph Store, resource pages): a graph format, or HTML.
+
+    With ``html=True``, ``text/html`` is offered too (after Turtle, so ``*/*`` still gets
+    Turtle; browsers name ``text/html``), and ``format=html`` selects it.
+
+    >>> negotiate_rdf("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", [], html=True)
+    Negotiated(media_type='text/html', format='html')
+    >>> negotiate_rdf("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", [], html=False)
+    Negotiated(media_type='text/turtle', format='turtle')
+    """
+    offers: tuple[Negotiated, ...] = GRAPH_OFFERS
+    names = GRAPH_NAMES
+    if html:
+        offers = (GRAPH_OFFERS[0], HTML, *GRAPH_OFFERS[1:])
+        names = {**GRAPH_NAMES, "html": HTML.media_type}
+    return _from_params(offers, names, format_params) or _choose(offers, accept, "this RDF document")

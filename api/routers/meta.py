@@ -1,0 +1,90 @@
+"""Operations and descriptions: ``/health``, ``/metrics``, the Service Description, VoID."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
+from rdflib import Graph
+
+from api.deps import RuntimeDep
+from api.negotiation import negotiate
+from kg import describe, results, sparql
+from kg.errors import KgError
+from kg.namespaces import PREFIXES
+from kg.runtime import Runtime
+from kg.settings import Settings
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/health", summary="Is the engine reachable?")
+async def health(runtime: RuntimeDep) -> JSONResponse:
+    """200 with the engine's state when it answers a trivial query, 503 otherwise."""
+    try:
+        answer = await runtime.client.query("ASK {}", accept="application/sparql-results+json", timeout_s=5)
+        ok = answer.status == 200
+    except KgError as exc:
+        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+    engine = runtime.engine
+    return JSONResponse(
+        {
+            "status": "ok" if ok else "degraded",
+            "engine": "remote" if engine is None else "managed",
+            "engine_pid": None if engine is None else engine.pid,
+            "engine_restarts": 0 if engine is None else engine.restarts,
+        },
+        status_code=200 if ok else 503,
+    )
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(request: Request) -> Response:
+    """Queries by outcome, durations, timeouts, refusals and result sizes."""
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _graph_counts(runtime: Runtime) -> list[tuple[str, int]]:
+    rows = await runtime.client.select(sparql.load("named-graphs"))
+    return [(row["graph"].value, int(row["triples"].value)) for row in rows]
+
+
+def _rdf_response(graph: Graph, request: Request, format_params: list[str]) -> Response:
+    chosen = negotiate("graph", request.headers.get("accept"), format_params)
+    body = graph.serialize(format="nt", encoding="utf-8")
+    out = results.convert_graph(body, "ntriples", chosen.format, prefixes=PREFIXES)
+    return Response(out, media_type=chosen.content_type, headers={"Vary": "Accept"})
+
+
+async def service_description(
+    request: Request, runtime: Runtime, settings: Settings, format_params: list[str]
+) -> Response:
+    """The SPARQL 1.1 Service Description of ``/sparql``, in the negotiated RDF format."""
+    endpoint = str(request.url.replace(query="", fragment=""))
+    graph = describe.service_description(
+        endpoint, await _graph_counts(runtime), updates_enabled=settings.update_token is not None
+    )
+    return _rdf_response(graph, request, format_params)
+
+
+@router.get("/.well-known/void", summary="VoID description of the dataset")
+async def void(request: Request, runtime: RuntimeDep) -> Response:
+    """Class and property partitions with counts, the SPARQL endpoint and the dumps."""
+    totals_rows = await runtime.client.select(sparql.load("void-totals"))
+    totals = {k: int(v.value) for k, v in totals_rows[0].items()} if totals_rows else {}
+    classes = [
+        (row["class"].value, int(row["entities"].value))
+        for row in await runtime.client.select(sparql.load("void-classes"))
+        if isinstance(row.get("class"), ox.NamedNode)
+    ]
+    properties = [
+        (row["property"].value, int(row["triples"].value))
+        for row in await runtime.client.select(sparql.load("void-properties"))
+    ]
+    endpoint = str(request.url.replace(path="/sparql", query="", fragment=""))
+    graph = describe.void_description(
+        sparql_endpoint=endpoint, totals=totals, classes=classes, properties=properties
+    )
+    format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
+    return _rdf_response(graph, request, format_params)

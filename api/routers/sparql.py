@@ -1,0 +1,297 @@
+"""The SPARQL 1.1 Protocol at ``/sparql``: queries (GET, POST form, POST direct) and updates
+(POST form, POST direct), with policy (federation allow-list, auth, limits, time limits)."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request, Response
+
+from api.deps import RuntimeDep, SettingsDep
+from api.negotiation import negotiate
+from kg import results, sparql_text
+from kg.errors import KgError, QueryTimeout, RequestError, WriteForbidden
+from kg.namespaces import PREFIXES
+from kg.settings import Settings
+
+router = APIRouter(tags=["sparql"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+FORMAT_PARAMS = ("format", "output", "results")
+
+
+@dataclass
+class ProtocolRequest:
+    """What a SPARQL Protocol request asks, whatever way it was sent."""
+
+    query: str | None = None
+    update: str | None = None
+    params: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of a parameter, in order."""
+        return [v for k, v in self.params if k == name]
+
+    def one(self, name: str) -> str | None:
+        """The single value of a parameter, refusing repeats."""
+        values = self.all(name)
+        if len(values) > 1:
+            raise RequestError(f"parameter {name!r} is given {len(values)} times; give it once")
+        return values[0] if values else None
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+async def _body(request: Request, settings: Settings) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > settings.body_limit_bytes:
+        raise RequestError(f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > settings.body_limit_bytes:
+            raise RequestError(f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RequestError(f"the {what} is not UTF-8 text: {exc}") from None
+
+
+async def read_protocol_request(request: Request, settings: Settings) -> ProtocolRequest:
+    """Collect query/update and parameters from the URL and, for POST, the body.
+
+    :raises RequestError: 415 for an unsupported content type, 413 for a large body,
+        400 for a malformed request.
+    """
+    params = list(parse_qsl(request.url.query, keep_blank_values=True))
+    if request.method in ("GET", "HEAD"):
+        proto = ProtocolRequest(params=params)
+        proto.query = proto.one("query")
+        if proto.all("update"):
+            raise RequestError("SPARQL Update must be sent with POST, not GET", status=405)
+        return proto
+    ctype = _content_type(request)
+    body = await _body(request, settings)
+    if ctype == FORM:
+        text = _decode(body, "form body")
+        form = parse_qsl(text, keep_blank_values=True, strict_parsing=False)
+        proto = ProtocolRequest(params=params + form)
+        proto.query = proto.one("query")
+        proto.update = proto.one("update")
+        if [k for k, _ in params if k in ("query", "update")]:
+            raise RequestError("with a form POST, send 'query' or 'update' in the body, not in the URL")
+    elif ctype == QUERY_TYPE:
+        proto = ProtocolRequest(query=_decode(body, "query"), params=params)
+        if proto.all("query") or proto.all("update"):
+            raise RequestError("a direct POST carries the query in its body; do not also pass 'query' in the URL")
+    elif ctype == UPDATE_TYPE:
+        proto = ProtocolRequest(update=_decode(body, "update"), params=params)
+        if proto.all("query") or proto.all("update"):
+            raise RequestError("a direct POST carries the update in its body; do not also pass 'update' in the URL")
+    elif not ctype:
+        raise RequestError(
+            f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415
+        )
+    else:
+        raise RequestError(
+            f"unsupported Content-Type {ctype!r}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415
+        )
+    if proto.query is not None and proto.update is not None:
+        raise RequestError("send either 'query' or 'update', not both")
+    return proto
+
+
+def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
+    """The request's time limit: its ``timeout`` parameter, capped by the server maximum."""
+    raw = proto.one("timeout")
+    if raw is None or raw == "":
+        return settings.query_timeout_s
+    try:
+        asked = float(raw)
+    except ValueError:
+        raise RequestError(f"parameter 'timeout': not a number of seconds: {raw!r}") from None
+    if not asked > 0:
+        raise RequestError(f"parameter 'timeout': must be a positive number of seconds, got {raw!r}")
+    return min(asked, settings.query_timeout_s)
+
+
+def check_token(request: Request, settings: Settings) -> None:
+    """Writes need ``Authorization: Bearer <CLUSTERKG_UPDATE_TOKEN>`` (compared in constant time).
+
+    :raises WriteForbidden: when writes are off or the token is missing or wrong.
+    """
+    if settings.update_token is None:
+        raise WriteForbidden("writes are off on this server (no CLUSTERKG_UPDATE_TOKEN configured)")
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    expected = settings.update_token.get_secret_value()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        raise WriteForbidden("writes need 'Authorization: Bearer <token>' with the server's update token")
+
+
+def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
+    merged = dict(PREFIXES)
+    merged.update({k: v for k, v in inspection.prefixes.items() if k})
+    return merged
+
+
+async def run_query(
+    request: Request,
+    runtime: RuntimeDep,
+    settings: Settings,
+    query: str,
+    *,
+    default_graphs: Sequence[str],
+    named_graphs: Sequence[str],
+    format_params: Sequence[str],
+    timeout_s: float,
+) -> Response:
+    """Policy-check, run and negotiate one query; the answer is complete or an error."""
+    metrics = request.app.state.metrics
+    if len(query) > settings.query_length_limit:
+        raise RequestError(f"the query is longer than the limit of {settings.query_length_limit} characters")
+    inspection = sparql_text.inspect(query)
+    if inspection.kind != "query":
+        raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
+    try:
+        sparql_text.enforce_federation(inspection, settings.service_allow)
+    except KgError:
+        metrics.refusals.labels(reason="federation").inc()
+        raise
+    kind = "results" if inspection.form in ("SELECT", "ASK") else "graph"
+    chosen = negotiate(kind, request.headers.get("accept"), format_params)
+    start = time.perf_counter()
+    try:
+        answer = await runtime.client.query(
+            query,
+            accept=RESULTS_JSON if kind == "results" else NTRIPLES,
+            timeout_s=timeout_s,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+        )
+        if answer.seconds > timeout_s:
+            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped", status=503)
+        if kind == "results":
+            body = results.convert_results(answer.body, chosen.format, max_rows=settings.result_limit_rows)
+        else:
+            body = results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection))
+    except QueryTimeout:
+        metrics.timeouts.inc()
+        metrics.requests.labels(kind="query", outcome="timeout").inc()
+        raise
+    except KgError:
+        metrics.requests.labels(kind="query", outcome="error").inc()
+        raise
+    metrics.requests.labels(kind="query", outcome="ok").inc()
+    metrics.duration.labels(kind="query").observe(time.perf_counter() - start)
+    metrics.result_bytes.observe(len(body))
+    return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
+
+
+async def run_update(
+    request: Request,
+    runtime: RuntimeDep,
+    settings: Settings,
+    update: str,
+    *,
+    using_graphs: Sequence[str],
+    using_named_graphs: Sequence[str],
+    timeout_s: float,
+) -> Response:
+    """Authenticate, policy-check, validate and commit one update."""
+    from kg import writes
+
+    metrics = request.app.state.metrics
+    try:
+        check_token(request, settings)
+    except KgError:
+        metrics.refusals.labels(reason="auth").inc()
+        raise
+    if len(update) > settings.query_length_limit:
+        raise RequestError(f"the update is longer than the limit of {settings.query_length_limit} characters")
+    inspection = sparql_text.inspect(update)
+    if inspection.kind != "update":
+        raise RequestError("this is a query; send it as 'query'")
+    try:
+        sparql_text.enforce_federation(inspection, settings.service_allow)
+    except KgError:
+        metrics.refusals.labels(reason="federation").inc()
+        raise
+    start = time.perf_counter()
+    try:
+        outcome = await writes.apply_update(
+            runtime, update, using_graphs=using_graphs, using_named_graphs=using_named_graphs, timeout_s=timeout_s
+        )
+    except KgError:
+        metrics.requests.labels(kind="update", outcome="refused").inc()
+        raise
+    metrics.requests.labels(kind="update", outcome="ok").inc()
+    metrics.duration.labels(kind="update").observe(time.perf_counter() - start)
+    return Response(status_code=204, headers={"X-Clusterkg-Inserted": str(outcome.inserted),
+                                              "X-Clusterkg-Deleted": str(outcome.deleted)})
+
+
+async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
+    proto = await read_protocol_request(request, settings)
+    format_params = [v for k, v in proto.params if k in FORMAT_PARAMS]
+    timeout_s = time_limit(proto, settings)
+    if proto.update is not None:
+        return await run_update(
+            request,
+            runtime,
+            settings,
+            proto.update,
+            using_graphs=proto.all("using-graph-uri"),
+            using_named_graphs=proto.all("using-named-graph-uri"),
+            timeout_s=timeout_s,
+        )
+    if proto.query is None:
+        if request.method in ("GET", "HEAD"):
+            from api.routers.meta import service_description
+
+            return await service_description(request, runtime, settings, format_params)
+        raise RequestError("the request has neither 'query' nor 'update'")
+    return await run_query(
+        request,
+        runtime,
+        settings,
+        proto.query,
+        default_graphs=proto.all("default-graph-uri"),
+        named_graphs=proto.all("named-graph-uri"),
+        format_params=format_params,
+        timeout_s=timeout_s,
+    )
+
+
+@router.get("/sparql", summary="SPARQL query (GET), or the service description without a query")
+async def sparql_get(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
+    return await _dispatch(request, runtime, settings)
+
+
+@router.post("/sparql", summary="SPARQL query or update (POST form or direct)")
+async def sparql_post(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct)."""
+    return await _dispatch(request, runtime, settings)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
+async def sparql_other(request: Request) -> Response:
+    """Other methods are not part of the protocol."""
+    raise RequestError(f"{request.method} is not allowed on /sparql; use GET or POST", status=405)

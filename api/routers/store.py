@@ -1,0 +1,180 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at ``/store``: read and write whole graphs.
+
+A graph is named by exactly one of ``?graph=<absolute IRI>`` and ``?default`` (400 otherwise;
+only POST may name neither, to add to the store). Reads are negotiated like every RDF answer
+(:func:`api.negotiation.negotiate_rdf`); writes need the bearer token and go through the same
+validation, inference and single-transaction commit as SPARQL Update (:mod:`kg.writes`).
+
+- GET / HEAD: the graph (404 for a missing named graph).
+- PUT: replace the graph's content; 201 when the graph is new, 204 otherwise.
+- POST: add to the graph; 201 when the graph is new, 204 otherwise. Without a graph
+  parameter, a dataset (TriG, N-Quads) is added to its graphs (204), and a single graph
+  (any other format) becomes a new graph with a new IRI (201, ``Location``).
+- DELETE: drop the named graph (404 if missing) or empty the default graph; 204.
+
+Uploads: Turtle, N-Triples, TriG, RDF/XML, JSON-LD, and N-Quads for a POST to the store; other
+types 415. Nothing is fetched while parsing (:mod:`kg.uploads`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import parse_qsl, urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+
+from api.deps import RuntimeDep, SettingsDep
+from api.negotiation import negotiate_rdf
+from api.routers.sparql import check_token
+from kg import results, writes
+from kg.errors import EngineError, KgError, RequestError
+from kg.namespaces import GRAPH, PREFIXES
+from kg.settings import Settings
+from kg.templates import GraphName
+from kg.uploads import parse_rdf, upload_format
+
+router = APIRouter(prefix="/store", tags=["graph store"])
+
+NTRIPLES = "application/n-triples"
+UPLOAD_GRAPHS = str(GRAPH) + "upload/"
+"""Graphs POSTed to the store without a name are named under this IRI."""
+
+
+def target_graph(request: Request) -> GraphName | None:
+    """The graph a request names (None: the store itself).
+
+    :raises RequestError: 400 for both or repeated parameters, or a graph IRI that is not absolute.
+    """
+    params = parse_qsl(request.url.query, keep_blank_values=True)
+    graphs = [v for k, v in params if k == "graph"]
+    defaults = [k for k, _ in params if k == "default"]
+    if len(graphs) + len(defaults) > 1:
+        raise RequestError("name the graph once: give exactly one of ?graph=<IRI> and ?default")
+    if defaults:
+        return ox.DefaultGraph()
+    if not graphs:
+        return None
+    try:
+        return ox.NamedNode(graphs[0])
+    except ValueError as exc:
+        raise RequestError(f"?graph= must be an absolute IRI, not {graphs[0]!r}: {exc}") from None
+
+
+def _named(request: Request) -> GraphName:
+    target = target_graph(request)
+    if target is None:
+        raise RequestError("name the graph: give exactly one of ?graph=<IRI> and ?default")
+    return target
+
+
+async def _body(request: Request, settings: Settings) -> bytes:
+    limit = settings.body_limit_bytes
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _upload(request: Request, settings: Settings, graph: GraphName | None) -> list[ox.Quad]:
+    """Parse the body: a graph for ``graph``, a dataset for the store (``None``)."""
+    fmt = upload_format(request.headers.get("content-type"))
+    if fmt == ox.RdfFormat.N_QUADS and graph is not None:
+        raise RequestError(
+            "N-Quads is accepted only in a POST to the store (without ?graph= or ?default); "
+            "send a graph as Turtle, N-Triples, TriG, RDF/XML or JSON-LD",
+            status=415,
+        )
+    body = await _body(request, settings)
+    base = graph.value if isinstance(graph, ox.NamedNode) else None
+    dataset = graph is None and fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD
+    return parse_rdf(body, fmt, base_iri=base, dataset=dataset)
+
+
+def _written(request: Request, outcome: writes.WriteOutcome, status: int, **headers: str) -> Response:
+    request.app.state.metrics.requests.labels(kind="graph-store-write", outcome="ok").inc()
+    return Response(
+        status_code=status,
+        headers={
+            "X-Clusterkg-Inserted": str(outcome.inserted),
+            "X-Clusterkg-Deleted": str(outcome.deleted),
+            "X-Clusterkg-Inferred-Added": str(outcome.inferred_added),
+            "X-Clusterkg-Inferred-Removed": str(outcome.inferred_removed),
+            **headers,
+        },
+    )
+
+
+def _authorise(request: Request, settings: Settings) -> None:
+    try:
+        check_token(request, settings)
+    except KgError:
+        request.app.state.metrics.refusals.labels(reason="auth").inc()
+        raise
+
+
+@router.api_route("", methods=["GET", "HEAD"], summary="Read a graph (GET, HEAD)")
+async def read_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """The graph in the negotiated RDF format; 404 for a missing named graph."""
+    graph = _named(request)
+    format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
+    chosen = negotiate_rdf(request.headers.get("accept"), format_params, html=False)
+    name = graph.value if isinstance(graph, ox.NamedNode) else None
+    answer = await runtime.client.graph_store(
+        "GET", graph=name, accept=NTRIPLES, timeout_s=settings.query_timeout_s
+    )
+    if answer.status == 404:
+        raise RequestError(f"there is no graph {graph} in the store", status=404)
+    if answer.status >= 400:
+        raise EngineError(f"the engine could not read the graph ({answer.status})", status=502)
+    body = results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES)
+    headers = {"Vary": "Accept"}
+    if request.method == "HEAD":
+        headers["Content-Length"] = str(len(body))
+        return Response(status_code=200, media_type=chosen.content_type, headers=headers)
+    return Response(body, media_type=chosen.content_type, headers=headers)
+
+
+@router.put("", summary="Replace a graph", status_code=204)
+async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """Replace the graph's content with the body; 201 if the graph is new."""
+    _authorise(request, settings)
+    graph = _named(request)
+    quads = await _upload(request, settings, graph)
+    outcome = await writes.put_graph(runtime, graph, quads, timeout_s=settings.query_timeout_s)
+    return _written(request, outcome, 201 if outcome.created else 204)
+
+
+@router.post("", summary="Add to a graph, or to the store", status_code=204)
+async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """Add the body to the graph (201 if new); to the store: a dataset, or a new graph (201)."""
+    _authorise(request, settings)
+    graph = target_graph(request)
+    quads = await _upload(request, settings, graph)
+    timeout_s = settings.query_timeout_s
+    if graph is not None:
+        outcome = await writes.post_graph(runtime, graph, quads, timeout_s=timeout_s)
+        return _written(request, outcome, 201 if outcome.created else 204)
+    fmt = upload_format(request.headers.get("content-type"))
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
+        return _written(request, await writes.post_dataset(runtime, quads, timeout_s=timeout_s), 204)
+    new = ox.NamedNode(f"{UPLOAD_GRAPHS}{uuid.uuid4()}")
+    outcome = await writes.post_graph(runtime, new, quads, timeout_s=timeout_s)
+    location = str(request.url.replace(query=urlencode({"graph": new.value})))
+    return _written(request, outcome, 201, Location=location, **{"X-Clusterkg-Graph": new.value})
+
+
+@router.delete("", summary="Delete a graph", status_code=204)
+async def delete_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """Drop the named graph (404 if missing) or empty the default graph."""
+    _authorise(request, settings)
+    graph = _named(request)
+    outcome = await writes.delete_graph(runtime, graph, timeout_s=settings.query_timeout_s)
+    return _written(request, outcome, 204)

@@ -1,0 +1,237 @@
+"""The engine client: SPARQL 1.1 Protocol and Graph Store Protocol over HTTP.
+
+The same code drives the managed Oxigraph server and any remote SPARQL 1.1 Protocol + Graph
+Store Protocol server (Fuseki, GraphDB, Virtuoso, QLever, Amazon Neptune). Responses are read
+whole, up to a byte limit, before anyone sees them: a result is either complete or an error,
+never a truncated success.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+
+from kg.errors import EngineError, EngineUnavailable, QueryError, QueryTimeout, RequestError, ResultTooLarge
+from kg.settings import Settings
+from kg.store import Term
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    """Where the engine answers queries, updates and Graph Store requests."""
+
+    query: str
+    update: str
+    store: str
+
+    @classmethod
+    def oxigraph(cls, base: str) -> Endpoints:
+        """The endpoints of an Oxigraph server at a base URL."""
+        base = base.rstrip("/")
+        return cls(f"{base}/query", f"{base}/update", f"{base}/store")
+
+    @classmethod
+    def remote(cls, settings: Settings) -> Endpoints:
+        """The endpoints of a remote engine from the settings.
+
+        ``CLUSTERKG_ENGINE_URL`` is the query endpoint; update and store endpoints default to
+        siblings named ``update`` and ``store`` (Oxigraph's layout; Fuseki's is
+        ``/ds/query``, ``/ds/update``, ``/ds/data``: set ``CLUSTERKG_ENGINE_STORE_URL``).
+        """
+        if settings.engine_url is None:
+            raise EngineUnavailable("no remote engine configured (CLUSTERKG_ENGINE_URL)")
+        query = settings.engine_url.rstrip("/")
+        base = query.rsplit("/", 1)[0] if query.endswith(("/query", "/sparql")) else query
+        if not query.endswith(("/query", "/sparql")):
+            query = f"{base}/query"
+        return cls(
+            query=query,
+            update=settings.engine_update_url or f"{base}/update",
+            store=settings.engine_store_url or f"{base}/store",
+        )
+
+
+@dataclass(frozen=True)
+class EngineResponse:
+    """A complete answer of the engine."""
+
+    status: int
+    content_type: str
+    body: bytes
+    seconds: float
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class EngineClient:
+    """Talks to the engine; turns its failures into typed errors.
+
+    ``on_stuck`` is called when a request outlives its deadline plus the grace period, so the
+    owner of a managed engine can kill and restart it.
+    """
+
+    def __init__(
+        self,
+        endpoints: Callable[[], Endpoints],
+        *,
+        auth: httpx.Auth | None = None,
+        grace_s: float = 2.0,
+        max_bytes: int = 64 * 1024 * 1024,
+        on_stuck: Callable[[str], Awaitable[None]] | None = None,
+        ready: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        self._endpoints = endpoints
+        self.grace_s = grace_s
+        self.max_bytes = max_bytes
+        self.on_stuck = on_stuck
+        self.ready = ready
+        self.client = httpx.AsyncClient(
+            auth=auth,
+            timeout=httpx.Timeout(None, connect=5.0),
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            follow_redirects=False,
+            trust_env=False,
+        )
+
+    @property
+    def endpoints(self) -> Endpoints:
+        """The engine's current endpoints (a managed engine's port changes on restart)."""
+        return self._endpoints()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        await self.client.aclose()
+
+    async def _send(self, request: httpx.Request, *, timeout_s: float | None, what: str) -> EngineResponse:
+        if self.ready is not None:
+            await self.ready(10.0)
+        start = time.perf_counter()
+        deadline = None if timeout_s is None else timeout_s + self.grace_s
+        try:
+            return await asyncio.wait_for(self._read(request, start), deadline)
+        except TimeoutError:
+            if self.on_stuck is not None:
+                await self.on_stuck(f"{what} ran {deadline:.1f} s, past its limit of {timeout_s} s")
+            raise QueryTimeout(
+                f"the {what} timed out after {timeout_s} s and was stopped", status=503
+            ) from None
+        except httpx.TransportError as exc:
+            raise EngineUnavailable(f"the engine did not answer the {what}: {type(exc).__name__}", status=503) from exc
+
+    async def _read(self, request: httpx.Request, start: float) -> EngineResponse:
+        response = await self.client.send(request, stream=True)
+        try:
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_raw():
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise ResultTooLarge(
+                        f"the result is larger than the limit of {self.max_bytes} bytes; "
+                        "narrow the query or add LIMIT",
+                        status=413,
+                    )
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return EngineResponse(
+            status=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            body=b"".join(chunks),
+            seconds=time.perf_counter() - start,
+            headers=dict(response.headers),
+        )
+
+    async def query(
+        self,
+        query: str,
+        *,
+        accept: str,
+        timeout_s: float | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+    ) -> EngineResponse:
+        """Run a query (POST, form-encoded) and return the complete answer.
+
+        :raises QueryError: for a query the engine refuses as malformed (400).
+        :raises QueryTimeout: when it runs past ``timeout_s``.
+        """
+        form: list[tuple[str, str]] = [("query", query)]
+        form += [("default-graph-uri", g) for g in default_graphs]
+        form += [("named-graph-uri", g) for g in named_graphs]
+        request = self.client.build_request(
+            "POST", self.endpoints.query, content=urlencode(form), headers={"Accept": accept, **FORM}
+        )
+        answer = await self._send(request, timeout_s=timeout_s, what="query")
+        return self._check(answer, "query")
+
+    async def select(self, query: str, *, timeout_s: float | None = 30.0) -> list[dict[str, Term]]:
+        """Run a SELECT and return its rows as dicts of bound terms (for the service's own queries)."""
+        answer = await self.query(query, accept="application/sparql-results+json", timeout_s=timeout_s)
+        parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(parsed, ox.QuerySolutions):
+            raise QueryError("expected a SELECT query")
+        names = [v.value for v in parsed.variables]
+        rows: list[dict[str, Term]] = []
+        for solution in parsed:
+            rows.append({n: solution[n] for n in names if solution[n] is not None})
+        return rows
+
+    async def update(
+        self,
+        update: str,
+        *,
+        timeout_s: float | None,
+        using_graphs: Sequence[str] = (),
+        using_named_graphs: Sequence[str] = (),
+    ) -> EngineResponse:
+        """Run a SPARQL update and return the engine's answer."""
+        form: list[tuple[str, str]] = [("update", update)]
+        form += [("using-graph-uri", g) for g in using_graphs]
+        form += [("using-named-graph-uri", g) for g in using_named_graphs]
+        request = self.client.build_request("POST", self.endpoints.update, content=urlencode(form), headers=FORM)
+        answer = await self._send(request, timeout_s=timeout_s, what="update")
+        return self._check(answer, "update")
+
+    async def graph_store(
+        self,
+        method: str,
+        *,
+        graph: str | None,
+        body: bytes | None = None,
+        content_type: str | None = None,
+        accept: str | None = None,
+        timeout_s: float | None = None,
+    ) -> EngineResponse:
+        """A Graph Store Protocol request (``graph=None`` is the default graph)."""
+        params = {"default": ""} if graph is None else {"graph": graph}
+        headers = {}
+        if content_type:
+            headers["Content-Type"] = content_type
+        if accept:
+            headers["Accept"] = accept
+        request = self.client.build_request(
+            method, self.endpoints.store, params=params, content=body, headers=headers
+        )
+        return await self._send(request, timeout_s=timeout_s, what="graph store request")
+
+    @staticmethod
+    def _check(answer: EngineResponse, what: str) -> EngineResponse:
+        if answer.status < 400:
+            return answer
+        message = answer.body.decode("utf-8", "replace").strip()[:2000]
+        if answer.status == 400:
+            raise QueryError(f"the engine refused the {what}: {message}")
+        if answer.status in (408, 504) or "timeout" in message.lower():
+            raise QueryTimeout(f"the {what} timed out and was stopped: {message}", status=503)
+        if answer.status == 413:
+            raise RequestError(f"the {what} is too large for the engine: {message}", status=413)
+        raise EngineError(f"the engine failed the {what} ({answer.status}): {message}", status=502)
