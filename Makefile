@@ -1,5 +1,5 @@
-# The two commands of the README: `make run` (build the graph, print its summary) and
-# `make test` (the whole test suite). Each sets up its own virtual environment and installs
+# The two commands of the README: `make run` (build the graph, print its summary, serve it on
+# http://127.0.0.1:8000/) and `make test` (the whole test suite). Each sets up its own virtual environment and installs
 # what it needs, Java included (for the HermiT reasoner) where the machine lacks it.
 
 PYTHON ?= python3
@@ -11,6 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 
 run: $(STAMP) java
 	$(BIN)/clusterkg build
+	$(BIN)/clusterkg serve
 
 test: $(STAMP) java
 	$(BIN)/python -m pytest

@@ -93,6 +93,7 @@ class EngineClient:
         self.max_bytes = max_bytes
         self.on_stuck = on_stuck
         self.ready = ready
+        self._watchers: set[asyncio.Future[None]] = set()
         self.client = httpx.AsyncClient(
             auth=auth,
             timeout=httpx.Timeout(None, connect=5.0),
@@ -111,20 +112,38 @@ class EngineClient:
         await self.client.aclose()
 
     async def _send(self, request: httpx.Request, *, timeout_s: float | None, what: str) -> EngineResponse:
+        """Send a request; answer a timeout at once and, if the engine is still busy with the
+        request after the grace period, have the owner restart it (the last resort)."""
         if self.ready is not None:
             await self.ready(10.0)
         start = time.perf_counter()
-        deadline = None if timeout_s is None else timeout_s + self.grace_s
+        task = asyncio.ensure_future(self._read(request, start))
         try:
-            return await asyncio.wait_for(self._read(request, start), deadline)
+            return await asyncio.wait_for(asyncio.shield(task), timeout_s)
         except TimeoutError:
-            if self.on_stuck is not None:
-                await self.on_stuck(f"{what} ran {deadline:.1f} s, past its limit of {timeout_s} s")
-            raise QueryTimeout(
-                f"the {what} timed out after {timeout_s} s and was stopped", status=503
-            ) from None
+            self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
+            raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped", status=503) from None
         except httpx.TransportError as exc:
-            raise EngineUnavailable(f"the engine did not answer the {what}: {type(exc).__name__}", status=503) from exc
+            raise EngineUnavailable(
+                f"the engine did not answer the {what}: {type(exc).__name__}", status=503
+            ) from exc
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+
+    def _watch(self, task: asyncio.Future[EngineResponse], reason: str) -> None:
+        async def watch() -> None:
+            done, _ = await asyncio.wait({task}, timeout=self.grace_s)
+            if done:
+                task.exception()  # retrieved, so it is not reported as never retrieved
+                return
+            task.cancel()
+            if self.on_stuck is not None:
+                await self.on_stuck(reason)
+
+        watcher = asyncio.ensure_future(watch())
+        self._watchers.add(watcher)
+        watcher.add_done_callback(self._watchers.discard)
 
     async def _read(self, request: httpx.Request, start: float) -> EngineResponse:
         response = await self.client.send(request, stream=True)

@@ -174,10 +174,10 @@ class ManagedEngine:
                 return
             if self.process is not proc:  # restarted on purpose meanwhile
                 continue
-            self._ready.clear()
-            log.warning("engine exited with %s; restarting", proc.returncode)
             async with self._lock:
                 if self.process is proc and not self._stopping:
+                    self._ready.clear()
+                    log.warning("engine exited with %s; restarting", proc.returncode)
                     await self._reap()
                     try:
                         await self._spawn()

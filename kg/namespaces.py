@@ -26,7 +26,6 @@ REFERENCE_GRAPH = URIRef(BASE + "graph/reference")
 
 PREFIXES: dict[str, str] = {
     "ckg": str(CKG),
-    "ckgid": str(ID),
     "org": str(ORG),
     "prov": str(PROV),
     "oa": str(OA),
