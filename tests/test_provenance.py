@@ -52,7 +52,13 @@ def test_a_quote_not_in_the_article_is_refused(biomed_sources: SourceSet) -> Non
     quote = URIRef("https://w3id.org/clusterkg/id/quote/biomed-statistics-2018-05")
     selector = next(prov.objects(quote, OA.hasSelector))
     prov.remove((selector, OA.exact, None))
-    prov.add((selector, OA.exact, Literal("По состоянию на май 2018 год в кластере насчитывалось 29 участников", lang="ru")))
+    prov.add(
+        (
+            selector,
+            OA.exact,
+            Literal("По состоянию на май 2018 год в кластере насчитывалось 29 участников", lang="ru"),
+        )
+    )
     with pytest.raises(ProvenanceError) as err:
         provenance.check(ds, provenance.index_sources([SOURCES_DIR]))
     assert err.value.problems == [
