@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.metrics import Metrics
-from api.routers import meta, sparql, store
+from api.routers import meta, sparql, store, ui
 from kg import package_version
 from kg.runtime import Runtime
 from kg.settings import Settings
@@ -49,4 +49,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(meta.router)
     app.include_router(sparql.router)
     app.include_router(store.router)
+    app.include_router(ui.router)
+    app.mount("/static", ui.static_files(), name="static")
     return app
