@@ -149,7 +149,7 @@ def build(
 
         t = time.perf_counter()
         with report.step("Materialising OWL 2 RL inferences"):
-            inferred = rl.materialise(store)
+            inferred = rl.materialise(store, in_memory=True)
             report.note(f"{inferred.triples_inferred} triple(s) inferred in {inferred.rounds} round(s)")
         timed("owl_rl", t)
 
