@@ -25,11 +25,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from api.deps import RuntimeDep, SettingsDep
-from api.negotiation import negotiate_rdf
+from api.negotiation import Negotiated, negotiate_rdf
 from api.routers.sparql import check_token
 from kg import results, writes
 from kg.errors import EngineError, KgError, RequestError
 from kg.namespaces import GRAPH, PREFIXES
+from kg.runtime import Runtime
 from kg.settings import Settings
 from kg.templates import GraphName
 from kg.uploads import parse_rdf, upload_format
@@ -120,9 +121,7 @@ def _authorise(request: Request, settings: Settings) -> None:
         raise
 
 
-@router.api_route("", methods=["GET", "HEAD"], summary="Read a graph (GET, HEAD)")
-async def read_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
-    """The graph in the negotiated RDF format; 404 for a missing named graph."""
+async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple[bytes, Negotiated]:
     graph = _named(request)
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     chosen = negotiate_rdf(request.headers.get("accept"), format_params, html=False)
@@ -134,12 +133,22 @@ async def read_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
         raise RequestError(f"there is no graph {graph} in the store", status=404)
     if answer.status >= 400:
         raise EngineError(f"the engine could not read the graph ({answer.status})", status=502)
-    body = results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES)
-    headers = {"Vary": "Accept"}
-    if request.method == "HEAD":
-        headers["Content-Length"] = str(len(body))
-        return Response(status_code=200, media_type=chosen.content_type, headers=headers)
-    return Response(body, media_type=chosen.content_type, headers=headers)
+    return results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES), chosen
+
+
+@router.get("", summary="Read a graph")
+async def read_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """The graph in the negotiated RDF format; 404 for a missing named graph."""
+    body, chosen = await _read(request, runtime, settings)
+    return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
+
+
+@router.head("", summary="Read a graph's headers")
+async def head_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """What GET would answer, without the body."""
+    body, chosen = await _read(request, runtime, settings)
+    headers = {"Vary": "Accept", "Content-Length": str(len(body))}
+    return Response(status_code=200, media_type=chosen.content_type, headers=headers)
 
 
 @router.put("", summary="Replace a graph", status_code=204)
