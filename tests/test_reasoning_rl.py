@@ -18,6 +18,7 @@ from pathlib import Path
 import owlrl
 import pyoxigraph as ox
 import pytest
+import rdflib.term
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 from rdflib.term import Node
@@ -146,7 +147,15 @@ def owlrl_entailments(tbox_files: tuple[Path, ...], data_files: tuple[Path, ...]
     for s, p, o, _ in data.quads():
         graph.add((s, p, o))
     asserted = set(graph)
-    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    # owlrl swaps rdflib's global lexical-to-Python table for its own and does not restore
+    # it, which changes how later tests (e.g. SHACL on xsd:gYear with a time zone) see
+    # literals; restore it here.
+    saved = dict(rdflib.term._toPythonMapping)
+    try:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(graph)
+    finally:
+        rdflib.term._toPythonMapping.clear()
+        rdflib.term._toPythonMapping.update(saved)
     return set(graph) - asserted
 
 
