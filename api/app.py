@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
+from api.access_log import AccessLog
 from api.metrics import Metrics
 from api.routers import meta, sparql, store, ui
 from kg import package_version
@@ -45,6 +46,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
     )
+    app.add_middleware(AccessLog)
     errors.install(app)
     app.include_router(meta.router)
     app.include_router(sparql.router)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hmac
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,10 +12,12 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
+from api.access_log import query_hash
 from api.deps import RuntimeDep, SettingsDep
-from api.negotiation import negotiate
+from api.errors import error_response
+from api.negotiation import Kind, negotiate
 from kg import results, sparql_text
-from kg.errors import KgError, QueryTimeout, RequestError, WriteForbidden
+from kg.errors import KgError, QueryError, QueryTimeout, RequestError, ResultTooLarge, WriteForbidden
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
 
@@ -26,6 +29,11 @@ UPDATE_TYPE = "application/sparql-update"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 FORMAT_PARAMS = ("format", "output", "results")
+ALLOW = "GET, HEAD, POST"
+"""The methods of ``/sparql``, sent in the ``Allow`` header of its 405 answers."""
+# The endpoint's URL as a base IRI: nothing that could end an IRIREF or start an escape.
+_SAFE_BASE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9._~/\-]*")
+_ENGINE_POSITION = re.compile(r"\berror at (\d+):(\d+)")
 
 
 @dataclass
@@ -55,13 +63,17 @@ def _content_type(request: Request) -> str:
 async def _body(request: Request, settings: Settings) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > settings.body_limit_bytes:
-        raise RequestError(f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413)
+        raise RequestError(
+            f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
+        )
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > settings.body_limit_bytes:
-            raise RequestError(f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413)
+            raise RequestError(
+                f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -99,15 +111,17 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
     elif ctype == QUERY_TYPE:
         proto = ProtocolRequest(query=_decode(body, "query"), params=params)
         if proto.all("query") or proto.all("update"):
-            raise RequestError("a direct POST carries the query in its body; do not also pass 'query' in the URL")
+            raise RequestError(
+                "a direct POST carries the query in its body; do not also pass 'query' in the URL"
+            )
     elif ctype == UPDATE_TYPE:
         proto = ProtocolRequest(update=_decode(body, "update"), params=params)
         if proto.all("query") or proto.all("update"):
-            raise RequestError("a direct POST carries the update in its body; do not also pass 'update' in the URL")
+            raise RequestError(
+                "a direct POST carries the update in its body; do not also pass 'update' in the URL"
+            )
     elif not ctype:
-        raise RequestError(
-            f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415
-        )
+        raise RequestError(f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415)
     else:
         raise RequestError(
             f"unsupported Content-Type {ctype!r}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415
@@ -151,6 +165,40 @@ def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
     return merged
 
 
+def service_base(request: Request, settings: Settings) -> str:
+    """The base IRI of relative IRIs in queries and updates: the endpoint as the client addressed it.
+
+    The SPARQL Protocol leaves the base to the service ("which MAY be the service endpoint");
+    left to the engine, relative IRIs would resolve against its internal loopback URL, which
+    changes with every restart. A Host header that does not make a plain URL falls back to the
+    public base's ``sparql``.
+    """
+    url = str(request.url.replace(query="", fragment=""))
+    return url if _SAFE_BASE.fullmatch(url) else settings.public_base + "sparql"
+
+
+def with_base(text: str, base: str) -> tuple[str, int]:
+    """The text with ``BASE <base>`` put in front on its first line, and how many characters that added.
+
+    A BASE of the text itself still applies (it comes later, and a relative one resolves
+    against this one).
+    """
+    prefix = f"BASE <{base}> "
+    return prefix + text, len(prefix)
+
+
+def _engine_position(exc: QueryError, shift: int) -> QueryError:
+    """The engine's syntax error with its position (``error at 1:26``) in the client's text."""
+    message = str(exc)
+
+    def where(m: re.Match[str]) -> str:
+        line, column = int(m[1]), int(m[2])
+        return f"error at line {line}, column {column - shift if line == 1 else column}"
+
+    fixed = _ENGINE_POSITION.sub(where, message)
+    return exc if fixed == message else QueryError(fixed)
+
+
 async def run_query(
     request: Request,
     runtime: RuntimeDep,
@@ -166,6 +214,8 @@ async def run_query(
     metrics = request.app.state.metrics
     if len(query) > settings.query_length_limit:
         raise RequestError(f"the query is longer than the limit of {settings.query_length_limit} characters")
+    request.state.query_hash = query_hash(query)
+    request.state.query_kind = "query"
     inspection = sparql_text.inspect(query)
     if inspection.kind != "query":
         raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
@@ -174,23 +224,42 @@ async def run_query(
     except KgError:
         metrics.refusals.labels(reason="federation").inc()
         raise
-    kind = "results" if inspection.form in ("SELECT", "ASK") else "graph"
+    kind: Kind = "results" if inspection.form in ("SELECT", "ASK") else "graph"
     chosen = negotiate(kind, request.headers.get("accept"), format_params)
+    text, shift = with_base(query, service_base(request, settings))
     start = time.perf_counter()
     try:
-        answer = await runtime.client.query(
-            query,
-            accept=RESULTS_JSON if kind == "results" else NTRIPLES,
-            timeout_s=timeout_s,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-        )
+        try:
+            answer = await runtime.client.query(
+                text,
+                accept=RESULTS_JSON if kind == "results" else NTRIPLES,
+                timeout_s=timeout_s,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+            )
+        except QueryError as exc:
+            raise _engine_position(exc, shift) from exc
         if answer.seconds > timeout_s:
             raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped", status=503)
         if kind == "results":
             body = results.convert_results(answer.body, chosen.format, max_rows=settings.result_limit_rows)
         else:
-            body = results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection))
+            # N-Triples: one triple a line (line breaks in literals are escaped).
+            if answer.body.count(b"\n") > settings.result_limit_rows:
+                raise ResultTooLarge(
+                    f"the result has more than {settings.result_limit_rows} triples, the server's limit; "
+                    "narrow the query or add LIMIT",
+                    status=413,
+                )
+            body = results.convert_graph(
+                answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection)
+            )
+        if len(body) > settings.result_limit_bytes:
+            raise ResultTooLarge(
+                f"the result is larger than the limit of {settings.result_limit_bytes} bytes in "
+                f"{chosen.media_type}; narrow the query, add LIMIT or ask for a terser format",
+                status=413,
+            )
     except QueryTimeout:
         metrics.timeouts.inc()
         metrics.requests.labels(kind="query", outcome="timeout").inc()
@@ -225,6 +294,8 @@ async def run_update(
         raise
     if len(update) > settings.query_length_limit:
         raise RequestError(f"the update is longer than the limit of {settings.query_length_limit} characters")
+    request.state.query_hash = query_hash(update)
+    request.state.query_kind = "update"
     inspection = sparql_text.inspect(update)
     if inspection.kind != "update":
         raise RequestError("this is a query; send it as 'query'")
@@ -236,15 +307,21 @@ async def run_update(
     start = time.perf_counter()
     try:
         outcome = await writes.apply_update(
-            runtime, update, using_graphs=using_graphs, using_named_graphs=using_named_graphs, timeout_s=timeout_s
+            runtime,
+            with_base(update, service_base(request, settings))[0],
+            using_graphs=using_graphs,
+            using_named_graphs=using_named_graphs,
+            timeout_s=timeout_s,
         )
     except KgError:
         metrics.requests.labels(kind="update", outcome="refused").inc()
         raise
     metrics.requests.labels(kind="update", outcome="ok").inc()
     metrics.duration.labels(kind="update").observe(time.perf_counter() - start)
-    return Response(status_code=204, headers={"X-Clusterkg-Inserted": str(outcome.inserted),
-                                              "X-Clusterkg-Deleted": str(outcome.deleted)})
+    return Response(
+        status_code=204,
+        headers={"X-Clusterkg-Inserted": str(outcome.inserted), "X-Clusterkg-Deleted": str(outcome.deleted)},
+    )
 
 
 async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
@@ -279,19 +356,41 @@ async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -
     )
 
 
-@router.get("/sparql", summary="SPARQL query (GET), or the service description without a query")
+def _not_allowed(request: Request, exc: RequestError) -> Response:
+    """A 405 answer, with the ``Allow`` header HTTP requires of it."""
+    response = error_response(request, exc)
+    response.headers["Allow"] = ALLOW
+    return response
+
+
+async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
+    try:
+        return await _dispatch(request, runtime, settings)
+    except RequestError as exc:
+        if exc.status != 405:
+            raise
+        return _not_allowed(request, exc)
+
+
+@router.api_route(
+    "/sparql",
+    methods=["GET", "HEAD"],
+    summary="SPARQL query (GET), or the service description without a query",
+)
 async def sparql_get(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
-    return await _dispatch(request, runtime, settings)
+    return await _answer(request, runtime, settings)
 
 
 @router.post("/sparql", summary="SPARQL query or update (POST form or direct)")
 async def sparql_post(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct)."""
-    return await _dispatch(request, runtime, settings)
+    return await _answer(request, runtime, settings)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
 async def sparql_other(request: Request) -> Response:
     """Other methods are not part of the protocol."""
-    raise RequestError(f"{request.method} is not allowed on /sparql; use GET or POST", status=405)
+    return _not_allowed(
+        request, RequestError(f"{request.method} is not allowed on /sparql; use GET or POST", status=405)
+    )
