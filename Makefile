@@ -14,6 +14,9 @@ run: $(STAMP) java
 	$(BIN)/clusterkg serve
 
 test: $(STAMP) java
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

@@ -62,8 +62,11 @@ def status_for(exc: KgError) -> int:
 
 
 def kind_of(exc: KgError) -> str:
-    """A stable, machine-readable name of the error kind (e.g. ``query-timeout``)."""
-    name = type(exc).__name__
+    """A stable, machine-readable name of the error kind (e.g. ``query-timeout``).
+
+    Private subclasses (``_LexError``) are named after their nearest public ancestor.
+    """
+    name = next(cls.__name__ for cls in type(exc).__mro__ if not cls.__name__.startswith("_"))
     return "".join("-" + c.lower() if c.isupper() else c for c in name).lstrip("-")
 
 
@@ -99,13 +102,13 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into responses."""
 
     async def on_kg_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, KgError)  # noqa: S101 - registered for KgError only
+        assert isinstance(exc, KgError)
         if status_for(exc) >= 500 and not isinstance(exc, QueryTimeout | EngineUnavailable):
-            log.error("request failed: %s", exc)
+            log.error("request failed: %s", str(exc))  # not the error: a record would keep it alive
         return error_response(request, exc)
 
     async def on_validation(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, RequestValidationError)  # noqa: S101
+        assert isinstance(exc, RequestValidationError)
         problems = [
             {"parameter": ".".join(str(p) for p in err.get("loc", ())[1:]), "message": err.get("msg", "")}
             for err in exc.errors()
@@ -122,7 +125,7 @@ def install(app: FastAPI) -> None:
         )
 
     async def on_http(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, StarletteHTTPException)  # noqa: S101
+        assert isinstance(exc, StarletteHTTPException)
         return JSONResponse(
             {"error": f"http-{exc.status_code}", "message": str(exc.detail)},
             status_code=exc.status_code,

@@ -11,20 +11,27 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
-            "clusterkg_sparql_requests", "SPARQL requests by kind and outcome", ["kind", "outcome"],
+            "clusterkg_sparql_requests",
+            "SPARQL requests by kind and outcome",
+            ["kind", "outcome"],
             registry=self.registry,
         )
         self.duration = Histogram(
-            "clusterkg_sparql_duration_seconds", "Time to answer a SPARQL request", ["kind"],
+            "clusterkg_sparql_duration_seconds",
+            "Time to answer a SPARQL request",
+            ["kind"],
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
             registry=self.registry,
         )
-        self.timeouts = Counter("clusterkg_sparql_timeouts", "Queries stopped by the time limit", registry=self.registry)
+        self.timeouts = Counter(
+            "clusterkg_sparql_timeouts", "Queries stopped by the time limit", registry=self.registry
+        )
         self.refusals = Counter(
             "clusterkg_sparql_refusals", "Requests refused by policy", ["reason"], registry=self.registry
         )
         self.result_bytes = Histogram(
-            "clusterkg_sparql_result_bytes", "Size of answered results",
+            "clusterkg_sparql_result_bytes",
+            "Size of answered results",
             buckets=(100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000),
             registry=self.registry,
         )

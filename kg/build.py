@@ -73,7 +73,9 @@ def run_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     for path in ontology.check_files():
         rows = select_rows(store, path.read_text(encoding="utf-8"), union=False)
         if rows:
-            failures[path.name] = [{k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows]
+            failures[path.name] = [
+                {k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows
+            ]
     return failures
 
 

@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="triples per graph and instances per class of the built store")
     p.add_argument("--store", type=Path, help=STORE_HELP)
+
+    p = sub.add_parser("generate", help="write deterministic synthetic data (TriG or N-Quads) for load tests")
+    p.add_argument("--scale", type=int, required=True, metavar="N", help="about how many triples to write")
+    p.add_argument("--out", type=Path, metavar="FILE", help="a .trig or .nq file (default: standard output)")
+    p.add_argument("--seed", type=int, default=None, help="the seed: the same seed gives the same bytes")
+    p.add_argument("--format", choices=["trig", "nquads"], help="default: by the file's suffix, else trig")
     return parser
 
 
@@ -85,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "validate": _validate,
             "query": _query,
             "stats": _stats,
+            "generate": _generate,
         }[args.command]
         return handler(args, settings, out)
     except KgError as exc:
@@ -133,7 +140,9 @@ def _serve(args: argparse.Namespace, settings: Settings, out: Console) -> int:
 
 def _validate(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     sources = load_sources(args.files)
-    report = validation.validate(sources.dataset, ontology=sources.ontology, node_sources=sources.node_sources)
+    report = validation.validate(
+        sources.dataset, ontology=sources.ontology, node_sources=sources.node_sources
+    )
     text = {"text": report.to_text, "json": report.to_json, "turtle": report.to_turtle}[args.format]()
     print(text)
     return 0 if report.conforms else 1
@@ -142,7 +151,12 @@ def _validate(args: argparse.Namespace, settings: Settings, out: Console) -> int
 def _query(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     text: str = args.query
     candidate = Path(text)
-    if "\n" not in text and len(text) < 4096 and candidate.suffix in (".rq", ".sparql") and candidate.is_file():
+    if (
+        "\n" not in text
+        and len(text) < 4096
+        and candidate.suffix in (".rq", ".sparql")
+        and candidate.is_file()
+    ):
         text = candidate.read_text(encoding="utf-8")
     store = open_store(settings.store)
     result = run_query(store, text)
@@ -184,6 +198,18 @@ def _cell(term: object) -> str:
     if isinstance(term, ox.NamedNode | ox.BlankNode):
         return term.value
     return str(term)
+
+
+def _generate(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    from kg.generate import DEFAULT_SEED, generate_file, terminal_progress
+
+    err = Console(stderr=True)
+    seed = DEFAULT_SEED if args.seed is None else args.seed
+    with terminal_progress(args.scale, err) as progress:
+        written = generate_file(args.out, args.scale, seed=seed, fmt=args.format, progress=progress)
+    where = args.out if args.out is not None else "standard output"
+    err.print(f"wrote {written.triples} triples in {written.graphs} graphs to {where}", highlight=False)
+    return 0
 
 
 def _stats(args: argparse.Namespace, settings: Settings, out: Console) -> int:

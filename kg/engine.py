@@ -111,18 +111,25 @@ class EngineClient:
         """Close the HTTP connections."""
         await self.client.aclose()
 
+    async def _ready_endpoints(self) -> Endpoints:
+        """The endpoints once the engine runs: a managed engine that is restarting gets a new
+        port, so a request is addressed only after the restart, never to the old port."""
+        if self.ready is not None:
+            await self.ready(10.0)
+        return self.endpoints
+
     async def _send(self, request: httpx.Request, *, timeout_s: float | None, what: str) -> EngineResponse:
         """Send a request; answer a timeout at once and, if the engine is still busy with the
         request after the grace period, have the owner restart it (the last resort)."""
-        if self.ready is not None:
-            await self.ready(10.0)
         start = time.perf_counter()
         task = asyncio.ensure_future(self._read(request, start))
         try:
             return await asyncio.wait_for(asyncio.shield(task), timeout_s)
         except TimeoutError:
             self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
-            raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped", status=503) from None
+            raise QueryTimeout(
+                f"the {what} timed out after {timeout_s} s and was stopped", status=503
+            ) from None
         except httpx.TransportError as exc:
             raise EngineUnavailable(
                 f"the engine did not answer the {what}: {type(exc).__name__}", status=503
@@ -186,8 +193,9 @@ class EngineClient:
         form: list[tuple[str, str]] = [("query", query)]
         form += [("default-graph-uri", g) for g in default_graphs]
         form += [("named-graph-uri", g) for g in named_graphs]
+        endpoints = await self._ready_endpoints()
         request = self.client.build_request(
-            "POST", self.endpoints.query, content=urlencode(form), headers={"Accept": accept, **FORM}
+            "POST", endpoints.query, content=urlencode(form), headers={"Accept": accept, **FORM}
         )
         answer = await self._send(request, timeout_s=timeout_s, what="query")
         return self._check(answer, "query")
@@ -216,7 +224,8 @@ class EngineClient:
         form: list[tuple[str, str]] = [("update", update)]
         form += [("using-graph-uri", g) for g in using_graphs]
         form += [("using-named-graph-uri", g) for g in using_named_graphs]
-        request = self.client.build_request("POST", self.endpoints.update, content=urlencode(form), headers=FORM)
+        endpoints = await self._ready_endpoints()
+        request = self.client.build_request("POST", endpoints.update, content=urlencode(form), headers=FORM)
         answer = await self._send(request, timeout_s=timeout_s, what="update")
         return self._check(answer, "update")
 
@@ -237,8 +246,9 @@ class EngineClient:
             headers["Content-Type"] = content_type
         if accept:
             headers["Accept"] = accept
+        endpoints = await self._ready_endpoints()
         request = self.client.build_request(
-            method, self.endpoints.store, params=params, content=body, headers=headers
+            method, endpoints.store, params=params, content=body, headers=headers
         )
         return await self._send(request, timeout_s=timeout_s, what="graph store request")
 

@@ -10,7 +10,7 @@ import asyncio
 
 import httpx
 
-from kg.engine import EngineClient, Endpoints
+from kg.engine import Endpoints, EngineClient
 from kg.engine_process import ManagedEngine
 from kg.errors import EngineUnavailable
 from kg.settings import Settings
@@ -30,7 +30,10 @@ class Runtime:
                 password = settings.engine_password.get_secret_value() if settings.engine_password else ""
                 auth = httpx.BasicAuth(settings.engine_user, password)
             self.client = EngineClient(
-                lambda: remote, auth=auth, grace_s=settings.engine_grace_s, max_bytes=settings.result_limit_bytes
+                lambda: remote,
+                auth=auth,
+                grace_s=settings.engine_grace_s,
+                max_bytes=settings.result_limit_bytes,
             )
         else:
             self.engine = ManagedEngine(settings.store.resolve(), timeout_s=settings.query_timeout_s)
@@ -48,7 +51,7 @@ class Runtime:
         return self.engine is None
 
     def _managed_endpoints(self) -> Endpoints:
-        assert self.engine is not None  # noqa: S101 - only wired for the managed engine
+        assert self.engine is not None
         url = self.engine.url
         if url is None:
             raise EngineUnavailable("the engine is not running", status=503)

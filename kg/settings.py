@@ -53,7 +53,8 @@ class Settings(BaseSettings):
         default=None, description="The remote engine's update endpoint (default: derived from engine_url)."
     )
     engine_store_url: str | None = Field(
-        default=None, description="The remote engine's Graph Store endpoint (default: derived from engine_url)."
+        default=None,
+        description="The remote engine's Graph Store endpoint (default: derived from engine_url).",
     )
     engine_user: str | None = None
     engine_password: SecretStr | None = None
@@ -87,9 +88,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: object)
         return Settings(**given)  # type: ignore[arg-type]
     prefix = "CLUSTERKG_"
     values: dict[str, object] = {
-        key[len(prefix) :].lower(): value
-        for key, value in environ.items()
-        if key.startswith(prefix)
+        key[len(prefix) :].lower(): value for key, value in environ.items() if key.startswith(prefix)
     }
     values.update(given)
     return Settings.model_validate(values)

@@ -95,7 +95,9 @@ def parse_into(dataset: Dataset, path: Path) -> list[URIRef | BNode]:
             raise SourceError(path, "triples outside any named graph; put every claim in a named graph")
     else:
         with path.open("rb") as stream:
-            parsed.graph(URIRef(f"{BASE}graph/data/{path.stem}")).parse(stream, format=fmt, publicID=path.resolve().as_uri())
+            parsed.graph(URIRef(f"{BASE}graph/data/{path.stem}")).parse(
+                stream, format=fmt, publicID=path.resolve().as_uri()
+            )
     subjects: list[URIRef | BNode] = []
     for s, p, o, g in parsed.quads():
         dataset.add((s, p, o, g))  # type: ignore[arg-type]

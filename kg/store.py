@@ -106,6 +106,16 @@ def select_rows(store: ox.Store, query: str, *, union: bool = True) -> list[dict
     return rows
 
 
+def text_of(term: Term) -> str:
+    """The lexical value of an IRI, blank node or literal (a triple term has none).
+
+    :raises QueryError: for a triple term, which the service's own queries never return.
+    """
+    if isinstance(term, ox.Triple):
+        raise QueryError("unexpected RDF triple term in a result")
+    return term.value
+
+
 @dataclass(frozen=True)
 class StoreStats:
     """Triples per named graph and instances per class."""

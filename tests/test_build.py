@@ -67,7 +67,12 @@ def test_a_shacl_violation_names_the_focus_node_and_file(fresh_store: Path) -> N
 
 def test_cli_build_refuses_broken_data_with_a_readable_report(fresh_store: Path, tmp_path: Path) -> None:
     result = clusterkg(
-        "build", "--store", str(fresh_store), "--skip-dl", "--data", str(DATA / "violating-membership.trig"),
+        "build",
+        "--store",
+        str(fresh_store),
+        "--skip-dl",
+        "--data",
+        str(DATA / "violating-membership.trig"),
         cwd=tmp_path,
     )
     assert result.returncode == 1
@@ -80,7 +85,9 @@ def test_cli_build_refuses_broken_data_with_a_readable_report(fresh_store: Path,
 
 @pytest.mark.reasoner
 def test_cli_build_with_hermit_refuses_an_inconsistent_graph(fresh_store: Path, tmp_path: Path) -> None:
-    result = clusterkg("build", "--store", str(fresh_store), "--data", str(DATA / "inconsistent.trig"), cwd=tmp_path)
+    result = clusterkg(
+        "build", "--store", str(fresh_store), "--data", str(DATA / "inconsistent.trig"), cwd=tmp_path
+    )
     assert result.returncode == 1
     assert "inconsistent" in result.stderr
     assert "https://w3id.org/clusterkg/synthetic/id/right-x" in result.stderr
@@ -97,16 +104,19 @@ def test_cli_full_build_prints_a_summary(tmp_path: Path) -> None:
     assert "29 claims, 29 quotes verified verbatim" in result.stdout
     assert "OWL DL check: passed" in result.stdout
     manifest = json.loads((store / MANIFEST).read_text(encoding="utf-8"))
-    assert "https://w3id.org/clusterkg/ontology#ClusterParticipant" in manifest["classification"][
-        "https://w3id.org/clusterkg/ontology#AnchorEnterprise"
-    ]
+    assert (
+        "https://w3id.org/clusterkg/ontology#ClusterParticipant"
+        in manifest["classification"]["https://w3id.org/clusterkg/ontology#AnchorEnterprise"]
+    )
     stats = clusterkg("stats", cwd=tmp_path)
     assert stats.returncode == 0
     assert "https://w3id.org/clusterkg/graph/inferred" in stats.stdout
 
 
 def test_cli_query_formats(built_store: Path, tmp_path: Path) -> None:
-    ask = clusterkg("query", "ASK { ?s ?p ?o }", "--store", str(built_store), "--format", "json", cwd=tmp_path)
+    ask = clusterkg(
+        "query", "ASK { ?s ?p ?o }", "--store", str(built_store), "--format", "json", cwd=tmp_path
+    )
     assert json.loads(ask.stdout) == {"head": {}, "boolean": True}
     table = clusterkg("query", COUNT_28, "--store", str(built_store), cwd=tmp_path)
     assert "28" in table.stdout and "1 row(s)" in table.stdout
@@ -123,5 +133,8 @@ def test_cli_validate_reports_json(tmp_path: Path) -> None:
     assert result.returncode == 1
     report = json.loads(result.stdout)
     assert {(r["focus_node"], r["path"]) for r in report if r["severity"] == "Violation"} == {
-        ("https://w3id.org/clusterkg/synthetic/id/membership-x", "https://w3id.org/clusterkg/ontology#clusterRole")
+        (
+            "https://w3id.org/clusterkg/synthetic/id/membership-x",
+            "https://w3id.org/clusterkg/ontology#clusterRole",
+        )
     }

@@ -30,7 +30,9 @@ def _metric(text: str, name: str) -> float:
 def test_metrics_count_queries_by_outcome_refusals_and_sizes(client: TestClient) -> None:
     assert client.get("/sparql", params={"query": COUNT}).status_code == 200
     assert client.get("/sparql", params={"query": COUNT}).status_code == 200
-    refused = client.get("/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
+    refused = client.get(
+        "/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"}
+    )
     assert refused.status_code == 403
     text = client.get("/metrics").text
     assert _metric(text, 'clusterkg_sparql_requests_total{kind="query",outcome="ok"}') == 2.0

@@ -63,7 +63,8 @@ def test_a_quote_not_in_the_article_is_refused(biomed_sources: SourceSet) -> Non
         provenance.check(ds, provenance.index_sources([SOURCES_DIR]))
     assert err.value.problems == [
         f"quote <{quote}> of claim <https://w3id.org/clusterkg/id/claim/biomed-statistics-2018-05> is not"
-        " verbatim in biomed-cluster-article.ru.txt: 'По состоянию на май 2018 год в кластере насчитывалось 29 участников'"
+        " verbatim in biomed-cluster-article.ru.txt:"
+        " 'По состоянию на май 2018 год в кластере насчитывалось 29 участников'"
     ]
 
 

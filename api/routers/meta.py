@@ -15,6 +15,7 @@ from kg.errors import KgError
 from kg.namespaces import PREFIXES
 from kg.runtime import Runtime
 from kg.settings import Settings
+from kg.store import text_of
 
 router = APIRouter(tags=["operations"])
 
@@ -47,7 +48,7 @@ async def metrics(request: Request) -> Response:
 
 async def _graph_counts(runtime: Runtime) -> list[tuple[str, int]]:
     rows = await runtime.client.select(sparql.load("named-graphs"))
-    return [(row["graph"].value, int(row["triples"].value)) for row in rows]
+    return [(text_of(row["graph"]), int(text_of(row["triples"]))) for row in rows]
 
 
 def _rdf_response(graph: Graph, request: Request, format_params: list[str]) -> Response:
@@ -72,14 +73,14 @@ async def service_description(
 async def void(request: Request, runtime: RuntimeDep) -> Response:
     """Class and property partitions with counts, the SPARQL endpoint and the dumps."""
     totals_rows = await runtime.client.select(sparql.load("void-totals"))
-    totals = {k: int(v.value) for k, v in totals_rows[0].items()} if totals_rows else {}
+    totals = {k: int(text_of(v)) for k, v in totals_rows[0].items()} if totals_rows else {}
     classes = [
-        (row["class"].value, int(row["entities"].value))
+        (text_of(row["class"]), int(text_of(row["entities"])))
         for row in await runtime.client.select(sparql.load("void-classes"))
         if isinstance(row.get("class"), ox.NamedNode)
     ]
     properties = [
-        (row["property"].value, int(row["triples"].value))
+        (text_of(row["property"]), int(text_of(row["triples"])))
         for row in await runtime.client.select(sparql.load("void-properties"))
     ]
     endpoint = str(request.url.replace(path="/sparql", query="", fragment=""))
