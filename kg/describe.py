@@ -29,6 +29,7 @@ def service_description(
     graphs: Sequence[tuple[str, int]],
     *,
     updates_enabled: bool,
+    federation_enabled: bool = False,
 ) -> Graph:
     """The SPARQL 1.1 Service Description of the endpoint."""
     g = Graph()
@@ -42,7 +43,8 @@ def service_description(
     if updates_enabled:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    g.add((service, SD.feature, SD.BasicFederatedQuery))
+    if federation_enabled:
+        g.add((service, SD.feature, SD.BasicFederatedQuery))
     for name in RESULT_FORMATS + GRAPH_FORMATS:
         g.add((service, SD.resultFormat, FORMATS[name]))
     for name in GRAPH_FORMATS:

@@ -189,8 +189,15 @@ class ManagedEngine:
                         backoff = min(backoff * 2, 10.0)
 
     async def restart(self, reason: str) -> None:
-        """Kill the engine and start it again (the last resort for a stuck query)."""
+        """Kill the engine and start it again (the last resort for a stuck query).
+
+        Requests stuck together ask together: once one restart is done, the others' requests
+        died with the old engine, so they do not restart the new one.
+        """
+        generation = self.generation
         async with self._lock:
+            if self.generation != generation:
+                return
             log.warning("restarting the engine: %s", reason)
             self._ready.clear()
             if self.process is not None:

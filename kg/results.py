@@ -42,7 +42,7 @@ from kg.store import GRAPH_FORMATS, RESULT_FORMATS
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _PN_PREFIX = re.compile(r"(?:[^\W\d_](?:[\w.-]*[\w-])?)?")
-_TIMEOUT_WORDS = (b"timeout", b"timed out", b"time limit")
+_TIMEOUT_WORDS = (b"timeout", b"timed out", b"time limit", b"cancelled")
 _XML_FORBIDDEN = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 

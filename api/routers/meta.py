@@ -64,7 +64,10 @@ async def service_description(
     """The SPARQL 1.1 Service Description of ``/sparql``, in the negotiated RDF format."""
     endpoint = str(request.url.replace(query="", fragment=""))
     graph = describe.service_description(
-        endpoint, await _graph_counts(runtime), updates_enabled=settings.update_token is not None
+        endpoint,
+        await _graph_counts(runtime),
+        updates_enabled=settings.update_token is not None,
+        federation_enabled=bool(settings.service_allow),
     )
     return _rdf_response(graph, request, format_params)
 

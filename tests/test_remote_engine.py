@@ -1,0 +1,180 @@
+"""Remote mode: the app in front of a separate SPARQL 1.1 Protocol server (``CLUSTERKG_ENGINE_URL``).
+
+A separate ``oxigraph serve`` process over a copy of the built store stands for a remote
+store (Fuseki, GraphDB... would do the same), started as its administrator would:
+``--location <store> --bind 127.0.0.1:<port> --union-default-graph``. The app does not manage
+it. The endpoint checks of ``test_sparql_protocol`` are collected again here against it, with
+the competency question of the statistics (every number of the founding case with its quote),
+the policy that still applies (federation, tokens, limits), and what remote mode cannot do:
+stop a query on the remote server (its own timeout must) or restart it.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pyoxigraph as ox
+import pytest
+from test_competency import EXPECTATIONS, expected_term, render
+
+# The endpoint checks of the managed mode, collected again here against the remote engine
+# (they use the `served` fixture, which this module defines).
+from test_sparql_protocol import (  # noqa: F401
+    ASK,
+    test_a_malformed_query_is_400_naming_the_problem_and_its_place,
+    test_a_query_sent_as_update_and_the_reverse_are_400,
+    test_a_wrong_content_type_is_415,
+    test_an_unsatisfiable_accept_is_406_listing_what_is_served,
+    test_ask_in_every_results_format,
+    test_default_graph_uri_selects_the_default_graph,
+    test_format_parameters_never_fail_the_request,
+    test_get_without_a_query_is_the_service_description,
+    test_graph_answers_in_every_rdf_format,
+    test_named_graph_uri_selects_the_named_graphs,
+    test_other_methods_are_405_with_allow,
+    test_query_by_get_form_post_and_direct_post_give_the_same_answer,
+    test_relative_iris_resolve_against_the_endpoint_not_the_engine,
+    test_results_negotiation_by_accept,
+    test_select_in_every_results_format,
+    test_the_default_dataset_is_the_union_of_all_graphs,
+    test_update_by_get_is_405_with_allow,
+    test_update_without_the_token_is_refused,
+    test_void_has_class_and_property_partitions_with_counts,
+)
+
+import queries
+from api import create_app
+from kg.engine_process import free_port, oxigraph_binary
+from kg.settings import Settings
+
+with warnings.catch_warnings():
+    # starlette warns on import that it wants httpx2; pytest turns warnings into errors.
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+from conftest import TOKEN
+
+STARTUP_S = 60.0  # a bound on waiting for the server to listen
+
+
+@pytest.fixture(scope="module")
+def remote_engine(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A separate ``oxigraph serve`` over a copy of the built store; its query endpoint."""
+    store = tmp_path_factory.mktemp("remote") / "store"
+    shutil.copytree(built_store, store)
+    port = free_port()
+    args = [oxigraph_binary(), "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        [*args, "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}/query"
+    try:
+        deadline = time.monotonic() + STARTUP_S
+        while True:
+            assert process.poll() is None, "oxigraph serve exited"
+            try:
+                if httpx.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "oxigraph serve did not start"
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def served(remote_engine: str) -> Iterator[TestClient]:
+    """The app in remote mode (writes on, so that update refusals reach the policy)."""
+    settings = Settings(engine_url=remote_engine, update_token=TOKEN, query_timeout_s=10)
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+def test_health_says_the_engine_is_remote(served: TestClient) -> None:
+    health = served.get("/health")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "engine": "remote", "engine_pid": None, "engine_restarts": 0}
+    assert served.app.state.runtime.engine is None  # type: ignore[attr-defined]
+
+
+# --- The competency question of the statistics, over HTTP -----------------------------------------
+
+
+def _over_http(client: TestClient, name: str, params: dict[str, str]) -> list[dict[str, str]]:
+    """Run a named query through /sparql; parameters bound by a trailing VALUES clause."""
+    query = queries.get(name)
+    text = query.text
+    bound = queries.bind(query, params) if params else {}
+    if bound:
+        names = " ".join(f"?{v.value}" for v in bound)
+        terms = " ".join(str(t) for t in bound.values())
+        text += f"\nVALUES ({names}) {{ ({terms}) }}"
+    response = client.post(
+        "/sparql", content=text.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 200, response.text
+    parsed = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    assert isinstance(parsed, ox.QuerySolutions)
+    names = [v.value for v in parsed.variables]
+    return [{n: render(s[n]) for n in names if s[n] is not None} for s in parsed]  # type: ignore[arg-type]
+
+
+def _key(row: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted(row.items()))
+
+
+STATISTICS = [case for case in EXPECTATIONS["statistics"]["cases"] if case["data"] == "biomed"]
+
+
+@pytest.mark.parametrize("case", STATISTICS, ids=[c["name"] for c in STATISTICS])
+def test_the_statistics_competency_question_in_remote_mode(served: TestClient, case: dict[str, Any]) -> None:
+    params = {k: str(v) for k, v in (case.get("params") or {}).items()}
+    got = _over_http(served, "statistics", params)
+    expected = [{k: expected_term(v) for k, v in row.items()} for row in case["rows"] or []]
+    assert sorted(got, key=_key) == sorted(expected, key=_key)
+    if not params:
+        assert len(got) == 9  # every number of the founding case
+
+
+# --- Policy still applies; what remote mode cannot do ---------------------------------------------
+
+
+def test_federation_is_refused_in_remote_mode(served: TestClient) -> None:
+    response = served.get("/sparql", params={"query": "SELECT * { SERVICE <http://127.0.0.1:9/sparql> {} }"})
+    assert response.status_code == 403
+    assert response.json()["error"] == "federation-refused"
+
+
+def test_a_timeout_is_a_503_and_the_remote_engine_is_left_running(served: TestClient) -> None:
+    # About 37 million solutions to count: a few seconds of the remote server's time.
+    query = "SELECT (COUNT(*) AS ?n) { ?a ?b ?c . ?d ?e ?f VALUES ?k { 1 2 3 4 5 6 7 8 } }"
+    started = time.monotonic()
+    response = served.get("/sparql", params={"query": query, "timeout": "0.5"})
+    assert response.status_code == 503
+    assert response.json()["error"] == "query-timeout"
+    assert time.monotonic() - started < 0.5 + 2.0  # answered at the limit, not when the server is done
+    # Nothing restarts a remote engine: the answer was all the app could do. It serves on.
+    assert served.get("/sparql", params={"query": ASK}).json()["boolean"] is True
+    assert served.get("/health").json()["engine_restarts"] == 0
+
+
+def test_an_unreachable_remote_engine_is_a_503(tmp_path: Path) -> None:
+    settings = Settings(engine_url=f"http://127.0.0.1:{free_port()}/query")
+    with TestClient(create_app(settings)) as client:
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert health.json()["status"] == "unavailable"
+        response = client.get("/sparql", params={"query": "ASK {}"})
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["error"] == "engine-unavailable"
