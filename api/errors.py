@@ -79,17 +79,7 @@ def error_response(request: Request, exc: KgError) -> Response:
         return Response(exc.report_turtle, status_code=status, media_type="text/turtle", headers=headers)
     body: dict[str, object] = {"error": kind_of(exc), "message": str(exc)}
     if isinstance(exc, ValidationFailed):
-        body["violations"] = [
-            {
-                "focus_node": v.focus_node,
-                "path": v.path,
-                "message": v.message,
-                "severity": v.severity,
-                "value": v.value,
-                "source_shape": v.source_shape,
-            }
-            for v in exc.violations
-        ]
+        body["violations"] = [v.as_dict() for v in exc.violations]
         body["report_turtle"] = exc.report_turtle
     if isinstance(exc, ParameterError):
         body["parameter"] = exc.parameter

@@ -61,6 +61,18 @@ class Violation:
     constraint: str | None = None
     source_file: str | None = None
 
+    def as_dict(self) -> dict[str, str | None]:
+        """The violation as a JSON-ready mapping (the shape of reports in the CLI and the API)."""
+        return {
+            "focus_node": self.focus_node,
+            "path": self.path,
+            "message": self.message,
+            "severity": self.severity,
+            "value": self.value,
+            "source_shape": self.source_shape,
+            "source_file": self.source_file,
+        }
+
     def describe(self) -> str:
         """A one-line, human-readable account of the violation."""
         parts = [f"[{self.severity}]"]

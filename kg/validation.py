@@ -118,18 +118,7 @@ class ValidationReport:
     def to_json(self) -> str:
         """The results as a JSON list of objects, in the report's order."""
         return json.dumps(
-            [
-                {
-                    "focus_node": v.focus_node,
-                    "path": v.path,
-                    "message": v.message,
-                    "severity": v.severity,
-                    "value": v.value,
-                    "source_shape": v.source_shape,
-                    "source_file": v.source_file,
-                }
-                for v in self.violations
-            ],
+            [v.as_dict() for v in self.violations],
             indent=2,
             ensure_ascii=False,
         )
