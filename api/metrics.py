@@ -41,4 +41,4 @@ class Metrics:
 
     def render(self) -> bytes:
         """The metrics in the Prometheus text format."""
-        return generate_latest(self.registry)
+        return bytes(generate_latest(self.registry))
