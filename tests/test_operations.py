@@ -57,3 +57,21 @@ def test_one_json_log_line_per_request_with_the_query_hash(
     assert lines[0]["duration_ms"] > 0
     assert "query_hash" not in lines[1]
     assert COUNT not in caplog.text
+
+
+def test_void_lists_the_dumps_with_size_and_date(client: TestClient) -> None:
+    from rdflib import Graph, URIRef
+
+    response = client.get("/.well-known/void", headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    void = Graph().parse(data=response.text, format="turtle")
+    dumps = sorted(str(o) for o in void.objects(None, URIRef("http://rdfs.org/ns/void#dataDump")))
+    assert [d.rsplit("/", 1)[1] for d in dumps] == ["clusterkg.nq.gz", "clusterkg.trig"]
+    for dump in dumps:
+        size = void.value(URIRef(dump), URIRef("http://www.w3.org/ns/dcat#byteSize"))
+        assert size is not None and int(size) > 1000
+        assert void.value(URIRef(dump), URIRef("http://purl.org/dc/terms/modified")) is not None
+        path = dump.split("://", 1)[1].split("/", 1)[1]
+        download = client.get("/" + path)
+        assert download.status_code == 200
+        assert len(download.content) == int(size)

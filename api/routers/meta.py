@@ -10,6 +10,7 @@ from rdflib import Graph
 
 from api.deps import RuntimeDep
 from api.negotiation import negotiate
+from api.routers import resources
 from kg import describe, results, sparql
 from kg.errors import KgError
 from kg.namespaces import PREFIXES
@@ -88,7 +89,11 @@ async def void(request: Request, runtime: RuntimeDep) -> Response:
     ]
     endpoint = str(request.url.replace(path="/sparql", query="", fragment=""))
     graph = describe.void_description(
-        sparql_endpoint=endpoint, totals=totals, classes=classes, properties=properties
+        sparql_endpoint=endpoint,
+        totals=totals,
+        classes=classes,
+        properties=properties,
+        dumps=await resources.void_dumps(request, runtime),
     )
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     return _rdf_response(graph, request, format_params)

@@ -372,13 +372,15 @@ async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> 
         return _not_allowed(request, exc)
 
 
-@router.api_route(
-    "/sparql",
-    methods=["GET", "HEAD"],
-    summary="SPARQL query (GET), or the service description without a query",
-)
+@router.get("/sparql", summary="SPARQL query (GET), or the service description without a query")
 async def sparql_get(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
+    return await _answer(request, runtime, settings)
+
+
+@router.head("/sparql", include_in_schema=False)
+async def sparql_head(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+    """The headers a GET would send."""
     return await _answer(request, runtime, settings)
 
 

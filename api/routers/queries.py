@@ -1,0 +1,358 @@
+"""Named queries over HTTP: ``GET /api/queries`` lists them, ``GET /api/queries/{name}`` runs one.
+
+Each ``queries/*.rq`` file gets its own route, built by :func:`router` when the app is
+created, with the header's parameters as typed query parameters (OpenAPI shows their type,
+whether required, default, example and description). Values are turned into RDF terms by
+:func:`queries.bind` (a bad value is a 422 naming the parameter) and bound by a ``VALUES``
+block (:mod:`kg.binding`), never spliced as text. A parameter with ``enum_from`` must be an
+instance of that class in the graph, checked per request (the graph changes with writes, so
+OpenAPI documents the class rather than a list of values).
+
+Answers: JSON by default (rows as plain objects, :mod:`api.models`), CSV or SPARQL Results
+JSON with ``format=csv|sparql-json`` or ``Accept``. Pages: ``limit`` (default 100, at most
+1000) and ``offset``; ``Link`` headers ``rel="next"``/``rel="prev"`` repeat the other parameters.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import io
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+import queries
+from api.deps import RuntimeDep, SettingsDep
+from api.models import ParamInfo, QueryInfo, QueryList, plain_value
+from kg import binding
+from kg.errors import EngineError, ParameterError
+from kg.namespaces import PREFIXES
+from kg.runtime import Runtime
+from kg.settings import Settings
+
+PREFIX = "/api/queries"
+RESULTS_JSON = "application/sparql-results+json"
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 1000
+FORMATS = {"json": "application/json", "csv": "text/csv", "sparql-json": RESULTS_JSON}
+_CONTROL = ("limit", "offset", "format")
+_SCHEMA: dict[str, dict[str, Any]] = {
+    "iri": {"type": "string", "format": "iri"},
+    "string": {"type": "string"},
+    "langstring": {"type": "string", "pattern": "^.*@[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"},
+    "integer": {"type": "integer"},
+    "decimal": {"type": "number"},
+    "year": {"type": "string", "pattern": "^-?[0-9]{4}$"},
+    "date": {"type": "string", "format": "date"},
+    "boolean": {"type": "boolean"},
+}
+
+Rows = list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
+
+
+def _info(query: queries.NamedQuery, base: str) -> QueryInfo:
+    return QueryInfo(
+        name=query.name,
+        summary=query.summary,
+        question=query.question,
+        description=query.description,
+        parameters=[
+            ParamInfo(
+                name=p.name,
+                type=p.type,
+                required=p.required,
+                default=p.default,
+                description=p.description,
+                example=p.example,
+                enum=list(p.enum),
+                enum_from=p.enum_from,
+            )
+            for p in query.params
+        ],
+        links={"self": f"{base}{PREFIX}/{query.name}"},
+    )
+
+
+def _refused(param: str) -> bool:
+    """Whether an Accept parameter is ``q=0`` (not acceptable)."""
+    name, _, value = param.strip().partition("=")
+    try:
+        return name.strip().lower() == "q" and float(value) == 0
+    except ValueError:
+        return False
+
+
+def _choose_format(format_param: str | None, accept: str | None) -> str:
+    """``json``, ``csv`` or ``sparql-json``: the ``format`` parameter, else the first known Accept type."""
+    if format_param:
+        if format_param not in FORMATS:
+            raise ParameterError("format", f"must be one of {', '.join(FORMATS)}; got {format_param!r}")
+        return format_param
+    for item in (accept or "").split(","):
+        media, *params = item.split(";")
+        if any(_refused(p) for p in params):
+            continue
+        for name, media_type in FORMATS.items():
+            if media.strip().lower() == media_type:
+                return name
+    return "json"
+
+
+async def _check_enum(
+    runtime: Runtime, settings: Settings, param: queries.Param, term: ox.NamedNode | ox.Literal
+) -> None:
+    """Refuse a value of an ``enum_from`` parameter that is no instance of the class in the graph."""
+    if param.enum_from is None:
+        return
+    prefix, _, local = param.enum_from.partition(":")
+    cls = ox.NamedNode(PREFIXES[prefix] + local if prefix in PREFIXES else param.enum_from)
+    text = binding.bind_values(f"ASK {{ ?{param.name} a {cls} }}", {param.name: term})
+    answer = await runtime.client.query(text, accept=RESULTS_JSON, timeout_s=settings.query_timeout_s)
+    parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(parsed, ox.QueryBoolean):
+        raise EngineError("the engine did not answer an ASK with a boolean")
+    if not bool(parsed):
+        raise ParameterError(param.name, f"must be an instance of {param.enum_from} in the graph; got {term}")
+
+
+async def run(
+    runtime: Runtime,
+    settings: Settings,
+    query: queries.NamedQuery,
+    values: dict[str, str],
+    limit: int,
+    offset: int,
+) -> tuple[list[str], Rows, bool]:
+    """Bind, page and run a named query: its variables, the page's rows, and whether more follow."""
+    terms = queries.bind(query, values)
+    for variable, term in terms.items():
+        param = query.param(variable.value)
+        if param.enum_from is not None and isinstance(term, ox.NamedNode | ox.Literal):
+            await _check_enum(runtime, settings, param, term)
+    paged = binding.page(query.text, limit + 1, offset)
+    text = binding.bind_values(
+        paged or query.text,
+        {v.value: t for v, t in terms.items() if isinstance(t, ox.NamedNode | ox.Literal)},
+    )
+    timeout_s = settings.query_timeout_s
+    answer = await runtime.client.query(text, accept=RESULTS_JSON, timeout_s=timeout_s)
+    parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(parsed, ox.QuerySolutions):
+        raise EngineError(f"the named query {query.name!r} is not a SELECT query")
+    variables = [v.value for v in parsed.variables]
+    rows: Rows = [{n: s[n] for n in variables if s[n] is not None} for s in parsed]
+    if paged is None:
+        rows = rows[offset : offset + limit + 1]
+    return variables, rows[:limit], len(rows) > limit
+
+
+def sparql_json(variables: list[str], rows: Rows) -> bytes:
+    """The rows as SPARQL 1.1 Query Results JSON."""
+    bindings = []
+    for row in rows:
+        out: dict[str, dict[str, str]] = {}
+        for name, term in row.items():
+            if isinstance(term, ox.NamedNode):
+                out[name] = {"type": "uri", "value": term.value}
+            elif isinstance(term, ox.BlankNode):
+                out[name] = {"type": "bnode", "value": term.value}
+            elif isinstance(term, ox.Literal):
+                out[name] = {"type": "literal", "value": term.value}
+                if term.language:
+                    out[name]["xml:lang"] = term.language
+                elif term.datatype.value != queries.XSD + "string":
+                    out[name]["datatype"] = term.datatype.value
+            else:
+                out[name] = {"type": "literal", "value": str(term)}
+        bindings.append(out)
+    body = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+def csv_text(variables: list[str], rows: Rows) -> bytes:
+    """The rows as SPARQL 1.1 Query Results CSV (lexical forms, CRLF line ends)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(variables)
+    for row in rows:
+        cells = []
+        for name in variables:
+            term = row.get(name)
+            if term is None:
+                cells.append("")
+            elif isinstance(term, ox.BlankNode):
+                cells.append(f"_:{term.value}")
+            elif isinstance(term, ox.NamedNode | ox.Literal):
+                cells.append(term.value)
+            else:
+                cells.append(str(term))
+        writer.writerow(cells)
+    return buffer.getvalue().encode()
+
+
+def _links(request: Request, limit: int, offset: int, more: bool) -> str:
+    links = []
+    if more:
+        links.append(f'<{request.url.include_query_params(limit=limit, offset=offset + limit)}>; rel="next"')
+    if offset > 0:
+        prev = max(offset - limit, 0)
+        links.append(f'<{request.url.include_query_params(limit=limit, offset=prev)}>; rel="prev"')
+    return ", ".join(links)
+
+
+def _typed(kind: str, raw: str) -> Any:
+    """An example or default as the JSON type OpenAPI shows (integers, numbers, booleans)."""
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "decimal":
+            return float(raw)
+    except ValueError:
+        return raw
+    if kind == "boolean":
+        return raw == "true"
+    return raw
+
+
+def _schema(param: queries.Param, description: str, example: Any) -> Callable[[dict[str, Any]], None]:
+    """The parameter's JSON Schema as declared (its type, not the ``str`` it is read as)."""
+    declared = dict(_SCHEMA[param.type], description=description)
+    if param.enum:
+        declared["enum"] = list(param.enum)
+    if example is not None:
+        declared["examples"] = [example]
+
+    def replace(schema: dict[str, Any]) -> None:
+        schema.clear()
+        schema.update(declared)
+
+    return replace
+
+
+Endpoint = Callable[..., Awaitable[Response]]
+
+
+def _endpoint(query: queries.NamedQuery) -> Endpoint:
+    """A handler for one named query, with a signature FastAPI reads the parameters from."""
+    for param in query.params:
+        if param.name in _CONTROL:
+            raise ParameterError(param.name, f"query {query.name!r}: the name is reserved")
+
+    async def endpoint(**kwargs: Any) -> Response:
+        request: Request = kwargs["request"]
+        limit: int = kwargs["limit"]
+        offset: int = kwargs["offset"]
+        # A value from the URL is a string; anything else is the declared default (typed for
+        # OpenAPI), which queries.bind fills in itself.
+        given = {p.name: kwargs[f"p_{p.name}"] for p in query.params}
+        values = {name: raw for name, raw in given.items() if isinstance(raw, str)}
+        chosen = _choose_format(kwargs["format"], request.headers.get("accept"))
+        variables, rows, more = await run(kwargs["runtime"], kwargs["settings"], query, values, limit, offset)
+        headers = {"Vary": "Accept"}
+        link = _links(request, limit, offset, more)
+        if link:
+            headers["Link"] = link
+        if chosen == "csv":
+            return Response(csv_text(variables, rows), media_type="text/csv; charset=utf-8", headers=headers)
+        if chosen == "sparql-json":
+            return Response(sparql_json(variables, rows), media_type=RESULTS_JSON, headers=headers)
+        body = {
+            "query": query.name,
+            "variables": variables,
+            "limit": limit,
+            "offset": offset,
+            "rows": [{k: plain_value(v) for k, v in row.items()} for row in rows],
+        }
+        return JSONResponse(body, headers=headers)
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    signature = [
+        inspect.Parameter("request", keyword, annotation=Request),
+        inspect.Parameter("runtime", keyword, annotation=RuntimeDep),
+        inspect.Parameter("settings", keyword, annotation=SettingsDep),
+    ]
+    for param in query.params:
+        description = param.description
+        if param.enum_from:
+            description += f" Must be an instance of {param.enum_from} in the graph."
+        example = None if param.example is None else _typed(param.type, param.example)
+        info = Query(
+            alias=param.name,
+            description=description.strip(),
+            openapi_examples={"example": {"value": example}} if example is not None else None,
+            json_schema_extra=_schema(param, description.strip(), example),
+        )
+        annotation = Annotated[str, info] if param.required else Annotated[str | None, info]
+        default: Any = None
+        if param.required:
+            default = inspect.Parameter.empty
+        elif param.default is not None:
+            default = _typed(param.type, param.default)
+        signature.append(
+            inspect.Parameter(f"p_{param.name}", keyword, annotation=annotation, default=default)
+        )
+    signature += [
+        inspect.Parameter(
+            "limit",
+            keyword,
+            annotation=Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")],
+            default=DEFAULT_LIMIT,
+        ),
+        inspect.Parameter(
+            "offset",
+            keyword,
+            annotation=Annotated[int, Query(ge=0, description="Rows to skip.")],
+            default=0,
+        ),
+        inspect.Parameter(
+            "format",
+            keyword,
+            annotation=Annotated[
+                str | None,
+                Query(
+                    description="json (default), csv or sparql-json; else from Accept.",
+                    json_schema_extra={"enum": list(FORMATS)},
+                ),
+            ],
+            default=None,
+        ),
+    ]
+    endpoint.__signature__ = inspect.Signature(signature)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"query_{query.name.replace('-', '_')}"
+    return endpoint
+
+
+def router(folder: Path = queries.HERE) -> APIRouter:
+    """The routes of the named queries in the folder (one per ``.rq`` file) and their listing."""
+    routes = APIRouter(prefix=PREFIX, tags=["queries"])
+    named = queries.list_queries(folder)
+
+    @routes.get("", summary="List the named queries", response_model=QueryList)
+    async def list_named(request: Request) -> QueryList:
+        """Every named query with its summary, question, parameters and links."""
+        base = str(request.base_url).rstrip("/")
+        return QueryList(queries=[_info(q, base) for q in named])
+
+    for query in named:
+        routes.add_api_route(
+            f"/{query.name}",
+            _endpoint(query),
+            methods=["GET"],
+            summary=query.summary,
+            description="\n\n".join(t for t in (query.question, query.description) if t),
+            response_class=Response,
+            responses={
+                200: {
+                    "description": "The rows (JSON by default; CSV or SPARQL Results JSON on request).",
+                    "content": {"application/json": {}, "text/csv": {}, RESULTS_JSON: {}},
+                },
+                422: {"description": "A parameter does not fit; the body names it in `parameter`."},
+            },
+        )
+    return routes

@@ -1,0 +1,230 @@
+"""The explorer pages: a project's production cooperation scheme and a cluster's participants.
+
+HTTP checks run on the `client` fixture; the browser test starts the app with uvicorn on a
+loopback port over a private store copy and drives Debian's Chromium (``/usr/bin/chromium``)
+with Playwright, as ``tests/test_ui.py`` does. Screenshots go to ``tests/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import socket
+import threading
+import time
+import warnings
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+import pytest
+
+from api.routers.explorer import choose_lang
+from kg.settings import Settings
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+    from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from playwright.sync_api import BrowserContext
+
+TESTS = Path(__file__).resolve().parent
+ARTIFACTS = TESTS / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROJECT = "/explore/project/medinzh-x-ray-endovascular-devices"
+CLUSTER = "/explore/cluster/biomed"
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _svg(html: str, cls: str) -> ET.Element:
+    match = re.search(rf'<svg [^>]*class="{cls}".*?</svg>', html, re.S)
+    assert match, f"the page has no {cls} SVG"
+    return ET.fromstring(match.group(0))
+
+
+def _groups(svg: ET.Element, cls: str) -> list[ET.Element]:
+    return [g for g in svg.iter(SVG + "g") if g.get("class") == cls]
+
+
+def _text(element: ET.Element) -> str:
+    return " ".join(" ".join(t.itertext()) for t in element.iter(SVG + "text"))
+
+
+# --- Over HTTP --------------------------------------------------------------------------------
+
+
+def test_project_page_draws_five_stages_in_order_and_the_anchor(client: TestClient) -> None:
+    response = client.get(PROJECT, params={"lang": "en"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["content-security-policy"]
+    html = response.text
+    svg = _svg(html, "scheme")
+    stages = _groups(svg, "stage")
+    assert [g.get("data-order") for g in stages] == ["1", "2", "3", "4", "5"]
+    assert [_text(g).split(" technological")[0] for g in stages] == [f"stage {n}" for n in range(1, 6)]
+    # The group acting at every stage is drawn as a group (dashed) in each column.
+    assert all(len(_groups(g, "actor group")) == 1 for g in stages)
+    (finisher,) = _groups(svg, "finisher")
+    assert "final assembly" in _text(finisher) and "MedInzh" in _text(finisher)
+    (band,) = _groups(svg, "through-technology")
+    assert "minimally invasive surgery" in _text(band)
+    assert "not their order or names" in html  # the article only counts the stages
+    assert 'href="../../id/project/medinzh-x-ray-endovascular-devices"' in html
+    assert 'href="../cluster/biomed"' in html
+    assert not re.search(r'(?:src|href)="(?:https?:)?//', html.split("<svg", 1)[0])
+
+
+def test_project_page_speaks_russian_by_parameter_or_header(client: TestClient) -> None:
+    by_param = client.get(PROJECT, params={"lang": "ru"}).text
+    by_header = client.get(PROJECT, headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}).text
+    for html in (by_param, by_header):
+        assert '<html lang="ru">' in html
+        (finisher,) = _groups(_svg(html, "scheme"), "finisher")
+        assert "финишная сборка" in _text(finisher) and "«МедИнж»" in _text(finisher)
+        assert [_text(g).split(" технологический")[0] for g in _groups(_svg(html, "scheme"), "stage")] == [
+            f"передел {n}" for n in range(1, 6)
+        ]
+
+
+def test_cluster_page_lists_participants_by_role(client: TestClient) -> None:
+    response = client.get(CLUSTER, params={"lang": "en"})
+    assert response.status_code == 200
+    svg = _svg(response.text, "roster")
+    roles = {_text(g).split(" members:")[0]: g for g in _groups(svg, "role")}
+    assert "MedInzh research and production enterprise" in _text(roles["anchor enterprise (finisher)"])
+    assert "(11 organisations)" in _text(roles["research organisation"])
+    assert "members: 2" in _text(roles["research organisation"])
+    assert 'href="../project/medinzh-x-ray-endovascular-devices"' in response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/explore/project/no-such-project", "/explore/cluster/no-such-cluster", "/explore/project/.hidden"],
+)
+def test_unknown_slugs_are_404_pages(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Not found" in response.text
+
+
+def test_language_choice() -> None:
+    assert choose_lang("ru", "en") == "ru"
+    assert choose_lang(None, "ru;q=0.4, en;q=0.6") == "en"
+    assert choose_lang(None, "de") == "en"
+    assert choose_lang(None, None) == "en"
+
+
+# --- A real server and a real browser ---------------------------------------------------------
+
+
+@contextmanager
+def serve(settings: Settings) -> Iterator[str]:
+    """Run the app with uvicorn in a thread on a free loopback port; yield its base URL."""
+    import uvicorn
+
+    from api import create_app
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail("the app did not start under uvicorn")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        sock.close()
+
+
+@pytest.fixture()
+def browser(tmp_path: Path) -> Iterator[BrowserContext]:
+    """Debian's headless Chromium through Playwright, with an empty profile."""
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("the browser tests need Playwright: pip install -e '.[dev]'")
+    profile = tmp_path / "chromium-profile"
+    profile.mkdir()
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1600, "height": 900},
+        )
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def test_browser_shows_the_scheme_in_order_and_talks_only_to_our_host(
+    fresh_store: Path, browser: BrowserContext
+) -> None:
+    with serve(Settings(store=fresh_store, query_timeout_s=30)) as base:
+        page = browser.new_page()
+        requests: list[str] = []
+        errors: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        page.goto(base + PROJECT + "?lang=en")
+        columns = page.locator("svg.scheme g.stage")
+        assert columns.count() == 5
+        boxes = []
+        for n in range(5):
+            column = columns.nth(n)
+            assert column.is_visible()
+            assert column.get_attribute("data-order") == str(n + 1)
+            assert column.locator("text").first.text_content() == f"stage {n + 1}"
+            box = column.locator("rect.stage-column").bounding_box()
+            assert box is not None
+            boxes.append(box)
+        assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(boxes))
+        finisher = page.locator("svg.scheme g.finisher")
+        assert finisher.is_visible()
+        assert "MedInzh" in (finisher.text_content() or "")
+        fin_box = finisher.locator("rect.finisher-column").bounding_box()
+        assert fin_box is not None and fin_box["x"] >= boxes[-1]["x"] + boxes[-1]["width"]
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "explorer-project.png"), full_page=True)
+
+        page.goto(base + PROJECT + "?lang=ru")
+        assert "«МедИнж»" in (page.locator("svg.scheme g.finisher").text_content() or "")
+        page.screenshot(path=str(ARTIFACTS / "explorer-project-ru.png"), full_page=True)
+
+        page.goto(base + CLUSTER + "?lang=en")
+        assert page.locator("svg.roster g.role").count() >= 5
+        page.screenshot(path=str(ARTIFACTS / "explorer-cluster.png"), full_page=True)
+
+        ours = urlsplit(base).netloc
+        assert [u for u in requests if not u.startswith("data:") and urlsplit(u).netloc != ours] == []
+        assert errors == []
