@@ -29,6 +29,7 @@ import gzip
 import hashlib
 import html
 import json
+import re
 import string
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -72,6 +73,9 @@ _HEADINGS = {
         "quote": "Quote",
         "source": "Source",
         "labels": "Other labels",
+        "explore": "Explore",
+        "explore-project": "the production cooperation scheme",
+        "explore-cluster": "the participants by role",
     },
     "ru": {
         "types": "Типы",
@@ -83,9 +87,18 @@ _HEADINGS = {
         "quote": "Цитата",
         "source": "Источник",
         "labels": "Другие названия",
+        "explore": "Обзор",
+        "explore-project": "схема производственной кооперации",
+        "explore-cluster": "участники по ролям",
     },
 }
 _FORMAT_LINKS = (("Turtle", "ttl"), ("N-Triples", "nt"), ("JSON-LD", "jsonld"), ("RDF/XML", "rdfxml"))
+_EXPLORER_PAGES = (
+    ("project", PREFIXES["ckg"] + "CooperationProject"),
+    ("cluster", PREFIXES["ckg"] + "Cluster"),
+)
+"""The explorer's pages (``/explore/<kind>/<slug>``): the IRI folder and class they draw."""
+_EXPLORER_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 
 @cache
@@ -251,6 +264,7 @@ def render_resource(description: Description, languages: Sequence[str], public_b
         )
     )
     return template("resource.html").substitute(
+        explore=_explore(description, page),
         lang=html.escape(language),
         title=html.escape(title),
         iri=html.escape(iri),
@@ -266,6 +280,38 @@ def render_resource(description: Description, languages: Sequence[str], public_b
         claims=_claims(description, page),
         incoming_heading=html.escape(words["incoming"]),
         incoming=_incoming(description, page),
+    )
+
+
+def explorer_url(iri: str, types: Sequence[str], public_base: str) -> str | None:
+    """The explorer page of a cooperation project or a cluster, as a root-relative URL.
+
+    >>> explorer_url(
+    ...     "https://w3id.org/clusterkg/id/cluster/biomed",
+    ...     ["https://w3id.org/clusterkg/ontology#Cluster"],
+    ...     "https://w3id.org/clusterkg/",
+    ... )
+    '/explore/cluster/biomed'
+    >>> explorer_url("https://w3id.org/clusterkg/id/cluster/x", [], "https://w3id.org/clusterkg/") is None
+    True
+    """
+    for kind, cls in _EXPLORER_PAGES:
+        folder = f"{public_base}id/{kind}/"
+        slug = iri[len(folder) :]
+        if iri.startswith(folder) and cls in types and _EXPLORER_SLUG.fullmatch(slug):
+            return f"/explore/{kind}/{slug}"
+    return None
+
+
+def _explore(description: Description, page: _Page) -> str:
+    href = explorer_url(description.iri, description.types, page.public_base)
+    if href is None:
+        return ""
+    kind = href.split("/")[2]
+    words = page.words
+    return (
+        f'<p class="meta explore">{html.escape(words["explore"])}: '
+        f'<a href="{html.escape(href)}">{html.escape(words["explore-" + kind])}</a></p>'
     )
 
 
