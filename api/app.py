@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.access_log import AccessLog
 from api.metrics import Metrics
-from api.routers import explorer, meta, ontology_docs, queries, resources, sparql, store, ui
+from api.routers import explorer, meta, ontology_docs, queries, resources, resources_api, sparql, store, ui
 from kg import package_version
 from kg.runtime import Runtime
 from kg.settings import Settings
@@ -55,6 +55,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(explorer.router)
     app.include_router(queries.router())
     app.include_router(resources.router)
+    app.include_router(resources_api.router)
     app.include_router(ontology_docs.router)
     app.mount("/static", ui.static_files(), name="static")
     return app
