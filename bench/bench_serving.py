@@ -1,0 +1,753 @@
+"""Benchmark: serving the same data from our endpoint, a bare ``oxigraph serve`` and rdflib-endpoint.
+
+Generates synthetic data (:mod:`kg.generate`, fixed seed), builds a store from it with our
+pipeline, and serves that same data, in the same run, from
+
+(a) ``clusterkg serve`` (FastAPI policy layer + managed Oxigraph engine), as a real process
+    with an update token,
+(b) ``oxigraph serve --union-default-graph`` over a copy of the store,
+(c) rdflib-endpoint (rdflib's SPARQL engine behind FastAPI) over a dump of the store,
+
+then runs the query mix ``bench/query_mix/*.rq`` (lookups, joins, aggregates, property paths,
+CONSTRUCT) with concurrent httpx clients on loopback, checks that every target's answer equals
+the bare Oxigraph server's, and prints one table per target: median latency and throughput per
+query, with ratios. Then it measures the resident memory of our service (API process and
+engine together) while serving, and its rise during an authenticated upload of 100k triples
+to ``/store?graph=<synthetic graph>``.
+
+    python bench/bench_serving.py --scale 20000                 # quick check, about 2 minutes
+    python bench/bench_serving.py                               # 1M triples (long)
+    python bench/bench_serving.py --scale 1000000 --skip-rdflib
+
+Stores: up to ``--build-max`` triples (default 100k) the store is made by ``clusterkg build
+--skip-dl --data <generated>``; above it the build's SHACL validation is too slow (it grows
+faster than linearly: 14 s at 10k, 141 s at 40k on this machine), so the store is loaded
+directly (the build's load, OWL 2 RL materialisation and QC checks, without SHACL). The
+header says which. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kg import generate  # noqa: E402
+from kg.engine_process import free_port, oxigraph_binary  # noqa: E402
+from kg.namespaces import ONTOLOGY_GRAPH  # noqa: E402
+from kg.store import MANIFEST  # noqa: E402
+
+QUERY_DIR = Path(__file__).resolve().parent / "query_mix"
+BIN = Path(sys.executable).parent
+TOKEN = "bench-serving-token-0123456789"
+UPLOAD_GRAPH = generate.SYN_GRAPH + "upload-benchmark"
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "long", "int", "nonNegativeInteger")}
+MiB = 1024 * 1024
+
+OURS, OXIGRAPH, RDFLIB = "clusterkg (ours)", "oxigraph serve (bare)", "rdflib-endpoint"
+
+
+def say(message: str) -> None:
+    """Progress on standard error, so that standard output holds only the report."""
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- processes and memory ---------------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    tree: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        tree.setdefault(ppid, []).append(int(entry))
+    return tree
+
+
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants."""
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += tree.get(p, [])
+    return found
+
+
+def rss(pids: list[int]) -> int:
+    """The summed resident set size (VmRSS) of the processes, in bytes."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
+    return total
+
+
+class RssSampler:
+    """Samples the RSS of a process tree in a thread; keeps the peak."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        self.pid, self.interval = pid, interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        pids, refreshed = process_tree(self.pid), time.monotonic()
+        while not self._stop.is_set():
+            if time.monotonic() - refreshed > 1.0:
+                pids, refreshed = process_tree(self.pid), time.monotonic()
+            self.peak = max(self.peak, rss(pids))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> RssSampler:
+        self.peak = rss(process_tree(self.pid))
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, rss(process_tree(self.pid)))
+
+
+@dataclass
+class Server:
+    """A server process we started, and where it answers queries."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    query_url: str
+    log: Path
+    pids: list[int] = field(default_factory=list)
+
+    def stop(self) -> None:
+        """SIGTERM to the process group we started, then SIGKILL; also any child left over."""
+        pids = process_tree(self.process.pid)
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        for pid in pids[1:]:  # e.g. the managed engine, which runs in a session of its own
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def start(
+    name: str,
+    args: list[str],
+    query_url: str,
+    ready_url: str,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    timeout_s: float,
+) -> Server:
+    """Start a server process in a session of its own and wait until ``ready_url`` answers 200."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    server = Server(name, process, query_url, log)
+    deadline = time.monotonic() + timeout_s
+    with httpx.Client(timeout=5) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}; see {log}")
+            try:
+                if client.get(ready_url, headers={"Accept": "text/turtle"}).status_code == 200:
+                    server.pids = process_tree(process.pid)
+                    return server
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+    server.stop()
+    raise RuntimeError(f"{name} did not answer within {timeout_s:.0f} s; see {log}")
+
+
+# --- data and stores --------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """The generated data, the store made from it, and a dump of that store."""
+
+    scale: int
+    generated: int
+    store: Path
+    dump: Path
+    quads: int
+    loader: str
+    seconds: dict[str, float]
+
+
+def build_store(data: Path, store: Path, *, direct: bool) -> str:
+    """Make the store: ``clusterkg build``, or the direct load (no SHACL); says which."""
+    if not direct:
+        cmd = [str(BIN / "clusterkg"), "build", "--skip-dl", "--store", str(store), "--data", str(data)]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        return "clusterkg build --skip-dl"
+    from kg.build import run_checks
+    from kg.reasoning import rl
+    from kg.sources import load_ontology
+    from kg.store import load_graph
+
+    st = ox.Store(str(store))
+    load_graph(st, load_ontology(), str(ONTOLOGY_GRAPH))
+    st.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
+    inferred = rl.materialise(st, in_memory=True)
+    failures = run_checks(st)
+    if failures:
+        raise RuntimeError(f"QC checks failed on the generated data: {sorted(failures)}")
+    st.flush()
+    del st
+    manifest = {
+        "store": str(store),
+        "loader": "bench/bench_serving.py direct load (no SHACL validation)",
+        "inferred_triples": inferred.triples_inferred,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (store / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return "direct load + OWL 2 RL + QC checks (SHACL skipped)"
+
+
+def prepare(work: Path, scale: int, seed: int, build_max: int) -> Prepared:
+    """Generate, build, and dump the store (for rdflib-endpoint, which has no store format)."""
+    seconds: dict[str, float] = {}
+    data = work / f"synthetic-{scale}.nq"
+    t = time.perf_counter()
+    written = generate.generate_file(data, scale, seed=seed)
+    seconds["generate"] = time.perf_counter() - t
+    say(f"generated {written.triples} triples into {data}")
+    store = work / f"store-{scale}"
+    t = time.perf_counter()
+    direct = scale > build_max
+    say(f"making the store ({'direct load' if direct else 'clusterkg build'}) ...")
+    loader = build_store(data, store, direct=direct)
+    seconds["store"] = time.perf_counter() - t
+    dump = work / f"dump-{scale}.nq"
+    st = ox.Store.read_only(str(store))
+    quads = len(st)
+    st.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
+    del st
+    say(f"store ready in {seconds['store']:.0f} s: {quads} quads (data, ontology, inferences)")
+    return Prepared(scale, written.triples, store, dump, quads, loader, seconds)
+
+
+# --- queries, clients, answers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query of the mix."""
+
+    name: str
+    text: str
+
+    @property
+    def graph(self) -> bool:
+        """CONSTRUCT/DESCRIBE: the answer is RDF."""
+        body = "\n".join(line for line in self.text.splitlines() if not line.lstrip().startswith("#"))
+        return any(word in body.upper().split() for word in ("CONSTRUCT", "DESCRIBE"))
+
+
+def load_mix() -> list[Query]:
+    """The query mix, in file order (files starting with ``_`` are not part of it)."""
+    files = sorted(p for p in QUERY_DIR.glob("*.rq") if not p.name.startswith("_"))
+    return [Query(p.stem, p.read_text(encoding="utf-8")) for p in files]
+
+
+def ask(client: httpx.Client, server: Server, query: Query, timeout_s: float) -> httpx.Response:
+    """One SPARQL Protocol GET."""
+    accept = NTRIPLES if query.graph else RESULTS_JSON
+    return client.get(
+        server.query_url, params={"query": query.text}, headers={"Accept": accept}, timeout=timeout_s
+    )
+
+
+def _number(value: str) -> str:
+    try:
+        return str(Decimal(value).quantize(Decimal("0.000001")).normalize())
+    except InvalidOperation:
+        return value
+
+
+def answer_of(query: Query, response: httpx.Response) -> object:
+    """A comparable form of an answer: a sorted list of rows, or a set of triples.
+
+    Numbers are compared by value (to 6 decimals: engines write averages with different
+    digits), plain literals as xsd:string.
+    """
+    if response.status_code != 200:
+        return ("HTTP", response.status_code)
+    if query.graph:
+        return frozenset(str(t) for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+    data = response.json()
+    if "boolean" in data:
+        return bool(data["boolean"])
+    rows = []
+    for binding in data["results"]["bindings"]:
+        row = []
+        for var, term in sorted(binding.items()):
+            kind, value = term["type"], term["value"]
+            if kind in ("literal", "typed-literal"):
+                datatype = term.get("datatype", "" if "xml:lang" in term else XSD + "string")
+                value = _number(value) if datatype in NUMERIC else value
+                row.append((var, "literal", value, datatype, term.get("xml:lang", "")))
+            else:
+                row.append((var, kind, value, "", ""))
+        rows.append(tuple(row))
+    return sorted(rows)
+
+
+def describe_answer(answer: object) -> str:
+    """A short description of an answer (its size)."""
+    if isinstance(answer, list):
+        return f"{len(answer)} rows"
+    if isinstance(answer, frozenset):
+        return f"{len(answer)} triples"
+    return str(answer)
+
+
+@dataclass
+class Measured:
+    """Latencies and throughput of one query on one target."""
+
+    latencies: list[float]
+    seconds: float
+    errors: int
+    answer: object
+    budget_hit: bool
+
+    @property
+    def median_ms(self) -> float:
+        """Median latency in milliseconds."""
+        return statistics.median(self.latencies) * 1000 if self.latencies else math.nan
+
+    @property
+    def throughput(self) -> float:
+        """Completed requests per second, all clients together."""
+        return len(self.latencies) / self.seconds if self.seconds > 0 else math.nan
+
+
+def measure(
+    clients: list[httpx.Client],
+    server: Server,
+    query: Query,
+    *,
+    requests: int,
+    budget_s: float,
+    timeout_s: float,
+) -> Measured:
+    """One warm-up request (its answer is kept), then ``requests`` requests from the clients
+    at once, each client on its own keep-alive connection, made beforehand so that their set-up
+    is not timed; no new request starts after ``budget_s``. When the warm-up request alone took
+    longer than the budget, it is the only measurement (n = 1)."""
+    t = time.perf_counter()
+    try:
+        first: httpx.Response | None = ask(clients[0], server, query, timeout_s)
+    except httpx.TimeoutException:
+        first = None
+    warm_up = time.perf_counter() - t
+    answer = answer_of(query, first) if first is not None else ("timeout", timeout_s)
+    if warm_up > budget_s or first is None or first.status_code != 200:
+        ok = first is not None and first.status_code == 200
+        return Measured([warm_up] if ok else [], warm_up, 0 if ok else 1, answer, budget_hit=True)
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    lock = threading.Lock()
+    ready = threading.Barrier(len(clients) + 1)
+    deadline = math.inf
+
+    def worker(client: httpx.Client) -> None:
+        nonlocal issued, errors
+        ready.wait()
+        while True:
+            with lock:
+                if issued >= requests or time.perf_counter() > deadline:
+                    return
+                issued += 1
+            t = time.perf_counter()
+            try:
+                ok = ask(client, server, query, timeout_s).status_code == 200
+            except httpx.HTTPError:
+                ok = False
+            elapsed = time.perf_counter() - t
+            with lock:
+                if ok:
+                    latencies.append(elapsed)
+                else:
+                    errors += 1
+
+    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
+    for thread in threads:
+        thread.start()
+    start = time.perf_counter()
+    deadline = start + budget_s
+    ready.wait()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - start
+    return Measured(latencies, seconds, errors, answer, budget_hit=issued < requests)
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Round:
+    """The measurements of one scale: per target, per query."""
+
+    prepared: Prepared
+    results: dict[str, dict[str, Measured]]
+    rss_serving: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def start_targets(prep: Prepared, work: Path, names: list[str], load_timeout_s: float) -> dict[str, Server]:
+    """Start the targets over the prepared data (each on a free loopback port)."""
+    servers: dict[str, Server] = {}
+    try:
+        if OXIGRAPH in names:
+            copy = work / f"oxigraph-copy-{prep.scale}"
+            shutil.copytree(prep.store, copy)
+            port = free_port()
+            args = [
+                oxigraph_binary(),
+                "serve",
+                "--location",
+                str(copy),
+                "--union-default-graph",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ]
+            base = f"http://127.0.0.1:{port}"
+            servers[OXIGRAPH] = start(
+                OXIGRAPH, args, f"{base}/query", f"{base}/", work / "oxigraph.log", timeout_s=load_timeout_s
+            )
+        if OURS in names:
+            port = free_port()
+            args = [str(BIN / "clusterkg"), "serve", "--store", str(prep.store), "--port", str(port)]
+            env = {"CLUSTERKG_UPDATE_TOKEN": TOKEN, "CLUSTERKG_QUERY_TIMEOUT_S": "120"}
+            base = f"http://127.0.0.1:{port}"
+            servers[OURS] = start(
+                OURS,
+                args,
+                f"{base}/sparql",
+                f"{base}/health",
+                work / "clusterkg.log",
+                env=env,
+                timeout_s=load_timeout_s,
+            )
+        if RDFLIB in names:
+            port = free_port()
+            args = [
+                sys.executable,
+                "-m",
+                "rdflib_endpoint",
+                "serve",
+                str(prep.dump),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ]
+            base = f"http://127.0.0.1:{port}"
+            say(f"rdflib-endpoint is loading {prep.quads} quads ...")
+            t = time.perf_counter()
+            servers[RDFLIB] = start(
+                RDFLIB, args, f"{base}/", f"{base}/", work / "rdflib-endpoint.log", timeout_s=load_timeout_s
+            )
+            say(f"rdflib-endpoint ready after {time.perf_counter() - t:.0f} s")
+    except BaseException:
+        for server in servers.values():
+            server.stop()
+        raise
+    return servers
+
+
+def run_round(
+    prep: Prepared, work: Path, names: list[str], mix: list[Query], args: argparse.Namespace
+) -> Round:
+    """Serve the prepared data from the targets and run the mix on each, interleaved per query."""
+    servers = start_targets(prep, work, names, args.load_timeout)
+    result = Round(prep, {name: {} for name in servers})
+    try:
+        with ExitStack() as stack:
+            samplers = {name: stack.enter_context(RssSampler(s.process.pid)) for name, s in servers.items()}
+            clients = {
+                name: [stack.enter_context(httpx.Client()) for _ in range(args.concurrency)]
+                for name in servers
+            }
+            for query in mix:
+                for name, server in servers.items():
+                    slow = name == RDFLIB
+                    m = measure(
+                        clients[name],
+                        server,
+                        query,
+                        timeout_s=args.timeout,
+                        requests=args.rdflib_requests if slow else args.requests,
+                        budget_s=args.rdflib_budget if slow else args.budget,
+                    )
+                    result.results[name][query.name] = m
+                    say(
+                        f"  {query.name:<24} {name:<22} {m.median_ms:9.1f} ms {m.throughput:9.1f} req/s"
+                        f"  n={len(m.latencies)} errors={m.errors}  {describe_answer(m.answer)}"
+                    )
+        result.rss_serving = {name: sampler.peak for name, sampler in samplers.items()}
+        if OURS in servers and args.upload > 0:
+            result.notes += upload(servers[OURS], args.upload, args.seed, args.upload_timeout)
+    finally:
+        for server in servers.values():
+            server.stop()
+    return result
+
+
+def upload(server: Server, size: int, seed: int, timeout_s: float) -> list[str]:
+    """POST ``size`` synthetic triples (Turtle) to /store?graph=..., with the token; the RSS rise."""
+    body = io.BytesIO()
+    written = generate.write(
+        generate.units(size, seed=seed + 1, tag="upload-", graph=UPLOAD_GRAPH), body, "turtle"
+    )
+    base = server.query_url.rsplit("/sparql", 1)[0]
+    pid = server.process.pid
+    before = rss(process_tree(pid))
+    say(f"uploading {written.triples} triples ({len(body.getvalue()) / MiB:.1f} MiB of Turtle) to /store ...")
+    t = time.perf_counter()
+    with RssSampler(pid, interval=0.05) as sampler:
+        try:
+            response = httpx.post(
+                f"{base}/store",
+                params={"graph": UPLOAD_GRAPH},
+                content=body.getvalue(),
+                timeout=timeout_s,
+                headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {TOKEN}"},
+            )
+        except httpx.TimeoutException:
+            return [
+                f"upload: no answer within {timeout_s:.0f} s (RSS before {before / MiB:.0f} MiB, "
+                f"peak {sampler.peak / MiB:.0f} MiB)"
+            ]
+    seconds = time.perf_counter() - t
+    after = rss(process_tree(pid))
+    if response.status_code in (404, 405):
+        return ["upload: /store not available"]
+    inserted = response.headers.get("X-Clusterkg-Inserted", "?")
+    lines = [
+        f"upload: {written.triples} triples -> HTTP {response.status_code} in {seconds:.1f} s, "
+        f"inserted {inserted}, inferred added {response.headers.get('X-Clusterkg-Inferred-Added', '?')}",
+        f"upload: RSS before {before / MiB:.0f} MiB, peak during {sampler.peak / MiB:.0f} MiB "
+        f"(+{(sampler.peak - before) / MiB:.0f} MiB; target <= +300), after {after / MiB:.0f} MiB",
+    ]
+    if response.status_code >= 400:
+        lines.append(f"upload: refused: {response.text[:500]}")
+        return lines
+    read = httpx.get(
+        f"{base}/store", params={"graph": UPLOAD_GRAPH}, headers={"Accept": NTRIPLES}, timeout=600
+    )
+    stored = sum(1 for line in read.text.splitlines() if line.strip())
+    lines.append(f"upload: the graph now holds {stored} triples (GET /store: HTTP {read.status_code})")
+    return lines
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b and not math.isnan(a) and not math.isnan(b) else "-"
+
+
+def _geomean(values: list[float]) -> float:
+    values = [v for v in values if v > 0 and not math.isnan(v)]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else math.nan
+
+
+def report(rnd: Round, mix: list[Query], args: argparse.Namespace, skipped_rdflib: str | None) -> None:
+    """Print one table per target, the summary against the targets, and the memory."""
+    p = rnd.prepared
+    print(
+        f"\n=== {p.generated:,} generated triples ({p.quads:,} quads served: data + ontology + inferences); "
+        f"store by {p.loader}"
+    )
+    print(
+        f"    {args.concurrency} concurrent clients; {args.requests} requests per query "
+        f"({args.rdflib_requests} for rdflib-endpoint, or until {args.rdflib_budget:.0f} s); loopback; "
+        f"{os.cpu_count()} CPUs"
+    )
+    if skipped_rdflib:
+        print(f"    rdflib-endpoint: {skipped_rdflib}")
+    ref = rnd.results.get(OXIGRAPH, {})
+    slow = rnd.results.get(RDFLIB, {})
+    for name, per_query in rnd.results.items():
+        print(f"\n{name}")
+        head = f"{'query':<24} {'median ms':>10} {'req/s':>9} {'n':>5}"
+        head += (
+            f" {'lat/oxigraph':>12} {'tput/oxigraph':>13} {'rdflib lat/this':>15} {'tput/rdflib':>11}  agree"
+        )
+        print(head)
+        for query in mix:
+            m = per_query[query.name]
+            o, r = ref.get(query.name), slow.get(query.name)
+            agree = "yes" if o is None or m.answer == o.answer else "NO"
+            cut = "*" if m.budget_hit else " "
+            print(
+                f"{query.name:<24} {m.median_ms:>10.1f} {m.throughput:>9.1f} {len(m.latencies):>4}{cut}"
+                f" {_ratio(m.median_ms, o.median_ms) if o else '-':>12}"
+                f" {_ratio(m.throughput, o.throughput) if o else '-':>13}"
+                f" {_ratio(r.median_ms, m.median_ms) if r else '-':>15}"
+                f" {_ratio(m.throughput, r.throughput) if r else '-':>11}  {agree}"
+                + (f" ({m.errors} errors)" if m.errors else "")
+            )
+    print("\n(* = stopped by the time budget before all requests were sent)")
+    ours = rnd.results.get(OURS)
+    if ours and ref:
+        lat = _geomean([ours[q.name].median_ms / ref[q.name].median_ms for q in mix])
+        tput = _geomean([ours[q.name].throughput / ref[q.name].throughput for q in mix])
+        worst = max(mix, key=lambda q: ours[q.name].median_ms / ref[q.name].median_ms)
+        worst_lat = ours[worst.name].median_ms / ref[worst.name].median_ms
+        print(
+            f"ours vs bare Oxigraph: latency {lat:.2f}x (geometric mean; worst {worst_lat:.2f}x "
+            f"on {worst.name}; target <= 1.3x), throughput {tput:.2f}x (target >= 0.8x)"
+        )
+    if ours and slow:
+        speed = _geomean([slow[q.name].median_ms / ours[q.name].median_ms for q in mix])
+        least = min(mix, key=lambda q: slow[q.name].median_ms / ours[q.name].median_ms)
+        least_speed = slow[least.name].median_ms / ours[least.name].median_ms
+        print(
+            f"ours vs rdflib-endpoint: {speed:.1f}x faster (geometric mean of median latencies; "
+            f"least {least_speed:.1f}x on {least.name}; target >= 20x)"
+        )
+    for name, peak in rnd.rss_serving.items():
+        what = "API process + engine" if name == OURS else "process tree"
+        target = "; target < 500 MiB" if name == OURS else ""
+        print(f"memory: {name}: peak RSS while serving the mix {peak / MiB:.0f} MiB ({what}{target})")
+    for note in rnd.notes:
+        print(note)
+
+
+@contextmanager
+def workdir(given: Path | None, keep: bool) -> Iterator[Path]:
+    """The folder for data, stores and logs (a temporary one unless given or kept)."""
+    if given is not None:
+        given.mkdir(parents=True, exist_ok=True)
+        yield given
+        return
+    path = Path(tempfile.mkdtemp(prefix="bench-serving-"))
+    try:
+        yield path
+    finally:
+        if keep:
+            say(f"kept {path}")
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the report."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    add: Callable[..., object] = parser.add_argument
+    add("--scale", type=int, default=1_000_000, help="triples to generate (default 1,000,000)")
+    add("--requests", type=int, default=200, help="requests per query and target (default 200)")
+    add("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    add(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds per query and target before no new request starts",
+    )
+    add("--skip-rdflib", action="store_true", help="do not run rdflib-endpoint")
+    add(
+        "--rdflib-scale",
+        type=int,
+        default=None,
+        help="run rdflib-endpoint on this smaller scale, in a round "
+        "of its own with all three targets (default: the same scale)",
+    )
+    add("--rdflib-requests", type=int, default=40, help="requests per query for rdflib-endpoint (default 40)")
+    add(
+        "--rdflib-budget", type=float, default=60.0, help="seconds per query for rdflib-endpoint (default 60)"
+    )
+    add(
+        "--build-max",
+        type=int,
+        default=100_000,
+        help="largest scale built with `clusterkg build` (default 100k)",
+    )
+    add(
+        "--upload", type=int, default=100_000, help="triples to upload to /store (0: no upload; default 100k)"
+    )
+    add("--upload-timeout", type=float, default=3600.0, help="seconds to wait for the upload (default 3600)")
+    add("--timeout", type=float, default=300.0, help="client timeout per request, seconds")
+    add("--load-timeout", type=float, default=1800.0, help="seconds a server may take to start and load")
+    add("--seed", type=int, default=generate.DEFAULT_SEED, help="seed of the data generator")
+    add("--workdir", type=Path, default=None, help="keep data, stores and logs here (default: a temp folder)")
+    add("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args(argv)
+    mix = load_mix()
+    small = args.rdflib_scale if args.rdflib_scale is not None and args.rdflib_scale < args.scale else None
+    with workdir(args.workdir, args.keep) as work:
+        main_targets = [OURS, OXIGRAPH] if args.skip_rdflib or small else [OURS, OXIGRAPH, RDFLIB]
+        rounds: list[tuple[Round, str | None]] = []
+        prep = prepare(work, args.scale, args.seed, args.build_max)
+        note = "skipped (--skip-rdflib)" if args.skip_rdflib else None
+        if small:
+            note = f"run on {small:,} triples instead (--rdflib-scale): see the next table"
+        rounds.append((run_round(prep, work, main_targets, mix, args), note))
+        if small and not args.skip_rdflib:
+            small_prep = prepare(work, small, args.seed, args.build_max)
+            small_args = argparse.Namespace(**{**vars(args), "upload": 0})
+            rounds.append((run_round(small_prep, work, [OURS, OXIGRAPH, RDFLIB], mix, small_args), None))
+        for rnd, skipped in rounds:
+            report(rnd, mix, args, skipped)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
