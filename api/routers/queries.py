@@ -30,7 +30,7 @@ from fastapi.responses import JSONResponse
 import queries
 from api.deps import RuntimeDep, SettingsDep
 from api.models import ParamInfo, QueryInfo, QueryList, plain_value
-from kg import binding
+from kg import binding, sparql
 from kg.errors import EngineError, ParameterError
 from kg.namespaces import PREFIXES
 from kg.runtime import Runtime
@@ -112,7 +112,7 @@ async def _check_enum(
         return
     prefix, _, local = param.enum_from.partition(":")
     cls = ox.NamedNode(PREFIXES[prefix] + local if prefix in PREFIXES else param.enum_from)
-    text = binding.bind_values(f"ASK {{ ?{param.name} a {cls} }}", {param.name: term})
+    text = binding.bind_values(sparql.load("enum-member"), {"value": term, "class": cls})
     answer = await runtime.client.query(text, accept=RESULTS_JSON, timeout_s=settings.query_timeout_s)
     parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
     if not isinstance(parsed, ox.QueryBoolean):
