@@ -20,12 +20,8 @@ import csv
 import doctest
 import io
 import shutil
-import socket
-import threading
-import time
 import urllib.error
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from xml.dom.minidom import Document
@@ -34,6 +30,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import SPARQLWrapper
+from conftest import serve
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
@@ -62,33 +59,6 @@ IS_CLUSTER = f"ASK {{ <{BIOMED}> a <{CKG}Cluster> }}"
 IS_PROJECT = f"ASK {{ <{BIOMED}> a <{CKG}CooperationProject> }}"
 # SPARQLWrapper 2.0 parses RDF answers into an rdflib ConjunctiveGraph, which rdflib 7.6 deprecates.
 CONJUNCTIVE = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
-
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run the app with uvicorn in a thread on a free loopback port; yield its base URL."""
-    import uvicorn
-
-    from api import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the app did not start under uvicorn")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
 
 
 @pytest.fixture(scope="module")

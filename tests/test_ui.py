@@ -11,18 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import socket
-import threading
-import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import serve
 
 import queries
 from api.routers import ui
@@ -130,33 +127,6 @@ def test_vendored_files_match_their_pins() -> None:
 # --- A real server and a real browser ---------------------------------------------------------
 
 
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    """Run the app with uvicorn in a thread on a free loopback port; yield its base URL."""
-    import uvicorn
-
-    from api import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                pytest.fail("the app did not start under uvicorn")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
 @pytest.fixture()
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     """Debian's headless Chromium through Playwright, with an empty profile."""
@@ -255,7 +225,8 @@ def screenshot(page: Page, name: str) -> None:
 
 
 def test_ui_loads_runs_queries_and_talks_only_to_our_host(fresh_store: Path, browser: BrowserContext) -> None:
-    with serve(Settings(store=fresh_store, query_timeout_s=30)) as base:
+    with serve(Settings(store=fresh_store, query_timeout_s=30)) as root:
+        base = root + "/"
         page, seen = open_ui(browser, base)
         screenshot(page, "ui-loaded")
 
@@ -307,7 +278,8 @@ def test_ui_loads_runs_queries_and_talks_only_to_our_host(fresh_store: Path, bro
 def test_ui_shows_a_timeout_and_other_errors_as_readable_messages(
     fresh_store: Path, browser: BrowserContext
 ) -> None:
-    with serve(Settings(store=fresh_store, query_timeout_s=1)) as base:
+    with serve(Settings(store=fresh_store, query_timeout_s=1)) as root:
+        base = root + "/"
         page, seen = open_ui(browser, base)
         page.evaluate(f"() => window.clusterkgYasgui.getTab().getYasqe().setValue({json.dumps(CROSS_JOIN)})")
         run_active_tab(page)
