@@ -123,18 +123,24 @@ def rss(pids: list[int]) -> int:
 class RssSampler:
     """Samples the RSS of a process tree in a thread; keeps the peak."""
 
-    def __init__(self, pid: int, interval: float = 0.1) -> None:
-        self.pid, self.interval = pid, interval
+    def __init__(self, pid: int, interval: float = 0.1, *, log_every: float | None = None) -> None:
+        self.pid, self.interval, self.log_every = pid, interval, log_every
         self.peak = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         pids, refreshed = process_tree(self.pid), time.monotonic()
+        started = logged = refreshed
         while not self._stop.is_set():
-            if time.monotonic() - refreshed > 1.0:
-                pids, refreshed = process_tree(self.pid), time.monotonic()
-            self.peak = max(self.peak, rss(pids))
+            now = time.monotonic()
+            if now - refreshed > 1.0:
+                pids, refreshed = process_tree(self.pid), now
+            current = rss(pids)
+            self.peak = max(self.peak, current)
+            if self.log_every is not None and now - logged >= self.log_every:
+                say(f"  ... {now - started:.0f} s: RSS {current / MiB:.0f} MiB, peak {self.peak / MiB:.0f}")
+                logged = now
             self._stop.wait(self.interval)
 
     def __enter__(self) -> RssSampler:
@@ -416,7 +422,7 @@ def measure(
             t = time.perf_counter()
             try:
                 ok = ask(client, server, query, timeout_s).status_code == 200
-            except httpx.HTTPError:
+            except (httpx.HTTPError, RuntimeError):  # RuntimeError: the run is being stopped
                 ok = False
             elapsed = time.perf_counter() - t
             with lock:
@@ -425,7 +431,7 @@ def measure(
                 else:
                     errors += 1
 
-    threads = [threading.Thread(target=worker, args=(client,)) for client in clients]
+    threads = [threading.Thread(target=worker, args=(client,), daemon=True) for client in clients]
     for thread in threads:
         thread.start()
     start = time.perf_counter()
@@ -447,7 +453,6 @@ class Round:
     prepared: Prepared
     results: dict[str, dict[str, Measured]]
     rss_serving: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
 
 def start_targets(prep: Prepared, work: Path, names: list[str], load_timeout_s: float) -> dict[str, Server]:
@@ -513,9 +518,17 @@ def start_targets(prep: Prepared, work: Path, names: list[str], load_timeout_s: 
 
 
 def run_round(
-    prep: Prepared, work: Path, names: list[str], mix: list[Query], args: argparse.Namespace
+    prep: Prepared,
+    work: Path,
+    names: list[str],
+    mix: list[Query],
+    args: argparse.Namespace,
+    *,
+    skipped_rdflib: str | None = None,
+    upload_size: int = 0,
 ) -> Round:
-    """Serve the prepared data from the targets and run the mix on each, interleaved per query."""
+    """Serve the prepared data from the targets, run the mix on each (interleaved per query) and
+    print the report; then, with ``upload_size``, upload to our endpoint and print the outcome."""
     servers = start_targets(prep, work, names, args.load_timeout)
     result = Round(prep, {name: {} for name in servers})
     try:
@@ -542,8 +555,10 @@ def run_round(
                         f"  n={len(m.latencies)} errors={m.errors}  {describe_answer(m.answer)}"
                     )
         result.rss_serving = {name: sampler.peak for name, sampler in samplers.items()}
-        if OURS in servers and args.upload > 0:
-            result.notes += upload(servers[OURS], args.upload, args.seed, args.upload_timeout)
+        report(result, mix, args, skipped_rdflib)
+        if OURS in servers and upload_size > 0:
+            for line in upload(servers[OURS], upload_size, args.seed, args.upload_timeout):
+                print(line, flush=True)
     finally:
         for server in servers.values():
             server.stop()
@@ -561,7 +576,7 @@ def upload(server: Server, size: int, seed: int, timeout_s: float) -> list[str]:
     before = rss(process_tree(pid))
     say(f"uploading {written.triples} triples ({len(body.getvalue()) / MiB:.1f} MiB of Turtle) to /store ...")
     t = time.perf_counter()
-    with RssSampler(pid, interval=0.05) as sampler:
+    with RssSampler(pid, interval=0.05, log_every=60) as sampler:
         try:
             response = httpx.post(
                 f"{base}/store",
@@ -601,7 +616,12 @@ def upload(server: Server, size: int, seed: int, timeout_s: float) -> list[str]:
 
 
 def _ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b and not math.isnan(a) and not math.isnan(b) else "-"
+    if not b or math.isnan(a) or math.isnan(b):
+        return "-"
+    r = a / b
+    if r >= 100:
+        return f"{r:.0f}x"
+    return f"{r:.2f}x" if r >= 0.01 else f"{r:.2g}x"
 
 
 def _geomean(values: list[float]) -> float:
@@ -668,8 +688,7 @@ def report(rnd: Round, mix: list[Query], args: argparse.Namespace, skipped_rdfli
         what = "API process + engine" if name == OURS else "process tree"
         target = "; target < 500 MiB" if name == OURS else ""
         print(f"memory: {name}: peak RSS while serving the mix {peak / MiB:.0f} MiB ({what}{target})")
-    for note in rnd.notes:
-        print(note)
+    sys.stdout.flush()
 
 
 @contextmanager
@@ -732,20 +751,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     mix = load_mix()
     small = args.rdflib_scale if args.rdflib_scale is not None and args.rdflib_scale < args.scale else None
+    # A SIGTERM ends the run through the finally blocks, which stop the servers it started.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with workdir(args.workdir, args.keep) as work:
-        main_targets = [OURS, OXIGRAPH] if args.skip_rdflib or small else [OURS, OXIGRAPH, RDFLIB]
-        rounds: list[tuple[Round, str | None]] = []
         prep = prepare(work, args.scale, args.seed, args.build_max)
-        note = "skipped (--skip-rdflib)" if args.skip_rdflib else None
-        if small:
+        if args.skip_rdflib or small:
             note = f"run on {small:,} triples instead (--rdflib-scale): see the next table"
-        rounds.append((run_round(prep, work, main_targets, mix, args), note))
+            note = "skipped (--skip-rdflib)" if args.skip_rdflib else note
+            run_round(prep, work, [OURS, OXIGRAPH], mix, args, skipped_rdflib=note, upload_size=args.upload)
+        else:
+            run_round(prep, work, [OURS, OXIGRAPH, RDFLIB], mix, args, upload_size=args.upload)
         if small and not args.skip_rdflib:
             small_prep = prepare(work, small, args.seed, args.build_max)
-            small_args = argparse.Namespace(**{**vars(args), "upload": 0})
-            rounds.append((run_round(small_prep, work, [OURS, OXIGRAPH, RDFLIB], mix, small_args), None))
-        for rnd, skipped in rounds:
-            report(rnd, mix, args, skipped)
+            run_round(small_prep, work, [OURS, OXIGRAPH, RDFLIB], mix, args)
     return 0
 
 
