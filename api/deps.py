@@ -10,13 +10,16 @@ from kg.runtime import Runtime
 from kg.settings import Settings
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The service's runtime (engine and client), opened in the lifespan."""
+async def get_runtime(request: Request) -> Runtime:
+    """The service's runtime (engine and client), opened in the lifespan.
+
+    Async (like :func:`get_settings`) so FastAPI calls it on the event loop, not in a thread.
+    """
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings

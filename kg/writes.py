@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
 
@@ -211,6 +211,24 @@ async def post_dataset(runtime: Runtime, quads: Iterable[ox.Quad], *, timeout_s:
         delta = Delta()
         delta.apply(step)
         return await _write(runtime, _reader(runtime, timeout_s), delta, clock, timeout_s=timeout_s)
+
+
+async def apply_steps(
+    runtime: Runtime,
+    plan: Callable[[EngineReader], Awaitable[Sequence[Step]]],
+    *,
+    timeout_s: float,
+) -> WriteOutcome:
+    """A write made of steps that ``plan`` computes from the store as it is under the write lock
+    (e.g. an ingested case replacing its earlier graphs), committed like any other write."""
+    async with runtime.write_lock:
+        clock = _Clock()
+        engine = _reader(runtime, timeout_s)
+        delta = Delta()
+        for step in await plan(engine):
+            _refuse_protected(step)
+            delta.apply(step)
+        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s)
 
 
 async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) -> WriteOutcome:

@@ -283,7 +283,7 @@ def test_docstring_examples() -> None:
 
 def test_void_dumps_give_url_size_and_date(client: TestClient) -> None:
     async def probe(request: Request) -> list[list[object]]:
-        entries = await void_dumps(request, get_runtime(request))
+        entries = await void_dumps(request, await get_runtime(request))
         return [list(entry) for entry in entries]
 
     app = client.app
