@@ -4,17 +4,22 @@ The same code drives the managed Oxigraph server and any remote SPARQL 1.1 Proto
 Store Protocol server (Fuseki, GraphDB, Virtuoso, QLever, Amazon Neptune). Responses are read
 whole, up to a byte limit, before anyone sees them: a result is either complete or an error,
 never a truncated success.
+
+The transport is aiohttp, not httpx: every SPARQL request passes through here, and aiohttp
+spends about a tenth of httpx's CPU time per request (measured on loopback against
+``oxigraph serve``: 0.13 ms against 1.0-1.2 ms), which is most of the endpoint's overhead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-import httpx
+import aiohttp
 import pyoxigraph as ox
 
 from kg.errors import EngineError, EngineUnavailable, QueryError, QueryTimeout, RequestError, ResultTooLarge
@@ -71,6 +76,17 @@ class EngineResponse:
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
+@dataclass(frozen=True)
+class EngineRequest:
+    """One HTTP request to the engine."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | str | None = None
+    params: dict[str, str] | None = None
+
+
 class EngineClient:
     """Talks to the engine; turns its failures into typed errors.
 
@@ -82,25 +98,33 @@ class EngineClient:
         self,
         endpoints: Callable[[], Endpoints],
         *,
-        auth: httpx.Auth | None = None,
+        auth: aiohttp.BasicAuth | None = None,
         grace_s: float = 2.0,
         max_bytes: int = 64 * 1024 * 1024,
         on_stuck: Callable[[str], Awaitable[None]] | None = None,
         ready: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         self._endpoints = endpoints
+        self.auth = auth
         self.grace_s = grace_s
         self.max_bytes = max_bytes
         self.on_stuck = on_stuck
         self.ready = ready
         self._watchers: set[asyncio.Future[None]] = set()
-        self.client = httpx.AsyncClient(
-            auth=auth,
-            timeout=httpx.Timeout(None, connect=5.0),
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The HTTP session, opened on first use (aiohttp needs the running event loop)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                auth=self.auth,
+                timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
+                connector=aiohttp.TCPConnector(limit=64, limit_per_host=64, ttl_dns_cache=300),
+                auto_decompress=True,
+                trust_env=False,
+            )
+        return self._session
 
     @property
     def endpoints(self) -> Endpoints:
@@ -109,7 +133,8 @@ class EngineClient:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self.client.aclose()
+        if self._session is not None:
+            await self._session.close()
 
     async def _ready_endpoints(self) -> Endpoints:
         """The endpoints once the engine runs: a managed engine that is restarting gets a new
@@ -118,7 +143,7 @@ class EngineClient:
             await self.ready(10.0)
         return self.endpoints
 
-    async def _send(self, request: httpx.Request, *, timeout_s: float | None, what: str) -> EngineResponse:
+    async def _send(self, request: EngineRequest, *, timeout_s: float | None, what: str) -> EngineResponse:
         """Send a request; answer a timeout at once and, if the engine is still busy with the
         request after the grace period, have the owner restart it (the last resort)."""
         start = time.perf_counter()
@@ -130,7 +155,7 @@ class EngineClient:
             raise QueryTimeout(
                 f"the {what} timed out after {timeout_s} s and was stopped", status=503
             ) from None
-        except httpx.TransportError as exc:
+        except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(
                 f"the engine did not answer the {what}: {type(exc).__name__}", status=503
             ) from exc
@@ -152,12 +177,18 @@ class EngineClient:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
 
-    async def _read(self, request: httpx.Request, start: float) -> EngineResponse:
-        response = await self.client.send(request, stream=True)
-        try:
+    async def _read(self, request: EngineRequest, start: float) -> EngineResponse:
+        async with self.session.request(
+            request.method,
+            request.url,
+            params=request.params,
+            data=request.body,
+            headers=request.headers,
+            allow_redirects=False,
+        ) as response:
             chunks: list[bytes] = []
             size = 0
-            async for chunk in response.aiter_raw():
+            async for chunk in response.content.iter_any():
                 size += len(chunk)
                 if size > self.max_bytes:
                     raise ResultTooLarge(
@@ -166,15 +197,29 @@ class EngineClient:
                         status=413,
                     )
                 chunks.append(chunk)
-        finally:
-            await response.aclose()
         return EngineResponse(
-            status=response.status_code,
+            status=response.status,
             content_type=response.headers.get("content-type", ""),
             body=b"".join(chunks),
             seconds=time.perf_counter() - start,
-            headers=dict(response.headers),
+            headers={k.lower(): v for k, v in response.headers.items()},
         )
+
+    @asynccontextmanager
+    async def stream(
+        self, url: str, *, accept: str, timeout_s: float
+    ) -> AsyncIterator[aiohttp.ClientResponse]:
+        """A GET whose body the caller reads as it arrives (dataset dumps); HTTP errors are
+        the caller's to check, a connection failure raises :class:`EngineUnavailable`."""
+        try:
+            async with self.session.get(
+                url,
+                headers={"Accept": accept},
+                timeout=aiohttp.ClientTimeout(total=timeout_s, connect=5.0),
+            ) as response:
+                yield response
+        except (aiohttp.ClientError, OSError) as exc:
+            raise EngineUnavailable(f"the engine did not answer: {type(exc).__name__}") from exc
 
     async def query(
         self,
@@ -194,9 +239,7 @@ class EngineClient:
         form += [("default-graph-uri", g) for g in default_graphs]
         form += [("named-graph-uri", g) for g in named_graphs]
         endpoints = await self._ready_endpoints()
-        request = self.client.build_request(
-            "POST", endpoints.query, content=urlencode(form), headers={"Accept": accept, **FORM}
-        )
+        request = EngineRequest("POST", endpoints.query, {"Accept": accept, **FORM}, urlencode(form))
         answer = await self._send(request, timeout_s=timeout_s, what="query")
         return self._check(answer, "query")
 
@@ -225,7 +268,7 @@ class EngineClient:
         form += [("using-graph-uri", g) for g in using_graphs]
         form += [("using-named-graph-uri", g) for g in using_named_graphs]
         endpoints = await self._ready_endpoints()
-        request = self.client.build_request("POST", endpoints.update, content=urlencode(form), headers=FORM)
+        request = EngineRequest("POST", endpoints.update, dict(FORM), urlencode(form))
         answer = await self._send(request, timeout_s=timeout_s, what="update")
         return self._check(answer, "update")
 
@@ -247,9 +290,7 @@ class EngineClient:
         if accept:
             headers["Accept"] = accept
         endpoints = await self._ready_endpoints()
-        request = self.client.build_request(
-            method, endpoints.store, params=params, content=body, headers=headers
-        )
+        request = EngineRequest(method, endpoints.store, headers, body, params)
         return await self._send(request, timeout_s=timeout_s, what="graph store request")
 
     @staticmethod

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
+import aiohttp
 
 from kg.engine import Endpoints, EngineClient
 from kg.engine_process import ManagedEngine
@@ -23,12 +23,12 @@ class Runtime:
         self.settings = settings
         self.engine: ManagedEngine | None = None
         self.write_lock = asyncio.Lock()
-        auth: httpx.Auth | None = None
+        auth: aiohttp.BasicAuth | None = None
         if settings.engine_url is not None:
             remote = Endpoints.remote(settings)
             if settings.engine_user is not None:
                 password = settings.engine_password.get_secret_value() if settings.engine_password else ""
-                auth = httpx.BasicAuth(settings.engine_user, password)
+                auth = aiohttp.BasicAuth(settings.engine_user, password)
             self.client = EngineClient(
                 lambda: remote,
                 auth=auth,

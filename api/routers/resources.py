@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import quote
 
-import httpx
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
@@ -48,7 +47,7 @@ from api.deps import RuntimeDep, SettingsDep
 from api.negotiation import Negotiated, negotiate_rdf
 from kg import results
 from kg.describe_resource import Description, describe, pick_label, preferred_languages, resource_graph
-from kg.errors import EngineError, EngineUnavailable
+from kg.errors import EngineError
 from kg.namespaces import PREFIXES
 from kg.runtime import Runtime
 from kg.settings import Settings
@@ -414,20 +413,14 @@ async def _fetch_dataset(runtime: Runtime, target: Path, timeout_s: float) -> No
     client = runtime.client
     if runtime.engine is not None:
         await runtime.engine.wait_ready(10.0)
-    timeout = httpx.Timeout(timeout_s, connect=5.0)
-    try:
-        async with client.client.stream(
-            "GET", client.endpoints.store, headers={"Accept": "application/n-quads"}, timeout=timeout
-        ) as response:
-            if response.status_code >= 400:
-                raise EngineError(
-                    f"the engine could not read the dataset ({response.status_code})", status=502
-                )
-            with target.open("wb") as out:
-                async for chunk in response.aiter_bytes():
-                    out.write(chunk)
-    except httpx.TransportError as exc:
-        raise EngineUnavailable(f"the engine did not send the dataset: {type(exc).__name__}") from exc
+    async with client.stream(
+        client.endpoints.store, accept="application/n-quads", timeout_s=timeout_s
+    ) as response:
+        if response.status >= 400:
+            raise EngineError(f"the engine could not read the dataset ({response.status})", status=502)
+        with target.open("wb") as out:
+            async for chunk in response.content.iter_chunked(1 << 16):
+                out.write(chunk)
 
 
 def _write_dumps(nquads: Path, folder: Path) -> None:
