@@ -12,7 +12,18 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.access_log import AccessLog
 from api.metrics import Metrics
-from api.routers import explorer, meta, ontology_docs, queries, resources, resources_api, sparql, store, ui
+from api.routers import (
+    explorer,
+    ingest,
+    meta,
+    ontology_docs,
+    queries,
+    resources,
+    resources_api,
+    sparql,
+    store,
+    ui,
+)
 from kg import package_version
 from kg.runtime import Runtime
 from kg.settings import Settings
@@ -57,5 +68,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(resources.router)
     app.include_router(resources_api.router)
     app.include_router(ontology_docs.router)
+    app.include_router(ingest.router)
     app.mount("/static", ui.static_files(), name="static")
     return app

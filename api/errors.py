@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.errors import (
+    CaseRefused,
     EngineError,
     EngineUnavailable,
     FederationRefused,
@@ -44,7 +45,7 @@ def status_for(exc: KgError) -> int:
         return 400
     if isinstance(exc, UnknownQuery):
         return 404
-    if isinstance(exc, ValidationFailed):
+    if isinstance(exc, ValidationFailed | CaseRefused):
         return 422
     if isinstance(exc, WriteForbidden):
         return 403
@@ -83,6 +84,8 @@ def error_response(request: Request, exc: KgError) -> Response:
         body["report_turtle"] = exc.report_turtle
     if isinstance(exc, ParameterError):
         body["parameter"] = exc.parameter
+    if isinstance(exc, CaseRefused):
+        body["problems"] = [p.as_dict() for p in exc.problems]
     if "text/plain" in accept and "json" not in accept and "html" not in accept:
         return PlainTextResponse(f"{body['error']}: {body['message']}\n", status_code=status, headers=headers)
     return JSONResponse(body, status_code=status, headers=headers)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from kg import package_version, validation
@@ -70,6 +71,23 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="FILE", help="a .trig or .nq file (default: standard output)")
     p.add_argument("--seed", type=int, default=None, help="the seed: the same seed gives the same bytes")
     p.add_argument("--format", choices=["trig", "nquads"], help="default: by the file's suffix, else trig")
+
+    p = sub.add_parser(
+        "ingest",
+        help="load a case template (XLSX or a folder of CSV files): map, validate, commit in one step",
+        description="Through the running server when one answers (with CLUSTERKG_UPDATE_TOKEN), "
+        "else into the store directory. Every problem is listed; nothing is loaded if any.",
+    )
+    p.add_argument("path", type=Path, metavar="PATH", help="an .xlsx workbook or a folder of .csv files")
+    p.add_argument("--dry-run", action="store_true", help="check everything, load nothing")
+    p.add_argument("--graph", metavar="IRI", help="the case graph's IRI (default: from the case key)")
+    p.add_argument("--server", metavar="URL", help="a clusterkg server's base URL (default: probe host:port)")
+    p.add_argument("--store", type=Path, help=STORE_HELP)
+
+    p = sub.add_parser("template", help="write an empty case template: an .xlsx workbook or a folder of CSVs")
+    p.add_argument(
+        "out", type=Path, metavar="OUT", help="OUT.xlsx for a workbook, else a folder of CSV files"
+    )
     return parser
 
 
@@ -92,10 +110,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "query": _query,
             "stats": _stats,
             "generate": _generate,
+            "ingest": _ingest,
+            "template": _template,
         }[args.command]
         return handler(args, settings, out)
     except KgError as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False, markup=True)
+        err.print(f"[bold red]error:[/bold red] {escape(str(exc))}", highlight=False, markup=True)
         return 1
 
 
@@ -209,6 +229,38 @@ def _generate(args: argparse.Namespace, settings: Settings, out: Console) -> int
         written = generate_file(args.out, args.scale, seed=seed, fmt=args.format, progress=progress)
     where = args.out if args.out is not None else "standard output"
     err.print(f"wrote {written.triples} triples in {written.graphs} graphs to {where}", highlight=False)
+    return 0
+
+
+def _ingest(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    from kg import case_upload
+    from kg.progress import counter
+
+    base = case_upload.server_url(settings, args.server)
+    if base is not None:
+        out.print(f"Sending {args.path} to the server at {base} ...", highlight=False)
+        outcome = case_upload.upload(base, args.path, settings, graph=args.graph, dry_run=args.dry_run)
+    else:
+        out.print(f"Ingesting {args.path} into the store {settings.store} ...", highlight=False)
+        with counter("mapping rows") as progress:
+            outcome = case_upload.ingest_locally(
+                args.path, settings, graph=args.graph, dry_run=args.dry_run, progress=progress
+            )
+    verb = "would load" if outcome.dry_run else "loaded"
+    out.print(
+        f"case {outcome.case}: {verb} {outcome.quads} quads in {outcome.claim_graphs} claim graphs "
+        f"(+{outcome.inserted} -{outcome.deleted} quads, +{outcome.inferred_added} "
+        f"-{outcome.inferred_removed} inferred) into {outcome.case_graph}",
+        highlight=False,
+    )
+    return 0
+
+
+def _template(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    from kg.ingest import load_mapping, write_template
+
+    write_template(load_mapping(), args.out)
+    out.print(f"wrote an empty case template to {args.out}", highlight=False)
     return 0
 
 

@@ -6,6 +6,7 @@ KgError                      - base class of every error clusterkg raises on pur
  +-- ValidationFailed        - data does not conform to the SHACL shapes (the report)
  +-- InconsistentOntology    - the OWL DL reasoner found the ontology + data inconsistent
  +-- ProvenanceError         - a claim lacks provenance or a quote is not in its source
+ +-- CaseRefused             - an ingested case template has problems; nothing was loaded
  +-- StoreError              - the store directory is missing, locked or unusable
  +-- QueryError              - a SPARQL query is malformed or failed in the engine
  |    +-- ParameterError     - a named query's parameter is missing or has a bad value
@@ -23,8 +24,10 @@ KgError                      - base class of every error clusterkg raises on pur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 
 class KgError(Exception):
@@ -97,6 +100,31 @@ class ValidationFailed(KgError):
     def __str__(self) -> str:
         lines = [f"SHACL validation failed with {len(self.violations)} result(s):"]
         lines += [f"  {v.describe()}" for v in self.violations]
+        return "\n".join(lines)
+
+
+class Located(Protocol):
+    """A problem that says where it is (sheet, row, column) in one line and as JSON."""
+
+    def line(self) -> str:  # pragma: no cover - protocol
+        """One readable line."""
+        ...
+
+    def as_dict(self) -> dict[str, object]:  # pragma: no cover - protocol
+        """A JSON-ready mapping."""
+        ...
+
+
+@dataclass
+class CaseRefused(KgError):
+    """An ingested case template has problems (every one is listed); nothing was loaded."""
+
+    source: str
+    problems: Sequence[Located]
+
+    def __str__(self) -> str:
+        lines = [f"{self.source}: {len(self.problems)} problem(s); nothing was loaded"]
+        lines += [f"  {p.line()}" for p in self.problems]
         return "\n".join(lines)
 
 

@@ -7,11 +7,13 @@ plain line per step elsewhere (CI logs); :class:`SilentReporter` shows nothing (
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
 
 
 class Progress(Protocol):
@@ -63,3 +65,24 @@ class Reporter:
     def note(self, message: str) -> None:
         """Print a remark, indented under the current step."""
         self.console.print(f"       {message}", highlight=False)
+
+
+@contextmanager
+def counter(what: str, console: Console | None = None) -> Iterator[Callable[[int, int], None]]:
+    """A ``(done, total)`` progress callback: a bar on a terminal, a line per 10 % elsewhere."""
+    con = console if console is not None else Console(stderr=True)
+    if con.is_terminal:
+        columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with RichProgress(*columns, console=con, transient=True) as bar:
+            task = bar.add_task(what, total=None)
+            yield lambda done, total: bar.update(task, completed=done, total=total)
+        return
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        tenth = done * 10 // max(total, 1)
+        if tenth > last[0]:
+            last[0] = tenth
+            con.print(f"{what}: {done} of {total}", highlight=False)
+
+    yield report

@@ -218,9 +218,11 @@ async def apply_steps(
     plan: Callable[[EngineReader], Awaitable[Sequence[Step]]],
     *,
     timeout_s: float,
+    dry_run: bool = False,
 ) -> WriteOutcome:
     """A write made of steps that ``plan`` computes from the store as it is under the write lock
-    (e.g. an ingested case replacing its earlier graphs), committed like any other write."""
+    (e.g. an ingested case replacing its earlier graphs), committed like any other write; with
+    ``dry_run``, validated and counted but not committed."""
     async with runtime.write_lock:
         clock = _Clock()
         engine = _reader(runtime, timeout_s)
@@ -228,7 +230,7 @@ async def apply_steps(
         for step in await plan(engine):
             _refuse_protected(step)
             delta.apply(step)
-        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s)
+        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s, dry_run=dry_run)
 
 
 async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) -> WriteOutcome:
@@ -300,7 +302,13 @@ def _nodes(quads: Iterable[ox.Quad], terms: frozenset[str], *, graphs: bool) -> 
 
 
 async def _write(
-    runtime: Runtime, engine: EngineReader, delta: Delta, clock: _Clock, *, timeout_s: float
+    runtime: Runtime,
+    engine: EngineReader,
+    delta: Delta,
+    clock: _Clock,
+    *,
+    timeout_s: float,
+    dry_run: bool = False,
 ) -> WriteOutcome:
     """Steps 2-5 of a write: neighbourhood, validation, inference, commit."""
     know = await asyncio.to_thread(knowledge)
@@ -344,7 +352,8 @@ async def _write(
         existing=engine.existing,
         described=_described(hood.quads, engine.existing),
     )
-    await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
+    if not dry_run:
+        await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
     clock.lap("commit")
     return WriteOutcome(len(inserted), len(deleted), len(added), len(removed), timings=clock.done())
 

@@ -1,0 +1,107 @@
+"""``POST /api/ingest``: a case template uploaded (multipart), mapped, validated and loaded.
+
+The form carries the template as one ``.xlsx`` workbook, a ``.zip`` of CSV files, or the
+CSV files themselves (several parts, one per sheet), all under the field name ``file``.
+Query parameters: ``dry_run`` (check everything, write nothing) and ``graph`` (the case
+graph's IRI). Writes need the update token, as every write does. The answer is the outcome
+(200), or 422 with every problem of the template (sheet, row, column, value, expected).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from api.deps import RuntimeDep, SettingsDep
+from api.routers.sparql import check_token
+from kg import cases
+from kg.errors import RequestError
+
+router = APIRouter(prefix="/api", tags=["ingest"])
+
+FIELD = "file"
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip)", re.IGNORECASE)
+MAX_PARTS = 64
+
+
+@router.post("/ingest", summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)")
+async def ingest(
+    request: Request,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    dry_run: bool = False,
+    graph: str | None = None,
+) -> JSONResponse:
+    """Map, validate and load a case template in one transaction; 422 lists every problem."""
+    check_token(request, settings)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > settings.body_limit_bytes:
+        raise RequestError(f"the upload is over the limit of {settings.body_limit_bytes} bytes", status=413)
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise RequestError(f"send the template as multipart/form-data, in the field {FIELD!r}", status=415)
+    with tempfile.TemporaryDirectory(prefix="clusterkg-ingest-") as tmp:
+        async with request.form(max_files=MAX_PARTS, max_fields=MAX_PARTS) as form:
+            uploads = [v for k, v in form.multi_items() if k == FIELD and isinstance(v, UploadFile)]
+            path, source = await _save(uploads, Path(tmp), settings.body_limit_bytes)
+        outcome = await cases.ingest(
+            runtime, path, graph=graph, dry_run=dry_run, timeout_s=settings.query_timeout_s, source=source
+        )
+    return JSONResponse(outcome.as_dict())
+
+
+async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Path, str]:
+    """Write the uploaded parts into ``folder``: the template's path, and its name for messages."""
+    if not uploads:
+        raise RequestError(f"the form has no file in the field {FIELD!r}")
+    names = [_safe_name(u.filename) for u in uploads]
+    kinds = {name.rsplit(".", 1)[1].lower() for name in names}
+    if len(uploads) > 1 and kinds != {"csv"}:
+        raise RequestError("send one .xlsx workbook, one .zip of CSV files, or CSV files only")
+    sheets = folder / "template"
+    sheets.mkdir()
+    total = 0
+    for upload, name in zip(uploads, names, strict=True):
+        data = await upload.read()
+        total += len(data)
+        if total > limit:
+            raise RequestError(f"the upload is over the limit of {limit} bytes", status=413)
+        (sheets / name).write_bytes(data)
+    if kinds == {"csv"}:
+        return sheets, ", ".join(names)
+    only = sheets / names[0]
+    if kinds == {"xlsx"}:
+        return only, names[0]
+    return _unzip(only, folder / "unzipped", limit), names[0]
+
+
+def _unzip(archive: Path, target: Path, limit: int) -> Path:
+    """The CSV files of a zip archive (flat; no other members, no paths, bounded size)."""
+    target.mkdir()
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > limit:
+                raise RequestError(f"the zip archive unpacks to more than {limit} bytes", status=413)
+            for member in members:
+                name = member.filename.rsplit("/", 1)[-1]
+                if not name.lower().endswith(".csv") or name.startswith((".", "_")):
+                    continue  # folders' clutter (__MACOSX, .DS_Store) and non-sheets
+                (target / _safe_name(name)).write_bytes(zf.read(member))
+    except zipfile.BadZipFile as exc:
+        raise RequestError(f"the .zip file cannot be read: {exc}") from None
+    return target
+
+
+def _safe_name(name: str | None) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    if not _NAME.fullmatch(base):
+        raise RequestError(
+            f"upload file name {name!r}: expected a sheet or workbook name ending in .csv, .xlsx or .zip"
+        )
+    return base
