@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from kg import sparql, writes
 from kg.delta import Step
 from kg.errors import CaseRefused, ValidationFailed, Violation
-from kg.ingest import MappedCase, Problem, load_mapping, map_case, read_template
+from kg.ingest import MappedCase, Mapping, Problem, load_mapping, map_case, read_template
 from kg.neighbourhood import CHUNK, bind_values
 from kg.readers import EngineReader
 from kg.runtime import Runtime
@@ -90,7 +90,8 @@ async def ingest(
     try:
         outcome = await writes.apply_steps(runtime, plan, timeout_s=timeout_s, dry_run=dry_run)
     except ValidationFailed as exc:
-        raise CaseRefused(name, [violation_problem(v, case) for v in exc.violations]) from exc
+        mapping = load_mapping()
+        raise CaseRefused(name, [violation_problem(v, case, mapping) for v in exc.violations]) from exc
     return IngestOutcome(
         case=case.key,
         case_graph=case.case_graph.value,
@@ -203,14 +204,30 @@ async def _refuse_foreign_graphs(engine: EngineReader, case: MappedCase, name: s
         raise CaseRefused(name, problems)
 
 
-def violation_problem(violation: Violation, case: MappedCase) -> Problem:
-    """A SHACL violation, located at the template row that defines its focus node."""
+def violation_problem(violation: Violation, case: MappedCase, mapping: Mapping | None = None) -> Problem:
+    """A SHACL violation, located at the template row that defines its focus node.
+
+    With the ``mapping``, the violation's property is named by the sheet's column that fills it
+    (``start_year``), or else by its prefixed name (``ckg:actsAtStage``).
+    """
     sheet, row = case.origins.get(violation.focus_node, ("", None))
     where = "" if sheet else f"<{violation.focus_node}>: "
     return Problem(
         sheet,
         row,
-        violation.path,
+        _column(mapping, sheet, violation.path),
         violation.value,
         f"{where}{violation.message} (SHACL)",
     )
+
+
+def _column(mapping: Mapping | None, sheet: str, path: str | None) -> str | None:
+    """The column of ``sheet`` whose values the property ``path`` holds, else the path's CURIE."""
+    if mapping is None or path is None:
+        return path
+    spec = mapping.sheet(sheet)
+    for column in spec.columns if spec is not None else ():
+        filled = {column.property, *column.property_by_datatype.values(), *(s.property for s in column.path)}
+        if path in filled and not column.inverse:
+            return column.name
+    return mapping.prefixes.curie(path)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import hmac
 import re
 import time
@@ -34,6 +35,11 @@ ALLOW = "GET, HEAD, POST"
 # The endpoint's URL as a base IRI: nothing that could end an IRIREF or start an escape.
 _SAFE_BASE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9._~/\-]*")
 _ENGINE_POSITION = re.compile(r"\berror at (\d+):(\d+)")
+
+_inspect_query = functools.lru_cache(maxsize=512)(sparql_text.inspect)
+"""Inspection is a pure function of the text, and clients repeat their queries (the UI's tabs,
+named queries, dashboards): the last 512 query texts are not lexed again. Callers must not
+change the returned inspection."""
 
 
 @dataclass
@@ -216,7 +222,7 @@ async def run_query(
         raise RequestError(f"the query is longer than the limit of {settings.query_length_limit} characters")
     request.state.query_hash = query_hash(query)
     request.state.query_kind = "query"
-    inspection = sparql_text.inspect(query)
+    inspection = _inspect_query(query)
     if inspection.kind != "query":
         raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
     try:

@@ -192,7 +192,9 @@ def _resolve(out: Output, mapping: Mapping, known: Known) -> None:
     for iri, places in pending.items():
         if iri in found:
             continue
-        name = mapping.prefixes.curie(iri)
+        # A synthetic IRI is named as written in the template (og:x, not <.../synthetic/id/...>).
+        plain = BASE + iri[len(SYNTHETIC_BASE) :] if iri.startswith(SYNTHETIC_BASE) else iri
+        name = mapping.prefixes.curie(plain)
         prefix = name.partition(":")[0]
         sheets = [s.name for s in mapping.sheets if s.prefix == prefix and s.kind != "quotes"]
         hint = f"; it would be a key of the {sheets[0]} sheet" if sheets else ""
