@@ -90,11 +90,17 @@ def _parts(path: Path) -> list[tuple[str, tuple[str, io.BytesIO, str]]]:
         sheets = sorted(path.glob("*.csv"))
         if not sheets:
             raise RequestError(f"{path}: the folder has no .csv files")
-        return [("file", (s.name, io.BytesIO(s.read_bytes()), "text/csv")) for s in sheets]
+        texts = sorted(path.glob("*.txt"))  # source texts that quotes are checked against
+        return [("file", (s.name, io.BytesIO(s.read_bytes()), "text/csv")) for s in sheets] + [
+            ("file", (t.name, io.BytesIO(t.read_bytes()), "text/plain")) for t in texts
+        ]
     if not path.is_file():
         raise RequestError(f"{path}: no such file or folder")
     kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return [("file", (path.name, io.BytesIO(path.read_bytes()), kind))]
+    texts = sorted(path.parent.glob("*.txt"))  # source texts next to the workbook
+    return [("file", (path.name, io.BytesIO(path.read_bytes()), kind))] + [
+        ("file", (t.name, io.BytesIO(t.read_bytes()), "text/plain")) for t in texts
+    ]
 
 
 def ingest_locally(

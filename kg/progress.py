@@ -67,9 +67,14 @@ class Reporter:
         self.console.print(f"       {message}", highlight=False)
 
 
+QUIET_BELOW = 1000
+"""Off a terminal, :func:`counter` reports nothing for work of fewer items than this."""
+
+
 @contextmanager
 def counter(what: str, console: Console | None = None) -> Iterator[Callable[[int, int], None]]:
-    """A ``(done, total)`` progress callback: a bar on a terminal, a line per 10 % elsewhere."""
+    """A ``(done, total)`` progress callback: a bar on a terminal, a line per 10 % elsewhere
+    (for :data:`QUIET_BELOW` items or more)."""
     con = console if console is not None else Console(stderr=True)
     if con.is_terminal:
         columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -80,6 +85,8 @@ def counter(what: str, console: Console | None = None) -> Iterator[Callable[[int
     last = [-1]
 
     def report(done: int, total: int) -> None:
+        if total < QUIET_BELOW:
+            return
         tenth = done * 10 // max(total, 1)
         if tenth > last[0]:
             last[0] = tenth

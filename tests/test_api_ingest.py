@@ -38,14 +38,20 @@ GRAPH_COUNTS = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP
 Part = tuple[str, tuple[str, bytes, str]]
 
 
+def texts(folder: Path) -> list[Part]:
+    """The source texts next to the sheets, as .txt parts (the quotes are checked against them)."""
+    return [("file", (p.name, p.read_bytes(), "text/plain")) for p in sorted(folder.glob("*.txt"))]
+
+
 def csv_parts(folder: Path) -> list[Part]:
-    return [("file", (p.name, p.read_bytes(), "text/csv")) for p in sorted(folder.glob("*.csv"))]
+    sheets = [("file", (p.name, p.read_bytes(), "text/csv")) for p in sorted(folder.glob("*.csv"))]
+    return sheets + texts(folder)
 
 
 def zipped(folder: Path) -> list[Part]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(folder.glob("*.csv")):
+        for path in sorted([*folder.glob("*.csv"), *folder.glob("*.txt")]):
             archive.write(path, f"{folder.name}/{path.name}")  # a folder inside, as zip tools make it
     return [("file", (f"{folder.name}.zip", buffer.getvalue(), "application/zip"))]
 
@@ -61,7 +67,7 @@ def workbook(folder: Path, out: Path) -> list[Part]:
             for row in csv.reader(stream):
                 sheet.append([int(c) if c.isdigit() and not c.startswith("0") else c for c in row])
     book.save(out)
-    return [("file", (out.name, out.read_bytes(), XLSX))]
+    return [("file", (out.name, out.read_bytes(), XLSX)), *texts(folder)]
 
 
 def graph_counts(client: TestClient) -> dict[str, int]:
@@ -158,11 +164,29 @@ def test_ingest_wants_a_multipart_form(client: TestClient) -> None:
     assert "multipart/form-data" in answer.json()["message"]
 
 
-@pytest.mark.parametrize("name", ["notes.txt", "case sheet.csv", ".hidden.csv"])
+@pytest.mark.parametrize("name", ["notes.pdf", "case sheet.csv", ".hidden.csv"])
 def test_a_bad_file_name_is_a_400(client: TestClient, name: str) -> None:
     answer = client.post("/api/ingest", files=[("file", (name, b"key\nx\n", "text/csv"))], headers=AUTH)
     assert answer.status_code == 400, answer.text
     assert name in answer.json()["message"]
+
+
+def test_source_texts_alone_are_not_a_template(client: TestClient) -> None:
+    answer = client.post("/api/ingest", files=texts(EXAMPLE), headers=AUTH)
+    assert answer.status_code == 400, answer.text
+    assert "one .xlsx workbook" in answer.json()["message"]
+
+
+def test_a_quote_missing_from_the_uploaded_source_text_is_a_problem(client: TestClient) -> None:
+    text = b"SYNTHETIC REPORT - a different text, without the quotes.\n"
+    parts = [p for p in csv_parts(EXAMPLE) if not p[1][0].endswith(".txt")]
+    answer = client.post(
+        "/api/ingest", files=[*parts, ("file", ("example-report.txt", text, "text/plain"))], headers=AUTH
+    )
+    assert answer.status_code == 422, answer.text
+    problems = answer.json()["problems"]
+    assert problems and all(p["sheet"] == "quotes" and p["column"] == "text" for p in problems)
+    assert len(problems) == len((EXAMPLE / "quotes.csv").read_text(encoding="utf-8").splitlines()) - 1
 
 
 def test_a_form_without_the_file_field_is_a_400(client: TestClient) -> None:

@@ -295,7 +295,7 @@ PROBLEMS: list[tuple[str, dict[str, Rows], tuple[str, int | None, str | None, st
         "a text file that is not there",
         {"sources": [{"key": "doc", "type": "fabio:Article", "language": "ru", "text_file": "nowhere.txt"}]},
         ("sources", 2, "text_file", "nowhere.txt"),
-        ["the name of a UTF-8 text file (no folders) found in one of:"],
+        ["the name of a UTF-8 text file (no folders) next to the template"],
     ),
     (
         "a property the ontology does not have",

@@ -1,7 +1,9 @@
 """``POST /api/ingest``: a case template uploaded (multipart), mapped, validated and loaded.
 
 The form carries the template as one ``.xlsx`` workbook, a ``.zip`` of CSV files, or the
-CSV files themselves (several parts, one per sheet), all under the field name ``file``.
+CSV files themselves (several parts, one per sheet), all under the field name ``file``; the
+source texts that the sources sheet names (``text_file``) come as ``.txt`` parts (or files in
+the zip), so quotes are checked against them.
 Query parameters: ``dry_run`` (check everything, write nothing) and ``graph`` (the case
 graph's IRI). Writes need the update token, as every write does. The answer is the outcome
 (200), or 422 with every problem of the template (sheet, row, column, value, expected).
@@ -26,7 +28,7 @@ from kg.errors import RequestError
 router = APIRouter(prefix="/api", tags=["ingest"])
 
 FIELD = "file"
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip)", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip|txt)", re.IGNORECASE)
 MAX_PARTS = 64
 
 
@@ -60,9 +62,12 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
     if not uploads:
         raise RequestError(f"the form has no file in the field {FIELD!r}")
     names = [_safe_name(u.filename) for u in uploads]
-    kinds = {name.rsplit(".", 1)[1].lower() for name in names}
-    if len(uploads) > 1 and kinds != {"csv"}:
-        raise RequestError("send one .xlsx workbook, one .zip of CSV files, or CSV files only")
+    kinds = {name.rsplit(".", 1)[1].lower() for name in names} - {"txt"}
+    templates = [n for n in names if not n.lower().endswith((".csv", ".txt"))]
+    if not kinds or (kinds != {"csv"} and len(templates) != 1) or len(kinds) > 1:
+        raise RequestError(
+            "send one .xlsx workbook, one .zip of CSV files, or CSV files (with .txt source texts if any)"
+        )
     sheets = folder / "template"
     sheets.mkdir()
     total = 0
@@ -73,11 +78,15 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
             raise RequestError(f"the upload is over the limit of {limit} bytes", status=413)
         (sheets / name).write_bytes(data)
     if kinds == {"csv"}:
-        return sheets, ", ".join(names)
-    only = sheets / names[0]
+        return sheets, ", ".join(n for n in names if n.lower().endswith(".csv"))
+    only = sheets / templates[0]
     if kinds == {"xlsx"}:
-        return only, names[0]
-    return _unzip(only, folder / "unzipped", limit), names[0]
+        return only, templates[0]
+    unzipped = _unzip(only, folder / "unzipped", limit)
+    for name in names:
+        if name.lower().endswith(".txt"):
+            (unzipped / name).write_bytes((sheets / name).read_bytes())
+    return unzipped, templates[0]
 
 
 def _unzip(archive: Path, target: Path, limit: int) -> Path:
@@ -90,7 +99,7 @@ def _unzip(archive: Path, target: Path, limit: int) -> Path:
                 raise RequestError(f"the zip archive unpacks to more than {limit} bytes", status=413)
             for member in members:
                 name = member.filename.rsplit("/", 1)[-1]
-                if not name.lower().endswith(".csv") or name.startswith((".", "_")):
+                if not name.lower().endswith((".csv", ".txt")) or name.startswith((".", "_")):
                     continue  # folders' clutter (__MACOSX, .DS_Store) and non-sheets
                 (target / _safe_name(name)).write_bytes(zf.read(member))
     except zipfile.BadZipFile as exc:
@@ -101,7 +110,5 @@ def _unzip(archive: Path, target: Path, limit: int) -> Path:
 def _safe_name(name: str | None) -> str:
     base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     if not _NAME.fullmatch(base):
-        raise RequestError(
-            f"upload file name {name!r}: expected a sheet or workbook name ending in .csv, .xlsx or .zip"
-        )
+        raise RequestError(f"upload file name {name!r}: expected a name ending in .csv, .xlsx, .zip or .txt")
     return base

@@ -77,8 +77,10 @@ def read_sources(
         if file_column is not None and name:
             path = None if any(c in name for c in "/\\") or name.startswith(".") else find_text(name, folders)
             if path is None:
-                places = ", ".join(str(f) for f in (*folders, SOURCES_DIR))
-                expected = f"the name of a UTF-8 text file (no folders) found in one of: {places}"
+                expected = (
+                    "the name of a UTF-8 text file (no folders) next to the template (in an upload: "
+                    "a .txt part or a .txt file in the .zip) or among clusterkg's packaged source texts"
+                )
                 out.problem(spec.name, row.number, file_column.name, name, expected)
             else:
                 raw = path.read_bytes()
