@@ -11,7 +11,7 @@ from rdflib import Dataset, Graph, URIRef
 
 import ontology
 from kg.errors import InconsistentOntology, ReasonerUnavailable
-from kg.reasoning import dl
+from kg.reasoning import dl, dl_explanation
 
 DATA = Path(__file__).resolve().parent / "data" / "dl"
 BIOMED = Path(__file__).resolve().parents[1] / "kg" / "data" / "biomed"
@@ -157,7 +157,7 @@ def test_shrink_finds_a_minimal_subset() -> None:
     modes: list[Literal["front", "together"] | None] = [None, "front", "together"]
     for mode in modes:
         calls.clear()
-        found, complete = dl._shrink(items, inconsistent, culprits=mode)
+        found, complete = dl_explanation.shrink(items, inconsistent, culprits=mode)
         assert complete
         assert set(found) == culprits
         assert len(calls) <= 30
@@ -171,10 +171,10 @@ def test_shrink_returns_an_inconsistent_superset_when_out_of_time() -> None:
     def inconsistent(selection: list[dl.Group]) -> bool:
         budget[0] -= 1
         if budget[0] < 0:
-            raise dl._OutOfTime
+            raise dl_explanation.OutOfTime
         return culprits <= set(selection)
 
-    found, complete = dl._shrink(items, inconsistent)
+    found, complete = dl_explanation.shrink(items, inconsistent)
     assert not complete
     assert culprits <= set(found)
     assert len(found) < len(items)

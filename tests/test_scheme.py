@@ -5,9 +5,14 @@ from __future__ import annotations
 import doctest
 import random
 import xml.etree.ElementTree as ET
+from types import ModuleType
 
 import pyoxigraph as ox
+import pytest
 
+from kg import drawing as drawing_module
+from kg import entities as entities_module
+from kg import roster as roster_module
 from kg import scheme as scheme_module
 from kg.scheme import Entity, Label, build_roster, build_schemes, render_roster, render_scheme, wrap
 
@@ -125,5 +130,6 @@ def test_wrap_keeps_words_and_width() -> None:
     assert wrap("", 100) == [""]
 
 
-def test_the_docstring_examples_run() -> None:
-    assert doctest.testmod(scheme_module).failed == 0
+@pytest.mark.parametrize("module", [scheme_module, roster_module, entities_module, drawing_module])
+def test_the_docstring_examples_run(module: ModuleType) -> None:
+    assert doctest.testmod(module).failed == 0

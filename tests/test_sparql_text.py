@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import doctest
+import importlib
+import pkgutil
 import random
 from pathlib import Path
 
@@ -32,9 +34,14 @@ def services(text: str) -> list[tuple[str | None, bool]]:
 
 
 def test_doctests() -> None:
-    result = doctest.testmod(kg.sparql_text, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0
-    assert result.failed == 0
+    names = sorted(info.name for info in pkgutil.iter_modules(kg.sparql_text.__path__))
+    modules = [kg.sparql_text, *(importlib.import_module(f"kg.sparql_text.{name}") for name in names)]
+    attempted = 0
+    for module in modules:
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0, module.__name__
+        attempted += result.attempted
+    assert attempted > 0
 
 
 # --- escapes -----------------------------------------------------------------------------------
