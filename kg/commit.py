@@ -12,7 +12,10 @@ The request, in order:
 2. ``CLEAR SILENT`` / ``DROP SILENT`` for graphs the write empties (this also removes their
    blank-node quads);
 3. ``DELETE DATA`` of the other deleted quads; 4. ``INSERT DATA`` of the inserted quads, whose
-   blank nodes are new (the engine mints fresh ones, consistently within the operation);
+   blank nodes are new (the engine mints fresh ones, consistently within the operation); the
+   bulk of a large write (an upload, its inferred triples) is held in in-memory pyoxigraph
+   stores and written into it graph by graph as N-Triples by pyoxigraph, without a Python
+   object per quad;
 5. ``CREATE SILENT GRAPH`` for graphs the write creates empty.
 
 Terms are written by pyoxigraph (``str()``, the escaped N-Triples form), never from text.
@@ -20,8 +23,9 @@ Terms are written by pyoxigraph (``str()``, the escaped N-Triples form), never f
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -45,10 +49,12 @@ class CommitPlan:
     """Blank nodes of the store (the others in the quads are new)."""
     described: Mapping[ox.BlankNode, set[ox.Quad]] = field(default_factory=dict)
     """For each blank node of the store: its quads before the write (from the neighbourhood)."""
+    bulk: Sequence[ox.Store] = ()
+    """More quads to insert, held in stores; none of their blank nodes is one of the store."""
 
     def empty(self) -> bool:
         """Whether there is nothing to commit."""
-        return not (self.delete or self.insert or self.clear or self.drop or self.create)
+        return not (self.delete or self.insert or self.clear or self.drop or self.create or any(self.bulk))
 
 
 def _blanks(quad: ox.Quad) -> list[ox.BlankNode]:
@@ -152,23 +158,62 @@ def commit_update(plan: CommitPlan) -> str:
 
     :raises RequestError: 422 when a blank node of the store cannot be identified.
     """
-    operations: list[str] = []
+    pieces: list[str] = []  # joined once at the end: a large INSERT DATA is copied once
+
+    def operation(*texts: str) -> None:
+        if pieces:
+            pieces.append(" ;\n")
+        # all ASCII, so that the joined request takes one byte a character (see _ascii)
+        pieces.extend(t if t.isascii() else _ascii(t.encode("utf-8")) for t in texts)
+
     in_patterns: set[ox.Quad] = set()
     for blanks, delete, insert in _components(plan):
-        operations.append(_pattern_operation(plan, blanks, delete, insert))
+        operation(_pattern_operation(plan, blanks, delete, insert))
         in_patterns.update(delete, insert)
     for graph in sorted(plan.clear, key=str):
         verb = "DROP" if graph in plan.drop else "CLEAR"
         target = "DEFAULT" if isinstance(graph, ox.DefaultGraph) else f"GRAPH {graph}"
-        operations.append(f"{verb} SILENT {target}")
+        operation(f"{verb} SILENT {target}")
     for graph in sorted(plan.drop - plan.clear, key=str):
-        operations.append(f"DROP SILENT GRAPH {graph}")
+        operation(f"DROP SILENT GRAPH {graph}")
     deletions = [q for q in plan.delete - in_patterns if q.graph_name not in plan.clear]
     if deletions:
-        operations.append(f"DELETE DATA {{\n{quad_block(deletions)}\n}}")
+        operation(f"DELETE DATA {{\n{quad_block(deletions)}\n}}")
     insertions = plan.insert - in_patterns
-    if insertions:
-        operations.append(f"INSERT DATA {{\n{quad_block(insertions)}\n}}")
+    bulk = [store for store in plan.bulk if len(store)]
+    if insertions or bulk:
+        small = [quad_block(insertions), "\n"] if insertions else []
+        operation("INSERT DATA {\n", *small, *(text for store in bulk for text in _store_block(store)), "}")
     for graph in sorted(plan.create, key=str):
-        operations.append(f"CREATE SILENT GRAPH {graph}")
-    return " ;\n".join(operations)
+        operation(f"CREATE SILENT GRAPH {graph}")
+    return "".join(pieces)
+
+
+def _store_block(store: ox.Store) -> Iterator[str]:
+    """A store's quads as quad data: its default graph's triples, then one GRAPH block per graph."""
+    default = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    if default:
+        yield _ascii(default)
+    for graph in sorted(store.named_graphs(), key=str):
+        yield f"GRAPH {graph} {{\n"
+        yield _ascii(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b"")
+        yield "}\n"
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+
+
+def _ascii(text: bytes) -> str:
+    """UTF-8 N-Triples as ASCII, other characters as SPARQL escapes (``\\u0441``).
+
+    A Python string with one Cyrillic letter takes two bytes a character: a large update, all
+    IRIs and a few Russian labels, would take twice the memory.
+
+    >>> _ascii('"дом" .'.encode())
+    '"\\\\u0434\\\\u043E\\\\u043C" .'
+    """
+    return _NON_ASCII.sub(lambda m: _escape(m.group().decode("utf-8")).encode("ascii"), text).decode("ascii")
+
+
+def _escape(text: str) -> str:
+    return "".join(f"\\u{ord(c):04X}" if ord(c) < 0x10000 else f"\\U{ord(c):08X}" for c in text)

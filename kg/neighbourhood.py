@@ -1,12 +1,30 @@
 """The part of the store around a write: the quads that validating and reasoning on it need.
 
-The neighbourhood is fetched in rounds from the engine: round 0 fetches the quads of the
-write's nodes (every quad whose subject or object is one of them, plus the quads of blank
-nodes up to two links away from one, ``kg/sparql/writes-neighbourhood.rq``); each further
-round fetches the quads of the IRIs the previous round found. A node's distance is the round
-that fetched its quads. Ontology terms (every IRI of the ontology graph, and the RDF, RDFS,
-OWL, XSD and SHACL vocabularies) and classes (objects of ``rdf:type``) are never followed: they
-link everything to everything. The ontology graph itself is not fetched.
+The neighbourhood of some nodes is fetched in rounds: round 0 fetches the quads of the nodes,
+each further round the quads of the IRIs the previous round found. A node's distance is the
+round that fetched its quads. The quads of a node are:
+
+- its *outgoing* quads (every quad whose subject it is: its types, its values, its links);
+- its *incoming* quads along the predicates that validation or reasoning follow from object
+  to subject (:class:`kg.reach.Reach`: ``ckg:stageOf`` for the other stages of a value chain,
+  the inverse properties, ...), or along every predicate for an *open* node (one whose own
+  quads the write changes: what points at it may have become invalid, so it is fetched, and
+  validated, too);
+- and the quads of the blank nodes up to two links away along those
+  (``kg/sparql/writes-outgoing.rq``, ``kg/sparql/writes-incoming.rq``).
+
+Incoming quads along the other predicates are not followed: nothing reads them backwards. This
+is what keeps hubs out of a neighbourhood: the statistics that name a unit of measure, the
+memberships of a cluster, the projects of a shared technology; the old rule (every quad of
+every node within three links) pulled a large part of the store in through them.
+
+Besides the engine (the store before the write), a neighbourhood reads quads held in memory
+(:class:`Local`): the write's insertions (kept apart, in :attr:`Neighbourhood.added`, so that
+the rounds walk the store as it is both before and after the write) and the store's default
+graph (which the queries, over named graphs, do not see). Ontology terms (every IRI of the
+ontology graph, and the RDF, RDFS, OWL, XSD and SHACL vocabularies) and classes (objects of
+``rdf:type``) are never followed: they link everything to everything. The ontology graph
+itself is not fetched.
 
 Nodes are bound into the queries by :func:`bind_values`, as terms, never as text.
 """
@@ -14,18 +32,21 @@ Nodes are bound into the queries by :func:`bind_values`, as terms, never as text
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg import sparql
+from kg.reach import EVERYTHING, Reach
 
 if TYPE_CHECKING:
     from kg.readers import EngineReader
 
 MARKER = "#@values"
+INCOMING_MARKERS = ("#@in-1", "#@in-2", "#@in-3")
+"""The lines of ``writes-incoming.rq`` that receive the predicates followed backwards."""
 CHUNK = 500
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOCABULARIES = (
@@ -40,8 +61,14 @@ _VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 ValueTerm = ox.NamedNode | ox.Literal
 
 
-def bind_values(query: str, variables: Sequence[str], rows: Iterable[Sequence[ValueTerm | None]]) -> str:
-    """Put a VALUES block, built from pyoxigraph terms, at the query's ``#@values`` line.
+def bind_values(
+    query: str,
+    variables: Sequence[str],
+    rows: Iterable[Sequence[ValueTerm | None]],
+    *,
+    marker: str = MARKER,
+) -> str:
+    """Put a VALUES block, built from pyoxigraph terms, at the query's marker line (``#@values``).
 
     A term is written in its N-Triples form (``str()`` of a pyoxigraph term, escaped by
     pyoxigraph), None as UNDEF. Blank nodes cannot be bound: SPARQL has no syntax for a
@@ -50,13 +77,14 @@ def bind_values(query: str, variables: Sequence[str], rows: Iterable[Sequence[Va
     >>> bind_values("SELECT * {\\n  #@values\\n}", ["g"], [[ox.NamedNode("http://e/g")]])
     'SELECT * {\\n  VALUES (?g) {\\n    (<http://e/g>)\\n  }\\n}'
 
+    :param marker: the comment line to replace (a query with several VALUES blocks names each).
     :raises ValueError: for a query without exactly one marker line, a bad variable name, a
         row of the wrong length or a term that cannot be bound.
     """
     lines = query.split("\n")
-    marks = [i for i, line in enumerate(lines) if line.strip() == MARKER]
+    marks = [i for i, line in enumerate(lines) if line.strip() == marker]
     if len(marks) != 1:
-        raise ValueError(f"the query needs exactly one {MARKER!r} line, it has {len(marks)}")
+        raise ValueError(f"the query needs exactly one {marker!r} line, it has {len(marks)}")
     if not variables or not all(_VARIABLE_RE.fullmatch(v) for v in variables):
         raise ValueError(f"bad VALUES variables {variables!r}")
     indent = lines[marks[0]][: len(lines[marks[0]]) - len(lines[marks[0]].lstrip())]
@@ -92,6 +120,9 @@ class Neighbourhood:
     """Quads around some nodes, and each IRI's distance from them (0 for the nodes)."""
 
     quads: set[ox.Quad] = field(default_factory=set)
+    """The store's quads (before the write)."""
+    added: set[ox.Quad] = field(default_factory=set)
+    """The write's insertions among the quads of the fetched nodes."""
     distance: dict[ox.NamedNode, int] = field(default_factory=dict)
 
     def within(self, hops: int) -> set[ox.NamedNode]:
@@ -99,7 +130,7 @@ class Neighbourhood:
         return {node for node, d in self.distance.items() if d <= hops}
 
     def blank_nodes(self) -> set[ox.BlankNode]:
-        """Every blank node in the fetched quads."""
+        """Every blank node in the fetched quads of the store."""
         return {t for q in self.quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
 
 
@@ -114,32 +145,100 @@ def next_nodes(quads: Iterable[ox.Quad], ontology_terms: frozenset[str]) -> set[
     return found
 
 
+class Local:
+    """Quads held in memory that a neighbourhood reads besides the engine's (see the module
+    docstring): a node's quads are looked up as the queries look them up in the engine."""
+
+    def __init__(self, store: ox.Store) -> None:
+        self.store = store
+
+    def around(self, node: ox.NamedNode, backward: Reach, *, opened: bool) -> set[ox.Quad]:
+        """The node's outgoing quads, its incoming ones (all when ``opened``, else those that
+        ``backward`` follows), and the quads of blank nodes up to two links along them."""
+        found = set(self.store.quads_for_pattern(node, None, None, None))
+        if opened or backward.every:
+            found.update(self.store.quads_for_pattern(None, None, node, None))
+        else:
+            for predicate in backward.backward:
+                found.update(self.store.quads_for_pattern(None, predicate, node, None))
+        blanks = _blank_terms(found)
+        for _ in range(2):
+            around: set[ox.Quad] = set()
+            for blank in blanks:
+                around.update(self.store.quads_for_pattern(blank, None, None, None))
+                around.update(self.store.quads_for_pattern(None, None, blank, None))
+            blanks = _blank_terms(around) - blanks
+            found |= around
+        return found
+
+
+def _blank_terms(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:
+    return {t for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+
+
+def _quads(rows: Iterable[Mapping[str, object]]) -> set[ox.Quad]:
+    return {ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}  # type: ignore[arg-type]
+
+
+async def _engine_quads(
+    reader: EngineReader, nodes: Sequence[ox.NamedNode], backward: Reach, opened: Set[ox.NamedNode]
+) -> set[ox.Quad]:
+    """The quads of some nodes in the engine (outgoing, and incoming as :class:`Local` does)."""
+    found: set[ox.Quad] = set()
+    outgoing, incoming = sparql.load("writes-outgoing"), sparql.load("writes-incoming")
+    along = [[p] for p in sorted(backward.backward, key=lambda p: p.value)]
+    for start in range(0, len(nodes), CHUNK):
+        chunk = nodes[start : start + CHUNK]
+        found |= _quads(await reader.select(bind_values(outgoing, ["node"], [[n] for n in chunk])))
+        everything = [n for n in chunk if backward.every or n in opened]
+        some = [n for n in chunk if not (backward.every or n in opened)]
+        for group, predicates in ((everything, [[None]]), (some, along)):
+            if not group or not predicates:
+                continue
+            query = bind_values(incoming, ["node"], [[n] for n in group])
+            for marker in INCOMING_MARKERS:
+                query = bind_values(query, ["in"], predicates, marker=marker)
+            found |= _quads(await reader.select(query))
+    return found
+
+
 async def fetch(
     reader: EngineReader,
     seeds: Iterable[ox.NamedNode],
     *,
     rounds: int,
     ontology_terms: frozenset[str],
+    backward: Reach = EVERYTHING,
+    opened: Set[ox.NamedNode] = frozenset(),
+    inserted: Local | None = None,
+    default_graph: Local | None = None,
 ) -> Neighbourhood:
-    """Fetch the quads around ``seeds`` in ``rounds`` rounds (plus the whole default graph)."""
+    """Fetch the quads around ``seeds`` in ``rounds`` rounds (see the module docstring).
+
+    :param backward: the predicates followed from object to subject (default: all of them).
+    :param opened: the nodes whose incoming quads are all followed, whatever ``backward`` says.
+    :param inserted: the write's insertions (they go to :attr:`Neighbourhood.added`).
+    :param default_graph: the store's default graph.
+    """
     hood = Neighbourhood()
     frontier = {s for s in seeds if followed(s, ontology_terms)}
-    query = sparql.load("writes-neighbourhood")
     for distance in range(rounds):
         for node in frontier:
             hood.distance[node] = distance
-        found: set[ox.Quad] = set()
         ordered = sorted(frontier, key=lambda n: n.value)
-        for start in range(0, len(ordered), CHUNK):
-            rows = await reader.select(
-                bind_values(query, ["node"], [[n] for n in ordered[start : start + CHUNK]])
-            )
-            found.update(ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)  # type: ignore[arg-type]
+        found = await _engine_quads(reader, ordered, backward, opened)
+        added: set[ox.Quad] = set()
+        for node in ordered:
+            if default_graph is not None:
+                found |= default_graph.around(node, backward, opened=node in opened)
+            if inserted is not None:
+                # the nodes the write links to a node are write nodes themselves: not opened
+                added |= inserted.around(node, backward, opened=False)
         hood.quads |= found
-        frontier = next_nodes(found, ontology_terms) - hood.distance.keys()
+        hood.added |= added
+        frontier = next_nodes(found | added, ontology_terms) - hood.distance.keys()
         if not frontier:
             break
-    hood.quads.update(await reader.content(ox.DefaultGraph()) or [])
     return hood
 
 

@@ -59,6 +59,10 @@ class Reach:
         return self.every or predicate in self.backward
 
 
+EVERYTHING = Reach(every=True)
+"""Follow every quad backwards (what a neighbourhood did before this module)."""
+
+
 def _iri(node: Node) -> ox.NamedNode:
     return ox.NamedNode(str(node))
 

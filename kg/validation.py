@@ -53,7 +53,7 @@ loads them once with :func:`load_shapes` and :func:`load_ontology` and passes th
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,51 @@ def validate(
     :raises ValueError: when a focus node is a blank node (pySHACL selects IRIs only).
     :raises RuntimeError: when pySHACL cannot apply the shapes (a defect of the shapes).
     """
+    if isinstance(data, ConjunctiveGraph):  # a Dataset is one
+        triples: Iterable[tuple[Node, Node, Node]] = (
+            (s, p, o) for s, p, o, _ in data.quads((None, None, None, None))
+        )
+    else:
+        triples = iter(data)
+    return _validate(triples, _ClaimGraphs.of(data), shapes, ontology, focus_nodes, node_sources or {})
+
+
+def validate_quads(
+    quads: Iterable[tuple[Node, Node, Node, URIRef | None]],
+    *,
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+    focus_nodes: Sequence[IdentifiedNode] | None = None,
+) -> ValidationReport:
+    """Validate quads of rdflib terms (graph ``None``: the default graph) as :func:`validate`
+    validates a ``Dataset`` of them, without building the dataset first (a large write
+    validates batches of tens of thousands of quads; building each twice cost a third of
+    the time).
+
+    >>> ex = URIRef("https://w3id.org/clusterkg/id/claim/x")
+    >>> report = validate_quads([(URIRef("http://e/s"), RDFS.label, Literal("s"), ex)], focus_nodes=[ex])
+    >>> [v.focus_node for v in report.violations]
+    ['https://w3id.org/clusterkg/id/claim/x']
+    """
+    claims = _ClaimGraphs()
+
+    def triples() -> Iterator[tuple[Node, Node, Node]]:
+        for s, p, o, g in quads:
+            if g is not None:
+                claims.note(s, p, o, g)
+            yield s, p, o
+
+    return _validate(triples(), claims, shapes, ontology, focus_nodes, {})
+
+
+def _validate(
+    triples: Iterable[tuple[Node, Node, Node]],
+    claims: _ClaimGraphs,
+    shapes: Graph | None,
+    ontology: Graph | None,
+    focus_nodes: Sequence[IdentifiedNode] | None,
+    sources: Mapping[str, str],
+) -> ValidationReport:
     focus: list[URIRef] | None = None
     if focus_nodes is not None:
         focus = []
@@ -174,25 +219,52 @@ def validate(
             if not isinstance(node, URIRef):
                 raise ValueError(f"focus nodes must be IRIs, not {node!r}")
             focus.append(node)
-    sources = node_sources or {}
 
+    union = _union(triples, ontology if ontology is not None else load_ontology())
     if focus == []:
         report_graph = _empty_report()
     else:
-        union = _union(data, ontology if ontology is not None else load_ontology())
         shapes_graph = shapes if shapes is not None else load_shapes()
         if focus is not None:
             shapes_graph = _restrict_targets(shapes_graph, union, focus)
         report_graph = _run_pyshacl(union, shapes_graph)
     violations = _violations(report_graph, sources)
 
-    claim_violations = _claim_graph_violations(data, focus, sources)
+    claim_violations = _claim_graph_violations(claims, focus, sources)
     _add_to_report(report_graph, claim_violations)
     violations += claim_violations
 
     violations.sort(key=_sort_key)
     conforms = not any(v.severity == "Violation" for v in violations)
     return ValidationReport(conforms=conforms, violations=violations, report_graph=report_graph)
+
+
+@dataclass
+class _ClaimGraphs:
+    """What the claim-graph check reads: the non-empty named graphs, and the pairs (graph,
+    provenance graph) where the provenance graph types the graph ``ckg:Claim``."""
+
+    graphs: set[Node] = field(default_factory=set)
+    declared: set[tuple[Node, Node]] = field(default_factory=set)
+
+    def note(self, s: Node, p: Node, o: Node, g: Node) -> None:
+        """Take one quad into account."""
+        self.graphs.add(g)
+        if p == RDF.type and o == CKG.Claim:
+            self.declared.add((s, g))
+
+    @classmethod
+    def of(cls, data: Graph) -> _ClaimGraphs:
+        """From a dataset (a plain ``Graph`` has no graph names: nothing to check)."""
+        claims = cls()
+        if not isinstance(data, ConjunctiveGraph):
+            return claims
+        graphs = data.graphs() if isinstance(data, Dataset) else data.contexts()
+        claims.graphs = {g.identifier for g in graphs if len(g)}
+        for _, provenance in CLAIM_GRAPHS:
+            typed = Graph(data.store, identifier=provenance).subjects(RDF.type, CKG.Claim)
+            claims.declared |= {(s, provenance) for s in typed}
+        return claims
 
 
 class _PreparedQueryGraph(Graph):
@@ -228,13 +300,10 @@ class _PreparedQueryGraph(Graph):
         )
 
 
-def _union(data: Graph, ontology: Graph) -> Graph:
-    """A new graph with the triples of every graph of ``data`` and of the ontology."""
+def _union(triples: Iterable[tuple[Node, Node, Node]], ontology: Graph) -> Graph:
+    """A new graph with some triples (the data's, of every graph) and those of the ontology."""
     union = _PreparedQueryGraph()
-    if isinstance(data, ConjunctiveGraph):  # a Dataset is one
-        union.addN((s, p, o, union) for s, p, o, _ in data.quads((None, None, None, None)))
-    else:
-        union.addN((s, p, o, union) for s, p, o in data)
+    union.addN((s, p, o, union) for s, p, o in triples)
     union.addN((s, p, o, union) for s, p, o in ontology)
     return union
 
@@ -397,21 +466,15 @@ def _sparql_path(graph: Graph, path: Node) -> str:
 
 
 def _claim_graph_violations(
-    data: Graph, focus: list[URIRef] | None, sources: Mapping[str, str]
+    claims: _ClaimGraphs, focus: list[URIRef] | None, sources: Mapping[str, str]
 ) -> list[Violation]:
-    """The claim graphs of a dataset that the provenance graph does not declare claims."""
-    if not isinstance(data, ConjunctiveGraph):
-        return []
+    """The claim graphs of the data that their provenance graph does not declare claims."""
     found: list[Violation] = []
-    graphs = data.graphs() if isinstance(data, Dataset) else data.contexts()
-    for graph in graphs:
-        name = graph.identifier
+    for name in claims.graphs:
         provenance = _provenance_graph(name)
-        if provenance is None or len(graph) == 0:
+        if provenance is None or (focus is not None and name not in focus):
             continue
-        if focus is not None and name not in focus:
-            continue
-        if (name, RDF.type, CKG.Claim) in Graph(data.store, identifier=provenance):
+        if (name, provenance) in claims.declared:
             continue
         found.append(
             Violation(

@@ -156,8 +156,10 @@ async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep
     """Replace the graph's content with the body; 201 if the graph is new."""
     _authorise(request, settings)
     graph = _named(request)
-    quads = await _upload(request, settings, graph)
-    outcome = await writes.put_graph(runtime, graph, quads, timeout_s=settings.query_timeout_s)
+    # the parsed list is handed over, not kept here: the write moves it into a store and drops it
+    outcome = await writes.put_graph(
+        runtime, graph, await _upload(request, settings, graph), timeout_s=settings.query_timeout_s
+    )
     return _written(request, outcome, 201 if outcome.created else 204)
 
 
@@ -166,16 +168,23 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     """Add the body to the graph (201 if new); to the store: a dataset, or a new graph (201)."""
     _authorise(request, settings)
     graph = target_graph(request)
-    quads = await _upload(request, settings, graph)
     timeout_s = settings.query_timeout_s
+    # as in put_graph, the parsed list is handed over, not kept here
     if graph is not None:
-        outcome = await writes.post_graph(runtime, graph, quads, timeout_s=timeout_s)
+        outcome = await writes.post_graph(
+            runtime, graph, await _upload(request, settings, graph), timeout_s=timeout_s
+        )
         return _written(request, outcome, 201 if outcome.created else 204)
     fmt = upload_format(request.headers.get("content-type"))
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-        return _written(request, await writes.post_dataset(runtime, quads, timeout_s=timeout_s), 204)
+        outcome = await writes.post_dataset(
+            runtime, await _upload(request, settings, None), timeout_s=timeout_s
+        )
+        return _written(request, outcome, 204)
     new = ox.NamedNode(f"{UPLOAD_GRAPHS}{uuid.uuid4()}")
-    outcome = await writes.post_graph(runtime, new, quads, timeout_s=timeout_s)
+    outcome = await writes.post_graph(
+        runtime, new, await _upload(request, settings, None), timeout_s=timeout_s
+    )
     location = str(request.url.replace(query=urlencode({"graph": new.value})))
     return _written(request, outcome, 201, Location=location, **{"X-Clusterkg-Graph": new.value})
 
