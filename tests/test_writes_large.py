@@ -24,11 +24,6 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-pytestmark = pytest.mark.filterwarnings(
-    # aiohttp warns when the engine client sends a body over 1 MiB as one string (kg/engine.py)
-    "ignore:Sending a large body directly:ResourceWarning"
-)
-
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CKG = "https://w3id.org/clusterkg/ontology#"
 ORG = "http://www.w3.org/ns/org#"
