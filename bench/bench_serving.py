@@ -756,8 +756,10 @@ def main(argv: list[str] | None = None) -> int:
     with workdir(args.workdir, args.keep) as work:
         prep = prepare(work, args.scale, args.seed, args.build_max)
         if args.skip_rdflib or small:
-            note = f"run on {small:,} triples instead (--rdflib-scale): see the next table"
-            note = "skipped (--skip-rdflib)" if args.skip_rdflib else note
+            if args.skip_rdflib:
+                note = "skipped (--skip-rdflib)"
+            else:
+                note = f"run on {small:,} triples instead (--rdflib-scale): see the next table"
             run_round(prep, work, [OURS, OXIGRAPH], mix, args, skipped_rdflib=note, upload_size=args.upload)
         else:
             run_round(prep, work, [OURS, OXIGRAPH, RDFLIB], mix, args, upload_size=args.upload)
