@@ -56,6 +56,20 @@ class CommitPlan:
         """Whether there is nothing to commit."""
         return not (self.delete or self.insert or self.clear or self.drop or self.create or any(self.bulk))
 
+    def additions_only(self) -> bool:
+        """Whether the plan only adds the quads of its bulk stores (an upload of new data): then
+        it can be committed as one N-Quads document (:func:`nquads`) instead of an update."""
+        if self.delete or self.insert or self.clear or self.drop:
+            return False
+        filled = {g for store in self.bulk for g in store.named_graphs()}
+        return self.create <= filled
+
+
+def nquads(plan: CommitPlan) -> bytes:
+    """The bulk stores of an additions-only plan as one N-Quads document (blank nodes shared
+    between the stores keep one label, so they stay one node)."""
+    return b"".join(store.dump(format=ox.RdfFormat.N_QUADS) or b"" for store in plan.bulk if len(store))
+
 
 def _blanks(quad: ox.Quad) -> list[ox.BlankNode]:
     return [t for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]

@@ -283,6 +283,17 @@ class EngineClient:
         answer = await self._send(request, timeout_s=timeout_s, what="update")
         return self._check(answer, "update")
 
+    async def load_dataset(self, body: bytes, *, timeout_s: float | None) -> EngineResponse:
+        """Add an N-Quads document to the store's graphs (a Graph Store POST to the store itself;
+        Oxigraph loads it in one transaction).
+
+        :raises EngineError: when the engine refuses it.
+        """
+        endpoints = await self._ready_endpoints()
+        request = EngineRequest("POST", endpoints.store, {"Content-Type": "application/n-quads"}, body)
+        answer = await self._send(request, timeout_s=timeout_s, what="graph store load")
+        return self._check(answer, "graph store load")
+
     async def graph_store(
         self,
         method: str,

@@ -21,7 +21,7 @@ import pytest
 from fastapi import FastAPI
 
 from kg import commit, delta, neighbourhood, readers, templates, uploads, writes
-from kg.commit import CommitPlan, commit_update, quad_block
+from kg.commit import CommitPlan, commit_update, nquads, quad_block
 from kg.delta import Delta, Step
 from kg.errors import QueryError, RequestError
 from kg.neighbourhood import bind_values
@@ -569,3 +569,50 @@ def test_the_commit_is_one_transaction_for_concurrent_readers(client: TestClient
     states = {state for observed in seen for state in observed}
     assert states <= {("1,2",), ("2,1",)}, states
     assert states == {("1,2",), ("2,1",)}  # the readers did run between commits
+
+
+def test_an_additions_only_commit_is_one_transaction_for_concurrent_readers(client: TestClient) -> None:
+    """The N-Quads path of an upload (kg.commit.nquads, POSTed to the engine's store): readers
+    counting the graph see nothing or everything, never a part."""
+    engine = _engine_url(client)
+    g, p = n(f"{WRITES_GRAPH}/bulk"), n(f"{CKG}synthetic-test-value")
+    size = 20_000
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(n(f"{SYN}bulk-{i}"), p, ox.Literal(str(i)), g) for i in range(size))
+    plan = CommitPlan(bulk=(store,), create={g})
+    assert plan.additions_only()
+    body = nquads(plan)
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}"
+    with httpx.Client(base_url=engine, timeout=60, trust_env=False) as http:
+
+        def read() -> tuple[str, ...]:
+            answer = http.post(
+                "/query", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
+            )
+            return (answer.json()["results"]["bindings"][0]["n"]["value"],)
+
+        done = threading.Event()
+        seen: list[list[tuple[str, ...]]] = [[] for _ in range(3)]
+        readers = [threading.Thread(target=_watch, args=(read, done, seen[i], 5000)) for i in range(3)]
+        for thread in readers:
+            thread.start()
+        try:
+            for _ in range(6):
+                loaded = http.post("/store", content=body, headers={"Content-Type": "application/n-quads"})
+                assert loaded.status_code in (200, 201, 204), loaded.text
+                assert http.post("/update", data={"update": f"DROP GRAPH <{g.value}>"}).status_code == 204
+        finally:
+            done.set()
+            for thread in readers:
+                thread.join(timeout=60)
+    states = {state for observed in seen for state in observed}
+    assert states <= {("0",), (str(size),)}, states
+    assert (str(size),) in states  # the readers did see a loaded state
+
+
+def test_a_plan_with_deletions_is_not_additions_only() -> None:
+    g, p = n(WRITES_GRAPH), n(f"{CKG}synthetic-test-value")
+    quad = ox.Quad(n(f"{SYN}x"), p, ox.Literal("1"), g)
+    assert not CommitPlan(delete={quad}).additions_only()
+    assert not CommitPlan(drop={g}).additions_only()
+    assert not CommitPlan(create={g}).additions_only()  # an empty graph needs CREATE GRAPH
