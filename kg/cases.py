@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from kg import sparql, writes
 from kg.delta import Step
 from kg.errors import CaseRefused, ValidationFailed, Violation
-from kg.ingest import MappedCase, Mapping, Problem, load_mapping, map_case, read_template
+from kg.ingest import MappedCase, Mapping, Problem, default_mapping, map_case, read_template
 from kg.neighbourhood import CHUNK, bind_values
 from kg.readers import EngineReader
 from kg.runtime import Runtime
@@ -90,7 +90,7 @@ async def ingest(
     try:
         outcome = await writes.apply_steps(runtime, plan, timeout_s=timeout_s, dry_run=dry_run)
     except ValidationFailed as exc:
-        mapping = load_mapping()
+        mapping = default_mapping()
         raise CaseRefused(name, [violation_problem(v, case, mapping) for v in exc.violations]) from exc
     return IngestOutcome(
         case=case.key,
@@ -122,7 +122,7 @@ async def map_template(
 
     def work() -> MappedCase:
         template = read_template(path, progress=progress)
-        return map_case(template, load_mapping(), known=known, graph=graph, progress=progress)
+        return map_case(template, default_mapping(), known=known, graph=graph, progress=progress)
 
     return await asyncio.to_thread(work)
 

@@ -257,9 +257,9 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: Console) -> int:
 
 
 def _template(args: argparse.Namespace, settings: Settings, out: Console) -> int:
-    from kg.ingest import load_mapping, write_template
+    from kg.ingest import default_mapping, write_template
 
-    write_template(load_mapping(), args.out)
+    write_template(default_mapping(), args.out)
     out.print(f"wrote an empty case template to {args.out}", highlight=False)
     return 0
 

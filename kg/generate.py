@@ -39,9 +39,9 @@ from pathlib import Path
 from typing import BinaryIO, Literal
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kg.errors import KgError
+from kg.progress import counter
 
 DEFAULT_SEED = 20180501
 SYN = "https://w3id.org/clusterkg/synthetic/"
@@ -489,23 +489,9 @@ def format_for(path: Path | None, given: str | None) -> Format:
 
 @contextmanager
 def terminal_progress(scale: int, console: Console | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress callback for :func:`write`: a bar on a terminal, a line per 10 % elsewhere."""
-    con = console if console is not None else Console(stderr=True)
-    if con.is_terminal:
-        columns = (TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TextColumn("triples"))
-        with Progress(*columns, TimeElapsedColumn(), console=con, transient=True) as bar:
-            task = bar.add_task("generate", total=scale)
-            yield lambda done: bar.update(task, completed=min(done, scale))
-        return
-    step = max(scale // 10, 1)
-    last = [0]
-
-    def report(done: int) -> None:
-        if done // step > last[0]:
-            last[0] = done // step
-            con.print(f"generated {done} of about {scale} triples", highlight=False)
-
-    yield report
+    """A progress callback for :func:`write`: :func:`kg.progress.counter` over about ``scale`` triples."""
+    with counter("generating triples", console) as report:
+        yield lambda done: report(min(done, scale), scale)
 
 
 def generate_file(

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep
 from api.routers.sparql import check_token
 from kg import cases
@@ -42,9 +43,7 @@ async def ingest(
 ) -> JSONResponse:
     """Map, validate and load a case template in one transaction; 422 lists every problem."""
     check_token(request, settings)
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > settings.body_limit_bytes:
-        raise RequestError(f"the upload is over the limit of {settings.body_limit_bytes} bytes", status=413)
+    refuse_declared_over_limit(request, settings)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise RequestError(f"send the template as multipart/form-data, in the field {FIELD!r}", status=415)
     with tempfile.TemporaryDirectory(prefix="clusterkg-ingest-") as tmp:

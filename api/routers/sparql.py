@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 
 from api.access_log import query_hash
+from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep
 from api.errors import error_response
 from api.negotiation import Kind, negotiate
@@ -66,24 +67,6 @@ def _content_type(request: Request) -> str:
     return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
 
-async def _body(request: Request, settings: Settings) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > settings.body_limit_bytes:
-        raise RequestError(
-            f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > settings.body_limit_bytes:
-            raise RequestError(
-                f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _decode(body: bytes, what: str) -> str:
     try:
         return body.decode("utf-8")
@@ -105,7 +88,7 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
             raise RequestError("SPARQL Update must be sent with POST, not GET", status=405)
         return proto
     ctype = _content_type(request)
-    body = await _body(request, settings)
+    body = await read_body(request, settings)
     if ctype == FORM:
         text = _decode(body, "form body")
         form = parse_qsl(text, keep_blank_values=True, strict_parsing=False)

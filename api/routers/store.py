@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
+from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep
 from api.negotiation import Negotiated, negotiate_rdf
 from api.routers.sparql import check_token
@@ -69,21 +70,6 @@ def _named(request: Request) -> GraphName:
     return target
 
 
-async def _body(request: Request, settings: Settings) -> bytes:
-    limit = settings.body_limit_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 async def _upload(request: Request, settings: Settings, graph: GraphName | None) -> list[ox.Quad]:
     """Parse the body: a graph for ``graph``, a dataset for the store (``None``)."""
     fmt = upload_format(request.headers.get("content-type"))
@@ -93,7 +79,7 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
             "send a graph as Turtle, N-Triples, TriG, RDF/XML or JSON-LD",
             status=415,
         )
-    body = await _body(request, settings)
+    body = await read_body(request, settings)
     base = graph.value if isinstance(graph, ox.NamedNode) else None
     dataset = graph is None and fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD
     return parse_rdf(body, fmt, base_iri=base, dataset=dataset)

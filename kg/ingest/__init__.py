@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from kg.ingest.errors import IngestFileError, MappingError
 from kg.ingest.mapper import MappedCase, map_case
-from kg.ingest.mapping_loader import load_mapping
+from kg.ingest.mapping_loader import default_mapping, load_mapping
 from kg.ingest.mapping_spec import Mapping
 from kg.ingest.problems import Problem
 from kg.ingest.template import Template, read_template
@@ -32,6 +32,7 @@ __all__ = [
     "MappingError",
     "Problem",
     "Template",
+    "default_mapping",
     "load_mapping",
     "map_case",
     "read_template",

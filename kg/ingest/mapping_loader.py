@@ -7,6 +7,7 @@ is described in :mod:`kg.ingest.mapping_spec`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -42,6 +43,12 @@ _SHEET_KEYS = frozenset(
     {"kind", "prefix", "classes", "provenance", "key_from", "required", "about", "columns"}
 )
 _T = TypeVar("_T")
+
+
+@functools.cache
+def default_mapping() -> Mapping:
+    """The packaged mapping, loaded (with the ontology's vocabulary) once per process."""
+    return load_mapping()
 
 
 def load_mapping(path: Path | None = None, *, vocabulary: Vocabulary | None = None) -> Mapping:

@@ -1,0 +1,37 @@
+"""Request bodies read within the server's limit (``CLUSTERKG_BODY_LIMIT_BYTES``): 413 past it."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from kg.errors import RequestError
+from kg.settings import Settings
+
+
+def refuse_declared_over_limit(request: Request, settings: Settings) -> None:
+    """Refuse a request whose declared ``Content-Length`` is over the limit, before reading it.
+
+    :raises RequestError: 413.
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > settings.body_limit_bytes:
+        raise RequestError(
+            f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
+        )
+
+
+async def read_body(request: Request, settings: Settings) -> bytes:
+    """The whole body, counted as it arrives (a chunked body declares no length).
+
+    :raises RequestError: 413 when it is over the limit.
+    """
+    refuse_declared_over_limit(request, settings)
+    limit = settings.body_limit_bytes
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
+        chunks.append(chunk)
+    return b"".join(chunks)
