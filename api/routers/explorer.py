@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 
 import queries
 from api.deps import RuntimeDep
+from kg import namespaces
 from kg.errors import QueryError
 from kg.neighbourhood import MARKER, bind_values
 from kg.scheme import (
@@ -38,7 +39,7 @@ from kg.store import Term
 
 router = APIRouter(prefix="/explore", tags=["explorer"])
 
-ID = "https://w3id.org/clusterkg/id/"
+ID = str(namespaces.ID)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 
 CSP = "; ".join(

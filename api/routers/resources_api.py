@@ -40,14 +40,14 @@ from api.resource_models import (
     Stage,
     Technology,
 )
-from kg import binding, sparql
+from kg import binding, namespaces, sparql
 from kg.runtime import Runtime
 from kg.settings import Settings
 from kg.store import Term
 
 router = APIRouter(prefix="/api", tags=["resources"])
 
-ID = "https://w3id.org/clusterkg/id/"
+ID = str(namespaces.ID)
 SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._~-]{0,198}[A-Za-z0-9])?")
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such resource."}}
 
