@@ -27,6 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -58,17 +59,23 @@ class CommitPlan:
 
     def additions_only(self) -> bool:
         """Whether the plan only adds the quads of its bulk stores (an upload of new data): then
-        it can be committed as one N-Quads document (:func:`nquads`) instead of an update."""
+        it can be committed as one N-Quads document (:func:`write_nquads`) instead of an update."""
         if self.delete or self.insert or self.clear or self.drop:
             return False
         filled = {g for store in self.bulk for g in store.named_graphs()}
         return self.create <= filled
 
 
-def nquads(plan: CommitPlan) -> bytes:
-    """The bulk stores of an additions-only plan as one N-Quads document (blank nodes shared
-    between the stores keep one label, so they stay one node)."""
-    return b"".join(store.dump(format=ox.RdfFormat.N_QUADS) or b"" for store in plan.bulk if len(store))
+def write_nquads(plan: CommitPlan, out: IO[bytes]) -> None:
+    """Write the bulk stores of an additions-only plan to ``out`` as one N-Quads document
+    (blank nodes shared between the stores keep one label, so they stay one node).
+
+    pyoxigraph writes it in buffered pieces: to a file, it never takes the whole document's
+    size in memory (as bytes, 170k quads are about 30 MB, held twice while they are joined).
+    """
+    for store in plan.bulk:
+        if len(store):
+            store.dump(out, format=ox.RdfFormat.N_QUADS)
 
 
 def _blanks(quad: ox.Quad) -> list[ox.BlankNode]:

@@ -31,21 +31,22 @@ A write runs under ``runtime.write_lock`` (one at a time; reads go on meanwhile)
 4. **Commit** (:mod:`kg.commit`). One SPARQL update request carries the data change and the
    inferred change; the engine applies it in one transaction, so a concurrent reader sees
    the store before or after the write, never between. A write that only adds (an upload of
-   new data) goes to the managed Oxigraph as one N-Quads document POSTed to its store, which
-   it also loads in one transaction, in about half the engine memory of the same INSERT DATA.
+   new data) is spooled to a temporary file as one N-Quads document and streamed to the
+   managed Oxigraph's bulk loader, which adds it to the store in one ingestion (readers see
+   all of it or none; a malformed or cut-off document adds nothing): a third of the engine
+   memory of the same INSERT DATA, and none of the document in the API's memory.
 
 Writes to the ontology graph and to the inferred graph are refused: the ontology is built
 from ``ontology/clusterkg.ttl`` and the inferred graph is kept by the server.
 
 Measured (2 cores): 100k generated triples POSTed as Turtle to ``/store`` in front of a store
-of 1M generated triples (1.69M quads with the ontology and the inferences): accepted in 95 s
-(presence 4 s, neighbourhoods 15 s, validation 55 s, inference 11 s, commit 5 s), with 69k
-inferred triples. The API process peaked 490 MiB above its idle size: about 135 MiB while
-checking, the rest while the engine client form-encodes the 28 MB update
-(``urllib.parse.urlencode`` builds a Python string per byte; sent as an
-``application/sparql-update`` body instead, the peak was 240 MiB). The engine peaked 490 MiB
-above its own, for the one transaction of 170k quads (a Graph Store POST of the same quads as
-N-Quads costs it 270 MiB). Before: a 10k-triple upload took 650 s and 5.4 GiB.
+of 1M generated triples (1.69M quads with the ontology and the inferences): accepted in 82-87 s
+(presence 4 s, neighbourhoods 15 s, validation 50 s, inference 11 s, commit 2 s), with 69k
+inferred triples. The API process peaked about 135 MiB above its idle size (the upload parsed
+straight into an in-memory store, about 40 MiB; the rest the checks' batches); the engine
+about 150 MiB above its own for the bulk load of 170k quads (a transaction over the same
+quads: 276 MiB through the Graph Store Protocol, 490 as INSERT DATA). Before: a 10k-triple
+upload took 650 s and 5.4 GiB.
 
 Known limits: not recomputed are derivations that reach beyond a neighbourhood (a transitive
 property's closure across more links, a consequence whose premises lie further off, or one
@@ -55,9 +56,9 @@ premises beyond it would still entail it; ``clusterkg build`` recomputes everyth
 pointed at along a predicate that *is* read backwards is followed in full however many quads
 point at it (a chain with thousands of stages makes every batch that touches it slow: each of
 its stages is compared with all the others). A failing upload reports only the first failing
-batch. The whole change and its inferences are held in memory and committed as one update
-request: the engine's transaction for it grows with the write (about 1.6 KiB a quad through
-the Graph Store Protocol, 2.8 KiB through SPARQL Update). Blank nodes copied between graphs
+batch. The whole change and its inferences are held in memory (in pyoxigraph stores) and
+committed at once: the engine's memory for it grows with the write (about 0.9 KiB a quad for
+an upload's bulk load, 2.8 KiB a quad through SPARQL Update). Blank nodes copied between graphs
 (ADD, COPY, MOVE, and a staged update) are copied as new blank nodes; a blank node of the store
 that a write changes must be reachable within two blank nodes of an IRI near the write; the
 staging copy reads the whole store (it fails with 413 past the result byte limit) and
@@ -68,13 +69,14 @@ not stopped.
 from __future__ import annotations
 
 import asyncio
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
-from kg.commit import CommitPlan, commit_update, nquads
+from kg.commit import CommitPlan, commit_update, write_nquads
 from kg.delta import READING_KINDS, Delta, Step, operation_steps
 from kg.errors import PolicyRefused, RequestError, ResultTooLarge
 from kg.neighbourhood import CHUNK, present
@@ -191,33 +193,28 @@ async def _staging(runtime: Runtime, engine: EngineReader, timeout_s: float) -> 
 
 
 async def put_graph(
-    runtime: Runtime, graph: GraphName, triples: Iterable[ox.Quad], *, timeout_s: float
+    runtime: Runtime, graph: GraphName, triples: ox.Store, *, timeout_s: float
 ) -> WriteOutcome:
-    """Replace a graph's content (Graph Store PUT); ``created`` tells whether it is new."""
-    inserted = _into(triples, graph)
-    del triples  # if the caller let go of its list, so can we: the store holds the quads
-    return await _graph_write(runtime, graph, inserted, replacing=True, timeout_s=timeout_s)
+    """Replace a graph's content with the quads of ``triples`` (all in ``graph``: Graph Store
+    PUT, parsed by :func:`kg.uploads.parse_into_store`); ``created`` tells whether it is new."""
+    return await _graph_write(runtime, graph, triples, replacing=True, timeout_s=timeout_s)
 
 
 async def post_graph(
-    runtime: Runtime, graph: GraphName, triples: Iterable[ox.Quad], *, timeout_s: float
+    runtime: Runtime, graph: GraphName, triples: ox.Store, *, timeout_s: float
 ) -> WriteOutcome:
-    """Add to a graph (Graph Store POST); ``created`` tells whether it is new."""
-    inserted = _into(triples, graph)
-    del triples  # see put_graph
-    return await _graph_write(runtime, graph, inserted, replacing=False, timeout_s=timeout_s)
+    """Add the quads of ``triples`` (all in ``graph``) to it (Graph Store POST); ``created``
+    tells whether it is new."""
+    return await _graph_write(runtime, graph, triples, replacing=False, timeout_s=timeout_s)
 
 
-async def post_dataset(runtime: Runtime, quads: Iterable[ox.Quad], *, timeout_s: float) -> WriteOutcome:
+async def post_dataset(runtime: Runtime, quads: ox.Store, *, timeout_s: float) -> WriteOutcome:
     """Add quads to their graphs (Graph Store POST of a dataset to the store)."""
-    inserted = ox.Store()
-    inserted.bulk_extend(quads)
-    del quads  # see put_graph
-    _refuse_protected_graphs(set(inserted.named_graphs()))
+    _refuse_protected_graphs(set(quads.named_graphs()))
     async with runtime.write_lock:
         clock = _Clock()
         return await _write(
-            runtime, _reader(runtime, timeout_s), Delta(), clock, timeout_s=timeout_s, bulk=inserted
+            runtime, _reader(runtime, timeout_s), Delta(), clock, timeout_s=timeout_s, bulk=quads
         )
 
 
@@ -258,13 +255,6 @@ async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) 
         delta = Delta()
         delta.apply(step)
         return await _write(runtime, engine, delta, clock, timeout_s=timeout_s)
-
-
-def _into(triples: Iterable[ox.Quad], graph: GraphName) -> ox.Store:
-    """An upload's triples, put into ``graph``, in an in-memory store (a few hundred bytes a quad)."""
-    store = ox.Store()
-    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
-    return store
 
 
 async def _graph_write(
@@ -374,9 +364,13 @@ async def _write(
     if dry_run:
         pass
     elif runtime.engine is not None and plan.additions_only():
-        # The managed Oxigraph loads a POSTed dataset in one transaction, in about half the
-        # memory that the same quads cost it as an INSERT DATA update.
-        await runtime.client.load_dataset(nquads(plan), timeout_s=timeout_s)
+        # The managed Oxigraph bulk-loads a POSTed dataset in one ingestion (EngineClient.
+        # load_dataset), in about a third of the memory that the same quads cost it as an
+        # INSERT DATA update; the document is spooled to a file, not held in memory.
+        with tempfile.TemporaryFile() as spool:
+            await asyncio.to_thread(write_nquads, plan, spool)
+            spool.seek(0)
+            await runtime.client.load_dataset(spool, timeout_s=timeout_s)
     else:
         await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
     clock.lap("commit")

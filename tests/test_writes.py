@@ -8,12 +8,13 @@ built founding case (the ``client`` fixture); the first tests check the pure par
 from __future__ import annotations
 
 import doctest
+import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import cast
+from typing import IO, cast
 
 import httpx
 import pyoxigraph as ox
@@ -21,7 +22,7 @@ import pytest
 from fastapi import FastAPI
 
 from kg import commit, delta, neighbourhood, readers, templates, uploads, writes
-from kg.commit import CommitPlan, commit_update, nquads, quad_block
+from kg.commit import CommitPlan, commit_update, quad_block, write_nquads
 from kg.delta import Delta, Step
 from kg.errors import QueryError, RequestError
 from kg.neighbourhood import bind_values
@@ -571,9 +572,27 @@ def test_the_commit_is_one_transaction_for_concurrent_readers(client: TestClient
     assert states == {("1,2",), ("2,1",)}  # the readers did run between commits
 
 
-def test_an_additions_only_commit_is_one_transaction_for_concurrent_readers(client: TestClient) -> None:
-    """The N-Quads path of an upload (kg.commit.nquads, POSTed to the engine's store): readers
-    counting the graph see nothing or everything, never a part."""
+def _load_dataset(client: TestClient, body: bytes | IO[bytes]) -> None:
+    """The engine client's bulk load (the additions-only commit), run on the app's event loop."""
+    runtime = client.app.state.runtime  # type: ignore[attr-defined]
+
+    async def run() -> None:
+        await runtime.client.load_dataset(body, timeout_s=60)
+
+    assert client.portal is not None
+    client.portal.call(run)
+
+
+def _count_graph(http: httpx.Client, graph: str) -> str:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    answer = http.post("/query", data={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    value: str = answer.json()["results"]["bindings"][0]["n"]["value"]
+    return value
+
+
+def test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers(client: TestClient) -> None:
+    """The N-Quads path of an upload (kg.commit.write_nquads to a file, bulk-loaded by
+    EngineClient.load_dataset): readers counting the graph see nothing or everything."""
     engine = _engine_url(client)
     g, p = n(f"{WRITES_GRAPH}/bulk"), n(f"{CKG}synthetic-test-value")
     size = 20_000
@@ -581,25 +600,24 @@ def test_an_additions_only_commit_is_one_transaction_for_concurrent_readers(clie
     store.bulk_extend(ox.Quad(n(f"{SYN}bulk-{i}"), p, ox.Literal(str(i)), g) for i in range(size))
     plan = CommitPlan(bulk=(store,), create={g})
     assert plan.additions_only()
-    body = nquads(plan)
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{g.value}> {{ ?s ?p ?o }} }}"
     with httpx.Client(base_url=engine, timeout=60, trust_env=False) as http:
-
-        def read() -> tuple[str, ...]:
-            answer = http.post(
-                "/query", data={"query": query}, headers={"Accept": "application/sparql-results+json"}
-            )
-            return (answer.json()["results"]["bindings"][0]["n"]["value"],)
-
         done = threading.Event()
         seen: list[list[tuple[str, ...]]] = [[] for _ in range(3)]
-        readers = [threading.Thread(target=_watch, args=(read, done, seen[i], 5000)) for i in range(3)]
+        readers = [
+            threading.Thread(
+                target=_watch, args=(lambda: (_count_graph(http, g.value),), done, seen[i], 5000)
+            )
+            for i in range(3)
+        ]
         for thread in readers:
             thread.start()
         try:
             for _ in range(6):
-                loaded = http.post("/store", content=body, headers={"Content-Type": "application/n-quads"})
-                assert loaded.status_code in (200, 201, 204), loaded.text
+                with tempfile.TemporaryFile() as spool:
+                    write_nquads(plan, spool)
+                    spool.seek(0)
+                    _load_dataset(client, spool)
+                assert _count_graph(http, g.value) == str(size)
                 assert http.post("/update", data={"update": f"DROP GRAPH <{g.value}>"}).status_code == 204
         finally:
             done.set()
@@ -608,6 +626,18 @@ def test_an_additions_only_commit_is_one_transaction_for_concurrent_readers(clie
     states = {state for observed in seen for state in observed}
     assert states <= {("0",), (str(size),)}, states
     assert (str(size),) in states  # the readers did see a loaded state
+
+
+def test_a_bulk_load_that_breaks_off_loads_nothing(client: TestClient) -> None:
+    """A document malformed after 20k good quads: the engine refuses it and holds none of them."""
+    g = n(f"{WRITES_GRAPH}/broken-bulk")
+    good = b"".join(
+        f'<{SYN}b{i}> <{CKG}synthetic-test-value> "{i}" <{g.value}> .\n'.encode() for i in range(20_000)
+    )
+    with pytest.raises(QueryError, match="line 20001"):
+        _load_dataset(client, good + b'<http://e/s> <http://e/p> "unterminated .\n')
+    with httpx.Client(base_url=_engine_url(client), timeout=60, trust_env=False) as http:
+        assert _count_graph(http, g.value) == "0"
 
 
 def test_a_plan_with_deletions_is_not_additions_only() -> None:

@@ -34,7 +34,7 @@ from kg.namespaces import GRAPH, PREFIXES
 from kg.runtime import Runtime
 from kg.settings import Settings
 from kg.templates import GraphName
-from kg.uploads import parse_rdf, upload_format
+from kg.uploads import parse_into_store, upload_format
 
 router = APIRouter(prefix="/store", tags=["graph store"])
 
@@ -70,8 +70,8 @@ def _named(request: Request) -> GraphName:
     return target
 
 
-async def _upload(request: Request, settings: Settings, graph: GraphName | None) -> list[ox.Quad]:
-    """Parse the body: a graph for ``graph``, a dataset for the store (``None``)."""
+async def _upload(request: Request, settings: Settings, graph: GraphName | None) -> ox.Store:
+    """Parse the body into a store: a graph's triples into ``graph``, or a dataset (``None``)."""
     fmt = upload_format(request.headers.get("content-type"))
     if fmt == ox.RdfFormat.N_QUADS and graph is not None:
         raise RequestError(
@@ -81,8 +81,7 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
         )
     body = await read_body(request, settings)
     base = graph.value if isinstance(graph, ox.NamedNode) else None
-    dataset = graph is None and fmt.supports_datasets and fmt != ox.RdfFormat.JSON_LD
-    return parse_rdf(body, fmt, base_iri=base, dataset=dataset)
+    return parse_into_store(body, fmt, into=graph, base_iri=base)
 
 
 def _written(request: Request, outcome: writes.WriteOutcome, status: int, **headers: str) -> Response:
@@ -142,7 +141,6 @@ async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep
     """Replace the graph's content with the body; 201 if the graph is new."""
     _authorise(request, settings)
     graph = _named(request)
-    # the parsed list is handed over, not kept here: the write moves it into a store and drops it
     outcome = await writes.put_graph(
         runtime, graph, await _upload(request, settings, graph), timeout_s=settings.query_timeout_s
     )
@@ -155,7 +153,6 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     _authorise(request, settings)
     graph = target_graph(request)
     timeout_s = settings.query_timeout_s
-    # as in put_graph, the parsed list is handed over, not kept here
     if graph is not None:
         outcome = await writes.post_graph(
             runtime, graph, await _upload(request, settings, graph), timeout_s=timeout_s
@@ -169,7 +166,7 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
         return _written(request, outcome, 204)
     new = ox.NamedNode(f"{UPLOAD_GRAPHS}{uuid.uuid4()}")
     outcome = await writes.post_graph(
-        runtime, new, await _upload(request, settings, None), timeout_s=timeout_s
+        runtime, new, await _upload(request, settings, new), timeout_s=timeout_s
     )
     location = str(request.url.replace(query=urlencode({"graph": new.value})))
     return _written(request, outcome, 201, Location=location, **{"X-Clusterkg-Graph": new.value})
