@@ -101,6 +101,7 @@ class ManagedEngine:
 
     async def _spawn(self) -> None:
         binary = self.binary or oxigraph_binary()
+        self._remove_abandoned_bulk_files()
         last_error = ""
         for _attempt in range(3):
             port = free_port()
@@ -131,6 +132,18 @@ class ManagedEngine:
             last_error = await self._reap()
         self.port = None
         raise EngineUnavailable(f"the Oxigraph engine did not start: {last_error.strip()[-500:]}")
+
+    def _remove_abandoned_bulk_files(self) -> None:
+        """Delete the index files of a bulk load the engine died during (kg.engine.load_dataset).
+
+        Oxigraph writes a bulk load's sorted quads to ``bulk-*.sst`` files in the store and
+        then ingests them all at once, renaming them; files still named so were never part of
+        the store (it holds none of their quads), and nothing else would remove them.
+        """
+        for leftover in self.store.glob("bulk-*.sst"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+                log.warning("removed an abandoned bulk-load file", extra={"file": leftover.name})
 
     async def _wait_ready(self) -> bool:
         deadline = time.monotonic() + self.startup_timeout_s

@@ -290,6 +290,9 @@ def test_a_killed_engine_comes_back(limited: TestClient) -> None:
     settle(limited)
     pid = engine_pid(limited)
     restarts = runtime(limited).engine.restarts  # type: ignore[union-attr]
+    # as a bulk load cut off by the engine's death leaves it: an index file not (yet) ingested
+    abandoned = runtime(limited).settings.store / "bulk-1234567890.sst"
+    abandoned.write_bytes(b"not part of the store")
     os.kill(pid, signal.SIGKILL)
     deadline = time.monotonic() + BACK_WITHIN_S
     while True:
@@ -304,6 +307,7 @@ def test_a_killed_engine_comes_back(limited: TestClient) -> None:
     assert health["engine_pid"] != pid
     assert health["engine_restarts"] == restarts + 1
     assert not alive(pid)
+    assert not abandoned.exists()
 
 
 # --- Result size ----------------------------------------------------------------------------------
