@@ -684,6 +684,12 @@ def report(rnd: Round, mix: list[Query], args: argparse.Namespace, skipped_rdfli
             f"ours vs rdflib-endpoint: {speed:.1f}x faster (geometric mean of median latencies; "
             f"least {least_speed:.1f}x on {least.name}; target >= 20x)"
         )
+    if ref and slow:
+        bare = _geomean([slow[q.name].median_ms / ref[q.name].median_ms for q in mix])
+        print(
+            f"bare Oxigraph vs rdflib-endpoint: {bare:.1f}x faster (geometric mean of median "
+            "latencies: what the engine alone, with no layer in front, gains on this mix)"
+        )
     for name, peak in rnd.rss_serving.items():
         what = "API process + engine" if name == OURS else "process tree"
         target = "; target < 500 MiB" if name == OURS else ""
