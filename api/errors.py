@@ -81,6 +81,7 @@ def error_response(request: Request, exc: KgError) -> Response:
     body: dict[str, object] = {"error": kind_of(exc), "message": str(exc)}
     if isinstance(exc, ValidationFailed):
         body["violations"] = [v.as_dict() for v in exc.violations]
+        body["complete"] = not exc.cut
         body["report_turtle"] = exc.report_turtle
     if isinstance(exc, ParameterError):
         body["parameter"] = exc.parameter

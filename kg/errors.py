@@ -96,9 +96,12 @@ class ValidationFailed(KgError):
 
     violations: list[Violation] = field(default_factory=list)
     report_turtle: str = ""
+    cut: bool = False
+    """Whether the checks stopped early, at a cap on results: more may follow."""
 
     def __str__(self) -> str:
-        lines = [f"SHACL validation failed with {len(self.violations)} result(s):"]
+        more = " (the checks stopped there: there may be more)" if self.cut else ""
+        lines = [f"SHACL validation failed with {len(self.violations)} result(s){more}:"]
         lines += [f"  {v.describe()}" for v in self.violations]
         return "\n".join(lines)
 

@@ -90,6 +90,7 @@ CLAIM_GRAPH_MESSAGE = (
 )
 
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
+_RESULT_KEY = (SH.focusNode, SH.resultPath, SH.value, SH.sourceShape, SH.resultMessage, SH.resultSeverity)
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 _CLASSES = (RDFS.Class, OWL.Class)  # a node shape that is a class targets its instances
 
@@ -126,6 +127,27 @@ class ValidationReport:
     def to_turtle(self) -> str:
         """The SHACL report graph in Turtle."""
         return self.report_graph.serialize(format="turtle")
+
+    @classmethod
+    def merged(cls, reports: Sequence[ValidationReport]) -> ValidationReport:
+        """One report of several (a large write's batches): their results in order, each once
+        (a node near two batches is checked in both), under one ``sh:ValidationReport``."""
+        graph = Graph()
+        node = BNode()
+        graph.add((node, RDF.type, SH.ValidationReport))
+        graph.add((node, SH.conforms, Literal(all(r.conforms for r in reports))))
+        seen: set[tuple[Node | None, ...]] = set()
+        for report in reports:
+            source = report.report_graph
+            for result in source.objects(None, SH.result):
+                key = tuple(source.value(result, p) for p in _RESULT_KEY)
+                if key in seen:
+                    continue
+                seen.add(key)
+                graph.add((node, SH.result, result))
+                _copy_description(source, result, graph)
+        violations = list(dict.fromkeys(v for r in reports for v in r.violations))
+        return cls(all(r.conforms for r in reports), violations, graph)
 
     def raise_if_invalid(self) -> None:
         """Raise when the data does not conform.
@@ -514,3 +536,17 @@ def _add_to_report(report: Graph, violations: Sequence[Violation]) -> None:
 
 def _sort_key(v: Violation) -> tuple[str, str, str, str, str]:
     return (v.focus_node, v.path or "", v.message, v.severity, v.value or "")
+
+
+def _copy_description(source: Graph, node: Node, target: Graph) -> None:
+    """Copy a node's triples, and those of the blank nodes it leads to (paths, details)."""
+    todo, done = [node], set()
+    while todo:
+        subject = todo.pop()
+        if subject in done:
+            continue
+        done.add(subject)
+        for _, p, o in source.triples((subject, None, None)):
+            target.add((subject, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)

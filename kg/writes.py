@@ -20,14 +20,14 @@ A write runs under ``runtime.write_lock`` (one at a time; reads go on meanwhile)
    backwards (:mod:`kg.reach`), so that a hub (a unit every statistic names, a cluster with
    thousands of memberships) is not taken in whole; the incoming quads of a node whose own
    quads change are all followed, since what points at it may be invalid now. Any violation
-   raises :class:`~kg.errors.ValidationFailed` (the API answers 422 with the report of the
-   first batch that fails) and nothing is written. Inference: OWL 2 RL is materialised on each
-   neighbourhood with the ontology, before and after the write; what appears only after is
-   added to the inferred graph, what disappears only after is removed from it (if it was
-   there), for subjects whose quads were fetched. Recomputed: every consequence whose
-   derivation lies within a neighbourhood (four rounds from the write's nodes): chains of up to
-   three properties, inverses, sub-properties, domains and ranges, hasValue and someValuesFrom
-   restrictions and what they entail in turn.
+   raises :class:`~kg.errors.ValidationFailed` (the API answers 422 with one report of every
+   batch that fails, up to ``write_checks.MAX_REPORTED`` results) and nothing is written.
+   Inference: OWL 2 RL is materialised on each neighbourhood with the ontology, before and
+   after the write; what appears only after is added to the inferred graph, what disappears
+   only after is removed from it (if it was there), for subjects whose quads were fetched.
+   Recomputed: every consequence whose derivation lies within a neighbourhood (four rounds from
+   the write's nodes): chains of up to three properties, inverses, sub-properties, domains and
+   ranges, hasValue and someValuesFrom restrictions and what they entail in turn.
 4. **Commit** (:mod:`kg.commit`). One SPARQL update request carries the data change and the
    inferred change; the engine applies it in one transaction, so a concurrent reader sees
    the store before or after the write, never between. A write that only adds (an upload of
@@ -49,21 +49,21 @@ quads: 276 MiB through the Graph Store Protocol, 490 as INSERT DATA). Before: a 
 upload took 650 s and 5.4 GiB.
 
 Known limits: not recomputed are derivations that reach beyond a neighbourhood (a transitive
-property's closure across more links, a consequence whose premises lie further off, or one
-that runs backwards through a hub along a predicate no rule reads backwards), and
-consequences about ontology terms; a consequence lost in one neighbourhood is removed even if
-premises beyond it would still entail it; ``clusterkg build`` recomputes everything. A node
-pointed at along a predicate that *is* read backwards is followed in full however many quads
-point at it (a chain with thousands of stages makes every batch that touches it slow: each of
-its stages is compared with all the others). A failing upload reports only the first failing
-batch. The whole change and its inferences are held in memory (in pyoxigraph stores) and
-committed at once: the engine's memory for it grows with the write (about 0.9 KiB a quad for
-an upload's bulk load, 2.8 KiB a quad through SPARQL Update). Blank nodes copied between graphs
-(ADD, COPY, MOVE, and a staged update) are copied as new blank nodes; a blank node of the store
-that a write changes must be reachable within two blank nodes of an IRI near the write; the
-staging copy reads the whole store (it fails with 413 past the result byte limit) and
-pyoxigraph cannot stop its queries, so an operation that outlives the time limit is abandoned,
-not stopped.
+property's closure across more links, a consequence whose premises lie further off, or one that
+runs backwards through a hub along a predicate no rule reads backwards), and consequences about
+ontology terms; a consequence lost in one neighbourhood is removed even if premises beyond it
+would still entail it; ``clusterkg build`` recomputes everything. A node pointed at along a
+predicate that *is* read backwards is followed in full however many quads point at it (a chain
+with thousands of stages makes every batch that touches it slow: each of its stages is compared
+with all the others). A failing upload is validated to its end (or to 1,000 results), so it is
+refused no sooner than it would be accepted. The whole change and its inferences are held in
+memory (in pyoxigraph stores) and committed at once: the engine's memory for it grows with the
+write (about 0.9 KiB a quad for an upload's bulk load, 2.8 KiB a quad through SPARQL Update).
+Blank nodes copied between graphs (ADD, COPY, MOVE, and a staged update) are copied as new
+blank nodes; a blank node of the store that a write changes must be reachable within two blank
+nodes of an IRI near the write; the staging copy reads the whole store (it fails with 413 past
+the result byte limit) and pyoxigraph cannot stop its queries, so an operation that outlives
+the time limit is abandoned, not stopped.
 """
 
 from __future__ import annotations

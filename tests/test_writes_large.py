@@ -101,6 +101,43 @@ def test_a_large_upload_is_committed_whole_with_its_inferences(client: TestClien
     assert again.headers["X-Clusterkg-Inserted"] == again.headers["X-Clusterkg-Inferred-Added"] == "0"
 
 
+def test_violations_in_several_batches_are_reported_together(client: TestClient) -> None:
+    """The first and the last membership of a 6k-triple upload are wrong: far apart, checked in
+    different batches; one 422 names both, once each, in JSON and in the Turtle report."""
+    body, units = generated(6_000, "nquads", None)
+    memberships = [s for u in units for s, p, o in u.triples if o == CKG + "ClusterMembership"]
+    organisations = [s for u in units for s, p, o in u.triples if o == CKG + "Enterprise"]
+    bad = [memberships[0], memberships[-1]]
+    for node in bad:
+        graph = next(u.graph for u in units if any(s == node for s, _, _ in u.triples))
+        body += f"<{node}> <{CKG}cluster> <{organisations[0]}> <{graph}> .\n".encode()
+    before = count(client)
+
+    answer = client.post("/store", content=body, headers={**AUTH, "Content-Type": "application/n-quads"})
+    assert answer.status_code == 422, answer.text
+    report = answer.json()
+    found = [(v["focus_node"], v["path"], v["value"]) for v in report["violations"]]
+    assert len(found) == len(set(found))  # each result once, though batches overlap
+    assert {(node, path) for node, path, _ in found} == {(node, CKG + "cluster") for node in bad}
+    # both nodes fail twice: a second cluster (sh:maxCount) that is no ckg:Cluster (sh:class)
+    assert {(node, value) for node, _, value in found} == {
+        (node, value) for node in bad for value in (None, organisations[0])
+    }
+    assert report["complete"] is True
+    turtle = ox.Store()
+    turtle.load(report["report_turtle"].encode(), format=ox.RdfFormat.TURTLE)
+    sh = "http://www.w3.org/ns/shacl#"
+    [node] = [q.subject for q in turtle.quads_for_pattern(None, None, ox.NamedNode(sh + "ValidationReport"))]
+    focus = {
+        turtle_value
+        for q in turtle.quads_for_pattern(node, ox.NamedNode(sh + "result"), None)
+        for r in turtle.quads_for_pattern(q.object, ox.NamedNode(sh + "focusNode"), None)
+        for turtle_value in [r.object.value]
+    }
+    assert set(bad) <= focus
+    assert count(client) == before
+
+
 def test_one_violating_node_among_thousands_refuses_the_whole_upload(client: TestClient) -> None:
     body, units = generated(6_000, "nquads", None)
     memberships = [s for u in units for s, p, o in u.triples if o == CKG + "ClusterMembership"]
