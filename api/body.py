@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from kg.bounded import read_within
 from kg.errors import RequestError
 from kg.settings import Settings
 
@@ -27,11 +28,8 @@ async def read_body(request: Request, settings: Settings) -> bytes:
     """
     refuse_declared_over_limit(request, settings)
     limit = settings.body_limit_bytes
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise RequestError(f"the request body is over the limit of {limit} bytes", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_within(
+        request.stream(),
+        limit,
+        lambda: RequestError(f"the request body is over the limit of {limit} bytes", status=413),
+    )

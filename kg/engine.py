@@ -23,6 +23,7 @@ from typing import IO
 import aiohttp
 import pyoxigraph as ox
 
+from kg.bounded import read_within
 from kg.errors import EngineError, EngineUnavailable, QueryError, QueryTimeout, RequestError, ResultTooLarge
 from kg.settings import Settings
 from kg.store import Term
@@ -181,32 +182,30 @@ class EngineClient:
         watcher.add_done_callback(self._watchers.discard)
 
     async def _read(self, request: EngineRequest, start: float) -> EngineResponse:
-        body: bytes | str | IO[bytes] | None = request.body
-        if isinstance(body, bytes) and len(body) > LARGE_BODY:
-            body = io.BytesIO(body)  # streamed in chunks: aiohttp warns of large raw bodies
+        sent: bytes | str | IO[bytes] | None = request.body
+        if isinstance(sent, bytes) and len(sent) > LARGE_BODY:
+            sent = io.BytesIO(sent)  # streamed in chunks: aiohttp warns of large raw bodies
         async with self.session.request(
             request.method,
             request.url,
             params=request.params,
-            data=body,
+            data=sent,
             headers=request.headers,
             allow_redirects=False,
         ) as response:
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.content.iter_any():
-                size += len(chunk)
-                if size > self.max_bytes:
-                    raise ResultTooLarge(
-                        f"the result is larger than the limit of {self.max_bytes} bytes; "
-                        "narrow the query or add LIMIT",
-                        status=413,
-                    )
-                chunks.append(chunk)
+            received = await read_within(
+                response.content.iter_any(),
+                self.max_bytes,
+                lambda: ResultTooLarge(
+                    f"the result is larger than the limit of {self.max_bytes} bytes; "
+                    "narrow the query or add LIMIT",
+                    status=413,
+                ),
+            )
         return EngineResponse(
             status=response.status,
             content_type=response.headers.get("content-type", ""),
-            body=b"".join(chunks),
+            body=received,
             seconds=time.perf_counter() - start,
             headers={k.lower(): v for k, v in response.headers.items()},
         )

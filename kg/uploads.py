@@ -29,6 +29,7 @@ from urllib.parse import urljoin
 import httpx
 import pyoxigraph as ox
 
+from kg.bounded import read_within
 from kg.errors import RequestError
 from kg.sparql_text import Inspection, LoadRef, enforce_federation
 from kg.templates import GraphName
@@ -228,7 +229,13 @@ async def fetch_rdf(
                         raise RequestError(
                             f"LOAD <{iri}>: the server answered {response.status_code}", status=502
                         )
-                    body = await _read_limited(response, max_bytes, iri)
+                    body = await read_within(
+                        response.aiter_bytes(),
+                        max_bytes,
+                        lambda: RequestError(
+                            f"LOAD <{iri}>: the document is larger than {max_bytes} bytes", status=413
+                        ),
+                    )
                     content_type = response.headers.get("content-type")
             except httpx.HTTPError as exc:
                 raise RequestError(
@@ -240,14 +247,3 @@ async def fetch_rdf(
                 raise RequestError(f"LOAD <{iri}>: {kind!r} is not an RDF format read here", status=415)
             return parse_rdf(body, fmt, base_iri=url)
     raise RequestError(f"LOAD <{iri}>: more than {MAX_REDIRECTS} redirects", status=502)
-
-
-async def _read_limited(response: httpx.Response, max_bytes: int, iri: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > max_bytes:
-            raise RequestError(f"LOAD <{iri}>: the document is larger than {max_bytes} bytes", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)

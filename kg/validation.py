@@ -132,10 +132,11 @@ class ValidationReport:
     def merged(cls, reports: Sequence[ValidationReport]) -> ValidationReport:
         """One report of several (a large write's batches): their results in order, each once
         (a node near two batches is checked in both), under one ``sh:ValidationReport``."""
+        conforms = all(r.conforms for r in reports)
         graph = Graph()
         node = BNode()
         graph.add((node, RDF.type, SH.ValidationReport))
-        graph.add((node, SH.conforms, Literal(all(r.conforms for r in reports))))
+        graph.add((node, SH.conforms, Literal(conforms)))
         seen: set[tuple[Node | None, ...]] = set()
         for report in reports:
             source = report.report_graph
@@ -147,7 +148,7 @@ class ValidationReport:
                 graph.add((node, SH.result, result))
                 _copy_description(source, result, graph)
         violations = list(dict.fromkeys(v for r in reports for v in r.violations))
-        return cls(all(r.conforms for r in reports), violations, graph)
+        return cls(conforms, violations, graph)
 
     def raise_if_invalid(self) -> None:
         """Raise when the data does not conform.
