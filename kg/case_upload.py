@@ -85,22 +85,25 @@ def upload(
     )
 
 
-def _parts(path: Path) -> list[tuple[str, tuple[str, io.BytesIO, str]]]:
+Part = tuple[str, tuple[str, io.BytesIO, str]]
+
+
+def _parts(path: Path) -> list[Part]:
     if path.is_dir():
         sheets = sorted(path.glob("*.csv"))
         if not sheets:
             raise RequestError(f"{path}: the folder has no .csv files")
-        texts = sorted(path.glob("*.txt"))  # source texts that quotes are checked against
-        return [("file", (s.name, io.BytesIO(s.read_bytes()), "text/csv")) for s in sheets] + [
-            ("file", (t.name, io.BytesIO(t.read_bytes()), "text/plain")) for t in texts
-        ]
+        return [("file", (s.name, io.BytesIO(s.read_bytes()), "text/csv")) for s in sheets] + _texts(path)
     if not path.is_file():
         raise RequestError(f"{path}: no such file or folder")
     kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    texts = sorted(path.parent.glob("*.txt"))  # source texts next to the workbook
-    return [("file", (path.name, io.BytesIO(path.read_bytes()), kind))] + [
-        ("file", (t.name, io.BytesIO(t.read_bytes()), "text/plain")) for t in texts
-    ]
+    return [("file", (path.name, io.BytesIO(path.read_bytes()), kind)), *_texts(path.parent)]
+
+
+def _texts(folder: Path) -> list[Part]:
+    """The source texts in a template's folder, which the quotes are checked against."""
+    texts = sorted(folder.glob("*.txt"))
+    return [("file", (t.name, io.BytesIO(t.read_bytes()), "text/plain")) for t in texts]
 
 
 def ingest_locally(

@@ -72,15 +72,19 @@ async def ingest(
     timeout_s: float,
     progress: Counter | None = None,
     source: str | None = None,
+    text_dirs: Sequence[Path] = (),
 ) -> IngestOutcome:
     """Map the template at ``path`` and load it as one validated write (nothing, with ``dry_run``).
 
-    ``source`` names the template in messages (default: the path).
+    ``source`` names the template in messages (default: the path); ``text_dirs`` are more
+    folders with source texts (after the template's own).
 
     :raises CaseRefused: with every problem of the template; nothing is written.
     """
     name = source or str(path)
-    case = await map_template(runtime, path, graph=graph, progress=progress, timeout_s=timeout_s)
+    case = await map_template(
+        runtime, path, graph=graph, progress=progress, timeout_s=timeout_s, text_dirs=text_dirs
+    )
     if case.problems:
         raise CaseRefused(name, case.problems)
 
@@ -112,6 +116,7 @@ async def map_template(
     graph: str | None,
     timeout_s: float,
     progress: Counter | None = None,
+    text_dirs: Sequence[Path] = (),
 ) -> MappedCase:
     """Read and map a template; references it does not define are looked up in the store."""
     loop = asyncio.get_running_loop()
@@ -122,7 +127,9 @@ async def map_template(
 
     def work() -> MappedCase:
         template = read_template(path, progress=progress)
-        return map_case(template, default_mapping(), known=known, graph=graph, progress=progress)
+        return map_case(
+            template, default_mapping(), known=known, graph=graph, progress=progress, text_dirs=text_dirs
+        )
 
     return await asyncio.to_thread(work)
 

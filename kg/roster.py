@@ -29,10 +29,11 @@ from kg.drawing import (
     wrap,
 )
 from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
+from kg.namespaces import CKG
 
 __all__ = ["ANCHOR_ROLE", "Role", "Roster", "build_roster", "render_roster"]
 
-ANCHOR_ROLE = "https://w3id.org/clusterkg/ontology#anchorFinisherRole"
+ANCHOR_ROLE = str(CKG.anchorFinisherRole)
 
 
 @dataclass(frozen=True)

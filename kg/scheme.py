@@ -25,7 +25,6 @@ from kg.drawing import (
     MARGIN,
     MUTED,
     STAGE_FILL,
-    WORDS,
     actor_lines,
     draw_arrow,
     draw_box,
@@ -35,28 +34,9 @@ from kg.drawing import (
     word,
     wrap,
 )
-from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, entities, row_entity, row_label
-from kg.roster import Role, Roster, build_roster, render_roster
+from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
 
-__all__ = [
-    "WORDS",
-    "Actor",
-    "Entity",
-    "Label",
-    "Lang",
-    "Role",
-    "Roster",
-    "Row",
-    "Scheme",
-    "Stage",
-    "build_roster",
-    "build_schemes",
-    "entities",
-    "render_roster",
-    "render_scheme",
-    "word",
-    "wrap",
-]
+__all__ = ["Scheme", "Stage", "build_schemes", "render_scheme"]
 
 COL_W, GAP, FIN_W = 196, 52, 236
 

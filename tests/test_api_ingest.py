@@ -48,12 +48,14 @@ def csv_parts(folder: Path) -> list[Part]:
     return sheets + texts(folder)
 
 
-def zipped(folder: Path) -> list[Part]:
+def zipped(folder: Path, *, texts_inside: bool = True) -> list[Part]:
+    """The sheets as a zip; the source texts inside it, or else as .txt parts beside it."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted([*folder.glob("*.csv"), *folder.glob("*.txt")]):
+        for path in sorted([*folder.glob("*.csv"), *(folder.glob("*.txt") if texts_inside else [])]):
             archive.write(path, f"{folder.name}/{path.name}")  # a folder inside, as zip tools make it
-    return [("file", (f"{folder.name}.zip", buffer.getvalue(), "application/zip"))]
+    parts: list[Part] = [("file", (f"{folder.name}.zip", buffer.getvalue(), "application/zip"))]
+    return parts if texts_inside else parts + texts(folder)
 
 
 def workbook(folder: Path, out: Path) -> list[Part]:
@@ -96,11 +98,12 @@ def test_the_example_as_workbook_zip_or_csv_parts_gives_the_same_outcome(
     forms = {
         "xlsx": workbook(EXAMPLE, tmp_path / "example.xlsx"),
         "zip": zipped(EXAMPLE),
+        "zip and texts": zipped(EXAMPLE, texts_inside=False),
         "csv": csv_parts(EXAMPLE),
     }
     before = graph_counts(client)
     checked = {name: post(client, files, dry_run=True) for name, files in forms.items()}
-    assert checked["xlsx"] == checked["zip"] == checked["csv"]
+    assert checked["xlsx"] == checked["zip"] == checked["zip and texts"] == checked["csv"]
     assert graph_counts(client) == before  # a dry run writes nothing
 
     loaded = post(client, forms["xlsx"])

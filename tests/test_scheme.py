@@ -14,7 +14,10 @@ from kg import drawing as drawing_module
 from kg import entities as entities_module
 from kg import roster as roster_module
 from kg import scheme as scheme_module
-from kg.scheme import Entity, Label, build_roster, build_schemes, render_roster, render_scheme, wrap
+from kg.drawing import wrap
+from kg.entities import Entity, Label
+from kg.roster import build_roster, render_roster
+from kg.scheme import build_schemes, render_scheme
 
 E = "http://example.org/"
 SVG = "{http://www.w3.org/2000/svg}"

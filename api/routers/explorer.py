@@ -22,19 +22,11 @@ from fastapi.responses import HTMLResponse
 import queries
 from api.deps import RuntimeDep
 from kg import namespaces
+from kg.entities import Entity, Lang, entities
 from kg.errors import QueryError
 from kg.neighbourhood import MARKER, bind_values
-from kg.scheme import (
-    Entity,
-    Lang,
-    Roster,
-    Scheme,
-    build_roster,
-    build_schemes,
-    entities,
-    render_roster,
-    render_scheme,
-)
+from kg.roster import Roster, build_roster, render_roster
+from kg.scheme import Scheme, build_schemes, render_scheme
 from kg.store import Term
 
 router = APIRouter(prefix="/explore", tags=["explorer"])
@@ -159,7 +151,7 @@ def bound(name: str, variable: str, term: ox.NamedNode) -> str:
 
 def local(iri: str, root: str) -> str:
     """Where this service dereferences an IRI of ours (``/id/...``), relative to the page."""
-    return root + iri[len("https://w3id.org/clusterkg/") :] if iri.startswith(ID) else iri
+    return root + iri[len(namespaces.BASE) :] if iri.startswith(ID) else iri
 
 
 def _page(kind: str, title: str, body: str, lang: Lang, status: int = 200) -> HTMLResponse:

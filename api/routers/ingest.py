@@ -31,6 +31,8 @@ router = APIRouter(prefix="/api", tags=["ingest"])
 FIELD = "file"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip|txt)", re.IGNORECASE)
 MAX_PARTS = 64
+UPLOADED = "template"
+"""The folder, in the request's temporary one, that the uploaded parts are written to."""
 
 
 @router.post("/ingest", summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)")
@@ -51,7 +53,14 @@ async def ingest(
             uploads = [v for k, v in form.multi_items() if k == FIELD and isinstance(v, UploadFile)]
             path, source = await _save(uploads, Path(tmp), settings.body_limit_bytes)
         outcome = await cases.ingest(
-            runtime, path, graph=graph, dry_run=dry_run, timeout_s=settings.query_timeout_s, source=source
+            runtime,
+            path,
+            graph=graph,
+            dry_run=dry_run,
+            timeout_s=settings.query_timeout_s,
+            source=source,
+            # .txt parts sent beside a zip (a zipped text of the same name comes first)
+            text_dirs=[Path(tmp) / UPLOADED],
         )
     return JSONResponse(outcome.as_dict())
 
@@ -67,7 +76,7 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
         raise RequestError(
             "send one .xlsx workbook, one .zip of CSV files, or CSV files (with .txt source texts if any)"
         )
-    sheets = folder / "template"
+    sheets = folder / UPLOADED
     sheets.mkdir()
     total = 0
     for upload, name in zip(uploads, names, strict=True):
@@ -81,11 +90,7 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
     only = sheets / templates[0]
     if kinds == {"xlsx"}:
         return only, templates[0]
-    unzipped = _unzip(only, folder / "unzipped", limit)
-    for name in names:
-        if name.lower().endswith(".txt"):
-            (unzipped / name).write_bytes((sheets / name).read_bytes())
-    return unzipped, templates[0]
+    return _unzip(only, folder / "unzipped", limit), templates[0]
 
 
 def _unzip(archive: Path, target: Path, limit: int) -> Path:

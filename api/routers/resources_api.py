@@ -41,6 +41,7 @@ from api.resource_models import (
     Technology,
 )
 from kg import binding, namespaces, sparql
+from kg.entities import cell_int
 from kg.runtime import Runtime
 from kg.settings import Settings
 from kg.store import Term
@@ -65,14 +66,6 @@ def _text(row: Row, name: str) -> str | None:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal) else None
 
 
-def _int(row: Row, name: str) -> int | None:
-    value = _text(row, name)
-    try:
-        return None if value is None else int(value)
-    except ValueError:
-        return None
-
-
 def _labels(row: Row, name: str) -> Labels:
     return Labels(en=_text(row, name + "LabelEn"), ru=_text(row, name + "LabelRu"))
 
@@ -91,7 +84,7 @@ def _member(row: Row, name: str) -> Member | None:
         id=_slug(iri),
         labels=_labels(row, name),
         is_group=_text(row, name + "IsGroup") in ("true", "1"),
-        group_size=_int(row, name + "GroupSize"),
+        group_size=cell_int(row, name + "GroupSize"),
     )
 
 
@@ -135,7 +128,7 @@ def _clusters(rows: list[Row]) -> list[Cluster]:
                 else Region(iri=region, code=_text(first, "regionCode"), labels=_labels(first, "region")),
                 type=_ref(first, "type"),
                 specialisations=_unique(group, _ref, "specialisation"),
-                participant_count=_int(first, "participants"),
+                participant_count=cell_int(first, "participants"),
                 participant_count_as_of=_text(first, "participantsAsOf"),
                 links={
                     "self": f"/api/clusters/{slug}",
@@ -198,7 +191,7 @@ async def get_organization(id: str, runtime: RuntimeDep, settings: SettingsDep) 
         else "enterprise"
         if _text(first, "isEnterprise") in ("true", "1")
         else None,
-        group_size=_int(first, "groupSize"),
+        group_size=cell_int(first, "groupSize"),
         memberships=[
             Membership(cluster=cluster, role=role)
             for row in memberships
@@ -216,7 +209,7 @@ def _stages(rows: list[Row]) -> list[Stage]:
         if iri is None:
             continue
         stage = stages.setdefault(
-            iri, Stage(order=_int(row, "stageOrder"), iri=iri, labels=_labels(row, "stage"), actors=[])
+            iri, Stage(order=cell_int(row, "stageOrder"), iri=iri, labels=_labels(row, "stage"), actors=[])
         )
         actor = _member(row, "actor")
         if actor is not None and all(a.iri != actor.iri for a in stage.actors):
@@ -284,12 +277,12 @@ async def get_project(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Pr
         labels=_labels(first, "project"),
         clusters=_unique(rows, _ref, "cluster"),
         initiators=_unique(rows, _ref, "initiator"),
-        start_year=_int(first, "startYear"),
-        production_launch_year=_int(first, "launchYear"),
+        start_year=cell_int(first, "startYear"),
+        production_launch_year=cell_int(first, "launchYear"),
         production_launch_within=_text(first, "launchWithin"),
         through_technologies=_unique(rows, _ref, "technology"),
         innovation_models=_unique(rows, _ref, "model"),
-        stage_count=next((n for row in stages if (n := _int(row, "stageCount")) is not None), None),
+        stage_count=next((n for row in stages if (n := cell_int(row, "stageCount")) is not None), None),
         stages=_stages(stages),
         finishers=_unique(stages, _ref, "finisher"),
         participants=_unique(participants, _member, "participant"),
