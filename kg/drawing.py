@@ -132,6 +132,35 @@ def actor_lines(actor: Actor, width: float, lang: Lang) -> list[str]:
     return lines
 
 
+def draw_actor(
+    x: float,
+    y: float,
+    w: float,
+    h: float,
+    lines: Sequence[str],
+    *,
+    kind: str,
+    group: bool,
+    inset: float,
+    anchor: bool = False,
+) -> str:
+    """An organisation's box with its name, ``<g class="{kind}">``: a group (no one firm)
+    dashed and shaded, the anchor finisher bold; the text ``inset`` from the box's left."""
+    box = draw_box(
+        x,
+        y,
+        w,
+        h,
+        fill=GROUP_FILL if group else ANCHOR_FILL if anchor else "#ffffff",
+        stroke=ANCHOR_INK if anchor else INK,
+        width=2.5 if anchor else 1.2,
+        dashed=group,
+    )
+    text = draw_text(x + inset, y + 22, lines, size=12, weight="bold" if anchor else "normal")
+    opening = f'<g class="{kind} group">' if group else f'<g class="{kind}">'
+    return opening + box + text + "</g>"
+
+
 def draw_svg(width: float, height: float, title: str, body: list[str], cls: str) -> str:
     """The ``<svg>`` document: its title, the arrow marker, then the body."""
     defs = (

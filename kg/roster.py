@@ -12,15 +12,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from kg.drawing import (
-    ANCHOR_FILL,
-    ANCHOR_INK,
-    GROUP_FILL,
-    INK,
     LINE,
     MARGIN,
     MUTED,
     STAGE_FILL,
     actor_lines,
+    draw_actor,
     draw_box,
     draw_svg,
     draw_text,
@@ -99,25 +96,23 @@ def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> str:
         count = word("members", lang).format(n=len(role.members))
         out.append(draw_text(MARGIN + 12, y + 24 + LINE * len(role_lines) + 4, [count], size=12, fill=MUTED))
         my = y + 10
+        anchor = role.iri == ANCHOR_ROLE
         for r, row_h in zip(rows, row_hs, strict=True):
             for j, (member, lines) in enumerate(r):
                 mx = MARGIN + role_w + j * (member_w + gap)
-                anchor = role.iri == ANCHOR_ROLE
-                out.append(f'<g class="{"member group" if member.is_group else "member"}">')
                 out.append(
-                    draw_box(
+                    draw_actor(
                         mx,
                         my,
                         member_w,
                         row_h,
-                        fill=GROUP_FILL if member.is_group else ANCHOR_FILL if anchor else "#ffffff",
-                        stroke=ANCHOR_INK if anchor else INK,
-                        width=2.5 if anchor else 1.2,
-                        dashed=member.is_group,
+                        lines,
+                        kind="member",
+                        group=member.is_group,
+                        inset=12,
+                        anchor=anchor,
                     )
                 )
-                weight = "bold" if anchor else "normal"
-                out.append(draw_text(mx + 12, my + 22, lines, size=12, weight=weight) + "</g>")
             my += row_h + gap
         out.append("</g>")
         y += h + 12

@@ -19,13 +19,12 @@ from kg.drawing import (
     ANCHOR_INK,
     ARROW,
     BAND_FILL,
-    GROUP_FILL,
-    INK,
     LINE,
     MARGIN,
     MUTED,
     STAGE_FILL,
     actor_lines,
+    draw_actor,
     draw_arrow,
     draw_box,
     draw_svg,
@@ -187,20 +186,9 @@ def render_scheme(scheme: Scheme, lang: Lang) -> str:
                 out.append(draw_box(x + 8, y, COL_W - 16, h, fill="none", stroke="#9aa5b1", dashed=True))
                 out.append(draw_text(x + COL_W / 2, y + 22, lines, size=12, fill=MUTED, anchor="middle"))
             else:
-                kind = "actor group" if actor.is_group else "actor"
-                out.append(f'<g class="{kind}">')
                 out.append(
-                    draw_box(
-                        x + 8,
-                        y,
-                        COL_W - 16,
-                        h,
-                        fill=GROUP_FILL if actor.is_group else "#ffffff",
-                        stroke=INK,
-                        dashed=actor.is_group,
-                    )
+                    draw_actor(x + 8, y, COL_W - 16, h, lines, kind="actor", group=actor.is_group, inset=8)
                 )
-                out.append(draw_text(x + 16, y + 22, lines, size=12) + "</g>")
             y += h + 10
         out.append("</g>")
         if i + 1 < len(scheme.stages):
