@@ -11,21 +11,21 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.access_log import AccessLog
+from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
-    explorer,
     ingest,
+    linked_data,
     meta,
-    ontology_docs,
+    ontology,
     queries,
-    resources,
-    resources_api,
+    rest,
     sparql,
     store,
     ui,
 )
 from kg import package_version
-from kg.runtime import Runtime
+from kg.engine.runtime import Runtime
 from kg.settings import Settings
 
 
@@ -65,9 +65,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ui.router)
     app.include_router(explorer.router)
     app.include_router(queries.router())
-    app.include_router(resources.router)
-    app.include_router(resources_api.router)
-    app.include_router(ontology_docs.router)
+    app.include_router(linked_data.router)
+    app.include_router(rest.router)
+    app.include_router(ontology.router)
     app.include_router(ingest.router)
     app.mount("/static", ui.static_files(), name="static")
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from kg.bounded import read_within
+from kg.engine.bounded import read_within
 from kg.errors import RequestError
 from kg.settings import Settings
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from kg.runtime import Runtime
+from kg.engine.runtime import Runtime
 from kg.settings import Settings
 
 

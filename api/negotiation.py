@@ -50,8 +50,8 @@ Kind = Literal["results", "graph"]
 class Negotiated:
     """The outcome: the media type to send and the serialisation key to write it with.
 
-    ``format`` is a key of :data:`kg.store.RESULT_FORMATS` (``json``, ``xml``, ``csv``,
-    ``tsv``) or :data:`kg.store.GRAPH_FORMATS` (``turtle``, ``ntriples``, ``nquads``, ``trig``,
+    ``format`` is a key of :data:`kg.engine.local_store.RESULT_FORMATS` (``json``, ``xml``, ``csv``,
+    ``tsv``) or :data:`kg.engine.local_store.GRAPH_FORMATS` (``turtle``, ``ntriples``, ``nquads``, ``trig``,
     ``rdfxml``, ``jsonld``), or ``html`` from :func:`negotiate_rdf`.
     """
 

@@ -55,9 +55,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kg import generate  # noqa: E402
-from kg.engine_process import free_port, oxigraph_binary  # noqa: E402
+from kg.engine.local_store import MANIFEST  # noqa: E402
+from kg.engine.process import free_port, oxigraph_binary  # noqa: E402
 from kg.namespaces import ONTOLOGY_GRAPH  # noqa: E402
-from kg.store import MANIFEST  # noqa: E402
 
 QUERY_DIR = Path(__file__).resolve().parent / "query_mix"
 BIN = Path(sys.executable).parent
@@ -239,9 +239,9 @@ def build_store(data: Path, store: Path, *, direct: bool) -> str:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
         return "clusterkg build --skip-dl"
     from kg.build import run_checks
+    from kg.engine.local_store import load_graph
     from kg.reasoning import rl
     from kg.sources import load_ontology
-    from kg.store import load_graph
 
     st = ox.Store(str(store))
     load_graph(st, load_ontology(), str(ONTOLOGY_GRAPH))

@@ -21,13 +21,13 @@ from rdflib.namespace import RDFS
 
 import ontology
 from kg import package_version, provenance, validation
+from kg.engine.local_store import MANIFEST, load_dataset, load_graph, select_rows
 from kg.errors import KgError
 from kg.namespaces import BASE, ONTOLOGY_GRAPH
 from kg.progress import Progress, SilentReporter
 from kg.reasoning import dl, rl
 from kg.settings import Settings
 from kg.sources import SOURCES_DIR, SourceSet, founding_case_files, load_sources
-from kg.store import MANIFEST, load_dataset, load_graph, select_rows
 
 CLASSIFICATION_GRAPH = BASE + "graph/classification"
 

@@ -17,11 +17,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from kg import package_version, validation
+from kg.engine.local_store import GRAPH_FORMATS, RESULT_FORMATS, open_store, read_manifest, run_query, stats
 from kg.errors import KgError, QueryError
 from kg.progress import Reporter
 from kg.settings import DEFAULT_STORE, Settings, load_settings
 from kg.sources import load_sources
-from kg.store import GRAPH_FORMATS, RESULT_FORMATS, open_store, read_manifest, run_query, stats
 
 STORE_HELP = f"the store directory (default: $CLUSTERKG_STORE or ./{DEFAULT_STORE})"
 
@@ -138,7 +138,7 @@ def _serve(args: argparse.Namespace, settings: Settings, out: Console) -> int:
 
     import uvicorn
 
-    from kg.store import MANIFEST
+    from kg.engine.local_store import MANIFEST
 
     if settings.engine_url is None and (args.rebuild or not (settings.store / MANIFEST).is_file()):
         _build(argparse.Namespace(data=[]), settings, out)
@@ -233,17 +233,17 @@ def _generate(args: argparse.Namespace, settings: Settings, out: Console) -> int
 
 
 def _ingest(args: argparse.Namespace, settings: Settings, out: Console) -> int:
-    from kg import case_upload
+    from kg.ingest import upload
     from kg.progress import counter
 
-    base = case_upload.server_url(settings, args.server)
+    base = upload.server_url(settings, args.server)
     if base is not None:
         out.print(f"Sending {args.path} to the server at {base} ...", highlight=False)
-        outcome = case_upload.upload(base, args.path, settings, graph=args.graph, dry_run=args.dry_run)
+        outcome = upload.upload(base, args.path, settings, graph=args.graph, dry_run=args.dry_run)
     else:
         out.print(f"Ingesting {args.path} into the store {settings.store} ...", highlight=False)
         with counter("mapping rows") as progress:
-            outcome = case_upload.ingest_locally(
+            outcome = upload.ingest_locally(
                 args.path, settings, graph=args.graph, dry_run=args.dry_run, progress=progress
             )
     verb = "would load" if outcome.dry_run else "loaded"

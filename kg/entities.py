@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kg.store import Term, text_of
+from kg.engine.local_store import Term, text_of
 
 __all__ = [
     "Actor",

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 import pytest
 
+from kg.engine.local_store import load_dataset, load_graph
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.sources import SourceSet, founding_case_files, load_sources
-from kg.store import load_dataset, load_graph
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

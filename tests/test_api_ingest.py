@@ -26,8 +26,8 @@ with warnings.catch_warnings():
 from tests.conftest import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "kg" / "data" / "templates" / "example"
-BROKEN = ROOT / "kg" / "data" / "templates" / "broken-example"
+EXAMPLE = ROOT / "kg" / "data" / "cases" / "example"
+BROKEN = ROOT / "kg" / "data" / "cases" / "broken-example"
 BROKEN_EXPECTED = Path(__file__).resolve().parent / "data" / "ingest" / "broken-example.yaml"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 SYN = "https://w3id.org/clusterkg/synthetic/"

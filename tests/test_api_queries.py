@@ -4,7 +4,6 @@ and values that try to break out of the query (bound literally, or refused namin
 from __future__ import annotations
 
 import csv
-import doctest
 import io
 import re
 
@@ -14,8 +13,7 @@ from conftest import make_store
 from fastapi.testclient import TestClient
 
 import queries
-from api import models
-from kg import binding
+from kg.engine import binding
 from kg.sources import SourceSet
 
 CKG = "https://w3id.org/clusterkg/ontology#"
@@ -87,11 +85,6 @@ def test_page_after_modifiers_or_none() -> None:
     )
     assert binding.page("SELECT * { ?s ?p ?o } OFFSET 2", 5, 10) is None
     assert binding.page("SELECT * { { SELECT * { ?s ?p ?o } LIMIT 3 } }", 5, 0) is not None
-
-
-def test_doc_examples() -> None:
-    assert doctest.testmod(binding).failed == 0
-    assert doctest.testmod(models).failed == 0
 
 
 # --- Listing and running -----------------------------------------------------------------------

@@ -139,7 +139,7 @@ def test_openapi_has_the_models(client: TestClient) -> None:
 
 
 def test_ip_rights_group_holders_and_licences() -> None:
-    from api.routers.resources_api import _ip_rights
+    from api.routers.rest import _ip_rights
 
     def iri(local: str) -> ox.NamedNode:
         return ox.NamedNode(ID + local)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from kg.build import build
+from kg.engine.local_store import MANIFEST, open_store, select_rows
 from kg.errors import SourceError, ValidationFailed
 from kg.settings import Settings
-from kg.store import MANIFEST, open_store, select_rows
 
 DATA = Path(__file__).resolve().parent / "data" / "build"
 COUNT_28 = """

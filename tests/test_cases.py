@@ -1,8 +1,8 @@
-"""Ingesting cases (kg.cases): the example loads, again changes nothing, a corrected copy replaces
+"""Ingesting cases (kg.ingest.cases): the example loads, again changes nothing, a corrected copy replaces
 it, the broken example and a SHACL violation are refused with located problems and nothing
 written, and the named queries find what was loaded.
 
-The ingest tests run :func:`kg.cases.ingest` with a real :class:`~kg.runtime.Runtime` (a managed
+The ingest tests run :func:`kg.ingest.cases.ingest` with a real :class:`~kg.engine.runtime.Runtime` (a managed
 Oxigraph engine) over a private copy of the built founding case; the store is read back from
 its directory once the engine has stopped.
 """
@@ -22,16 +22,16 @@ import pytest
 import yaml
 
 import queries
-from kg.cases import IngestOutcome, ingest
+from kg.engine.local_store import open_store
+from kg.engine.runtime import Runtime
 from kg.errors import CaseRefused
 from kg.ingest import MappedCase, load_mapping, map_case, read_template
+from kg.ingest.cases import IngestOutcome, ingest
 from kg.ingest.problems import Problem
-from kg.runtime import Runtime
 from kg.settings import Settings
-from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-TEMPLATES = ROOT / "kg" / "data" / "templates"
+TEMPLATES = ROOT / "kg" / "data" / "cases"
 EXAMPLE = TEMPLATES / "example"
 BROKEN = TEMPLATES / "broken-example"
 BROKEN_EXPECTED = Path(__file__).resolve().parent / "data" / "ingest" / "broken-example.yaml"

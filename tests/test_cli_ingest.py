@@ -26,8 +26,8 @@ from kg.settings import Settings
 from tests.conftest import TOKEN, serve
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE = ROOT / "kg" / "data" / "templates" / "example"
-BROKEN = ROOT / "kg" / "data" / "templates" / "broken-example"
+EXAMPLE = ROOT / "kg" / "data" / "cases" / "example"
+BROKEN = ROOT / "kg" / "data" / "cases" / "broken-example"
 CLUSTER = "https://w3id.org/clusterkg/synthetic/id/cluster/example-cluster"
 
 

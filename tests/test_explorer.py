@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import serve
 
-from api.routers.explorer import choose_lang
+from api.explorer.pages import choose_lang
 from kg.settings import Settings
 
 with warnings.catch_warnings():

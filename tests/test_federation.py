@@ -318,7 +318,7 @@ def test_a_redirect_out_of_the_allow_list_is_not_followed(opened: TestClient, ca
     )
     assert service.status_code >= 500
     assert [hit.path for hit in canary.take()] == ["/sparql/redirect"]
-    # The engine wrote its error into a 200 body, which kg.results refused as incomplete; the
+    # The engine wrote its error into a 200 body, which kg.engine.results refused as incomplete; the
     # error's traceback keeps the parser's pyoxigraph object in a reference cycle. Collect it on
     # the app's thread, which made it (pyoxigraph objects may not be freed on another).
     opened.portal.call(gc.collect)  # type: ignore[union-attr]

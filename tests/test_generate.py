@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import io
 import os
 import subprocess
@@ -117,7 +116,3 @@ def test_refuses_what_it_cannot_make(tmp_path: Path) -> None:
         generate.generate_file(tmp_path / "x.ttl", 1_000)
     with pytest.raises(KgError):
         generate.write(generate.units(3_000), io.BytesIO(), "turtle")
-
-
-def test_docstring_examples() -> None:
-    assert doctest.testmod(generate).failed == 0

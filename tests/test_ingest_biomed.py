@@ -1,4 +1,4 @@
-"""The founding case as a template: kg/data/templates/biomed maps to exactly kg/data/biomed/biomed.trig."""
+"""The founding case as a template: kg/data/cases/biomed maps to exactly kg/data/biomed/biomed.trig."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from kg.ingest import MappedCase, Mapping, load_mapping, map_case, read_template
 from kg.provenance import fold
 from kg.sources import FOUNDING_CASE_DIR, SOURCES_DIR
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "kg" / "data" / "templates" / "biomed"
+TEMPLATE = Path(__file__).resolve().parents[1] / "kg" / "data" / "cases" / "biomed"
 ARTICLE = SOURCES_DIR / "biomed-cluster-article.ru.txt"
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 

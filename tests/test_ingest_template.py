@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import doctest
 from pathlib import Path
 
 import openpyxl
@@ -16,11 +15,7 @@ from kg.ingest import (
     IngestFileError,
     Mapping,
     load_mapping,
-    problems,
     read_template,
-    template,
-    terms,
-    values,
     write_template,
 )
 from kg.namespaces import CKG
@@ -199,8 +194,3 @@ def test_writing_over_a_file_is_refused(tmp_path: Path, mapping: Mapping) -> Non
     (tmp_path / "taken").write_text("x", encoding="utf-8")
     with pytest.raises(IngestFileError, match="taken"):
         write_template(mapping, tmp_path / "taken")
-
-
-@pytest.mark.parametrize("module", [template, problems, terms, values])
-def test_doctests(module: object) -> None:
-    assert doctest.testmod(module).failed == 0  # type: ignore[arg-type]

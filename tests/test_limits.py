@@ -25,9 +25,9 @@ import pyoxigraph as ox
 import pytest
 
 from api import create_app
-from kg import results
+from kg.engine import results
+from kg.engine.runtime import Runtime
 from kg.errors import EngineError
-from kg.runtime import Runtime
 from kg.settings import Settings
 
 with warnings.catch_warnings():
@@ -262,7 +262,7 @@ def test_the_request_timeout_is_capped_by_the_server_maximum(limited: TestClient
 def test_an_answer_cut_by_the_engine_is_never_a_200() -> None:
     """What the engine sends when its own timeout cuts an answer it began is read to its end and
     refused, never passed on as rows. (It is a 502 "incomplete answer" rather than a 503 timeout:
-    Oxigraph says "cancelled", which kg.results does not count among the timeout words.)"""
+    Oxigraph says "cancelled", which kg.engine.results does not count among the timeout words.)"""
     with pytest.raises(EngineError) as caught:
         results.convert_results(ENGINE_CANCELLED_BODY, "json")
     assert caught.value.status in (502, 503)

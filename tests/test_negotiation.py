@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
-from api import negotiation
 from api.negotiation import Kind, Negotiated, negotiate, negotiate_rdf, parse_accept
 from kg.errors import RequestError
 
@@ -286,7 +283,3 @@ def test_parse_accept() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(ValueError, match="kind"):
         negotiate("table", None, [])  # type: ignore[arg-type]
-
-
-def test_doc_examples() -> None:
-    assert doctest.testmod(negotiation).failed == 0

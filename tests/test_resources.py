@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import gzip
 import json
 
@@ -12,8 +11,8 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from api.deps import get_runtime
-from api.routers.resources import DUMPS, dump_dir, render_resource, void_dumps
-from kg.describe_resource import Claim, Description
+from api.routers.linked_data import DUMPS, dump_dir, render_resource, void_dumps
+from kg.describe.resource import Claim, Description
 from kg.settings import Settings
 from tests.conftest import TOKEN
 
@@ -271,14 +270,6 @@ def test_unknown_dump_is_404(client: TestClient) -> None:
     response = client.get("/dumps/everything.zip")
     assert response.status_code == 404
     assert "/dumps/clusterkg.trig" in response.json()["message"]
-
-
-def test_docstring_examples() -> None:
-    from api.routers import resources
-    from kg import describe_resource
-
-    assert doctest.testmod(describe_resource).failed == 0
-    assert doctest.testmod(resources).failed == 0
 
 
 def test_void_dumps_give_url_size_and_date(client: TestClient) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import doctest
 import io
 import json
 from typing import Any
@@ -14,10 +13,9 @@ import rdflib
 from rdflib.compare import isomorphic
 from rdflib.query import Result
 
-from kg import results
+from kg.engine.results import convert_graph, convert_results, count_rows, prefix_context
 from kg.errors import EngineError, QueryTimeout, RequestError, ResultTooLarge
 from kg.namespaces import PREFIXES
-from kg.results import convert_graph, convert_results, count_rows, prefix_context
 
 EX = "http://example.org/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -677,7 +675,3 @@ def test_xml_refuses_control_characters() -> None:
     assert ox_quads(convert_graph(body, "ntriples", "turtle"), ox.RdfFormat.TURTLE) == ox_quads(
         body, ox.RdfFormat.N_TRIPLES
     )
-
-
-def test_doc_examples() -> None:
-    assert doctest.testmod(results).failed == 0

@@ -1,23 +1,16 @@
-"""The scheme builder and its SVG drawing (``kg/scheme.py``), on hand-made query rows."""
+"""The scheme builder and its SVG drawing (``api/explorer/scheme.py``), on hand-made query rows."""
 
 from __future__ import annotations
 
-import doctest
 import random
 import xml.etree.ElementTree as ET
-from types import ModuleType
 
 import pyoxigraph as ox
-import pytest
 
-from kg import drawing as drawing_module
-from kg import entities as entities_module
-from kg import roster as roster_module
-from kg import scheme as scheme_module
-from kg.drawing import wrap
+from api.explorer.drawing import wrap
+from api.explorer.roster import build_roster, render_roster
+from api.explorer.scheme import build_schemes, render_scheme
 from kg.entities import Entity, Label
-from kg.roster import build_roster, render_roster
-from kg.scheme import build_schemes, render_scheme
 
 E = "http://example.org/"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -131,8 +124,3 @@ def test_wrap_keeps_words_and_width() -> None:
     assert " ".join(lines) == "production and service enterprises at the 5 technological stages"
     assert all(len(line) <= 22 for line in lines)
     assert wrap("", 100) == [""]
-
-
-@pytest.mark.parametrize("module", [scheme_module, roster_module, entities_module, drawing_module])
-def test_the_docstring_examples_run(module: ModuleType) -> None:
-    assert doctest.testmod(module).failed == 0

@@ -14,12 +14,12 @@ adaptations, each allowed by the manifest or the protocol:
   with write access would send it. The refusal without it is tested in ``test_sparql_protocol``.
 - **Test data.** ``ut:graphData`` (``data1.nt``... into the named graph its label names) is
   loaded before the test through our authenticated SPARQL Update (``INSERT DATA``), after
-  ``DROP ALL``, so every case starts from its own data whatever ran before (``kg.writes`` is
+  ``DROP ALL``, so every case starts from its own data whatever ran before (``kg.write.pipeline`` is
   used, not a direct load into the store).
 - **The dataset.** The update tests run ``CLEAR ALL`` and ``DROP ALL``. On the served graph
   those are refused by policy (403): the ontology graph is built from
   ``ontology/clusterkg.ttl`` and the inferred graph is kept by the server
-  (:data:`kg.writes.PROTECTED`; :func:`test_clear_all_is_refused_on_the_served_graph`). The
+  (:data:`kg.write.pipeline.PROTECTED`; :func:`test_clear_all_is_refused_on_the_served_graph`). The
   suite therefore runs over a store that holds only the suite's data: an empty Oxigraph store
   with a build manifest, served by the same code as the real one.
 
@@ -43,9 +43,9 @@ from rdflib.collection import Collection
 from rdflib.term import Node
 
 from api import create_app
+from kg.engine.local_store import MANIFEST
 from kg.namespaces import ONTOLOGY_GRAPH
 from kg.settings import Settings
-from kg.store import MANIFEST
 
 with warnings.catch_warnings():
     # starlette warns on import that it wants httpx2; pytest turns warnings into errors.

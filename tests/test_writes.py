@@ -7,13 +7,11 @@ built founding case (the ``client`` fixture); the first tests check the pure par
 
 from __future__ import annotations
 
-import doctest
 import tempfile
 import threading
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import IO, cast
 
 import httpx
@@ -21,13 +19,13 @@ import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
 
-from kg import commit, delta, neighbourhood, readers, templates, uploads, writes
-from kg.commit import CommitPlan, commit_update, quad_block, write_nquads
-from kg.delta import Delta, Step
 from kg.errors import QueryError, RequestError
-from kg.neighbourhood import bind_values
 from kg.sparql_text import split_update
-from kg.templates import Template, data_quads, to_trig
+from kg.write import pipeline
+from kg.write.commit import CommitPlan, commit_update, quad_block, write_nquads
+from kg.write.delta import Delta, Step
+from kg.write.neighbourhood import bind_values
+from kg.write.quad_templates import Template, data_quads, to_trig
 
 with warnings.catch_warnings():
     # starlette 1.x warns on import that it wants httpx2; pytest turns warnings into errors, and
@@ -55,11 +53,6 @@ def n(iri: str) -> ox.NamedNode:
 
 
 # --- pure parts ---------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("module", [commit, delta, neighbourhood, readers, templates, uploads, writes])
-def test_doctests(module: ModuleType) -> None:
-    assert doctest.testmod(module).failed == 0
 
 
 def test_quad_data_becomes_trig_with_braces_around_default_graph_triples() -> None:
@@ -145,14 +138,14 @@ def test_delta_folds_steps_in_order() -> None:
 
 
 def test_needs_staging_only_when_a_later_operation_reads() -> None:
-    assert not writes.needs_staging(
+    assert not pipeline.needs_staging(
         split_update("INSERT DATA { <x:a> <x:p> 1 } ; DELETE DATA { <x:a> <x:p> 2 }")
     )
-    assert not writes.needs_staging(
+    assert not pipeline.needs_staging(
         split_update("DELETE WHERE { ?s <x:p> 1 } ; INSERT DATA { <x:a> <x:p> 2 }")
     )
-    assert writes.needs_staging(split_update("INSERT DATA { <x:a> <x:p> 1 } ; DELETE WHERE { ?s <x:p> 1 }"))
-    assert writes.needs_staging(split_update("INSERT DATA { <x:a> <x:p> 1 } ; COPY <x:g> TO <x:h>"))
+    assert pipeline.needs_staging(split_update("INSERT DATA { <x:a> <x:p> 1 } ; DELETE WHERE { ?s <x:p> 1 }"))
+    assert pipeline.needs_staging(split_update("INSERT DATA { <x:a> <x:p> 1 } ; COPY <x:g> TO <x:h>"))
 
 
 def test_commit_update_pins_blank_nodes_of_the_store_by_their_quads() -> None:
@@ -591,7 +584,7 @@ def _count_graph(http: httpx.Client, graph: str) -> str:
 
 
 def test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers(client: TestClient) -> None:
-    """The N-Quads path of an upload (kg.commit.write_nquads to a file, bulk-loaded by
+    """The N-Quads path of an upload (kg.write.commit.write_nquads to a file, bulk-loaded by
     EngineClient.load_dataset): readers counting the graph see nothing or everything."""
     engine = _engine_url(client)
     g, p = n(f"{WRITES_GRAPH}/bulk"), n(f"{CKG}synthetic-test-value")

@@ -1,4 +1,4 @@
-"""Large writes through the Graph Store Protocol: checked batch by batch (kg.write_checks),
+"""Large writes through the Graph Store Protocol: checked batch by batch (kg.write.checks),
 each batch with its own neighbourhood, and still validated, reasoned on and committed as one.
 
 Real app, real managed engine, on a private copy of the built founding case (``client``). The
@@ -14,8 +14,9 @@ import warnings
 import pyoxigraph as ox
 import pytest
 
-from kg import generate, write_checks
+from kg import generate
 from kg.reasoning import rl
+from kg.write import checks
 from tests import hubs
 from tests.conftest import TOKEN
 
@@ -34,7 +35,7 @@ TAG = "large-"
 
 @pytest.fixture(autouse=True)
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(write_checks, "BATCH_SEEDS", 150)
+    monkeypatch.setattr(checks, "BATCH_SEEDS", 150)
 
 
 def generated(size: int, fmt: generate.Format, graph: str | None) -> tuple[bytes, list[generate.Unit]]:
@@ -71,7 +72,7 @@ def stored_inferences(client: TestClient) -> set[ox.Triple]:
 def upload_inferences(body: bytes) -> set[ox.Triple]:
     """OWL 2 RL on the upload alone, with the ontology (it shares no data node with the store)."""
     store = ox.Store()
-    store.extend(write_checks.knowledge().quads)
+    store.extend(checks.knowledge().quads)
     store.load(body, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(UPLOAD))
     rl.materialise(store)
     return {q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED))}

@@ -23,8 +23,8 @@ from starlette.datastructures import UploadFile
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep
 from api.routers.sparql import check_token
-from kg import cases
 from kg.errors import RequestError
+from kg.ingest import cases
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 

@@ -10,13 +10,15 @@ from rdflib import Graph
 
 from api.deps import RuntimeDep
 from api.negotiation import negotiate
-from api.routers import resources
-from kg import describe, results, sparql
+from api.routers import linked_data
+from kg import rq
+from kg.describe import service
+from kg.engine import results
+from kg.engine.local_store import text_of
+from kg.engine.runtime import Runtime
 from kg.errors import KgError
 from kg.namespaces import PREFIXES
-from kg.runtime import Runtime
 from kg.settings import Settings
-from kg.store import text_of
 
 router = APIRouter(tags=["operations"])
 
@@ -48,7 +50,7 @@ async def metrics(request: Request) -> Response:
 
 
 async def _graph_counts(runtime: Runtime) -> list[tuple[str, int]]:
-    rows = await runtime.client.select(sparql.load("named-graphs"))
+    rows = await runtime.client.select(rq.load("named-graphs"))
     return [(text_of(row["graph"]), int(text_of(row["triples"]))) for row in rows]
 
 
@@ -64,7 +66,7 @@ async def service_description(
 ) -> Response:
     """The SPARQL 1.1 Service Description of ``/sparql``, in the negotiated RDF format."""
     endpoint = str(request.url.replace(query="", fragment=""))
-    graph = describe.service_description(
+    graph = service.service_description(
         endpoint,
         await _graph_counts(runtime),
         updates_enabled=settings.update_token is not None,
@@ -76,24 +78,24 @@ async def service_description(
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void(request: Request, runtime: RuntimeDep) -> Response:
     """Class and property partitions with counts, the SPARQL endpoint and the dumps."""
-    totals_rows = await runtime.client.select(sparql.load("void-totals"))
+    totals_rows = await runtime.client.select(rq.load("void-totals"))
     totals = {k: int(text_of(v)) for k, v in totals_rows[0].items()} if totals_rows else {}
     classes = [
         (text_of(row["class"]), int(text_of(row["entities"])))
-        for row in await runtime.client.select(sparql.load("void-classes"))
+        for row in await runtime.client.select(rq.load("void-classes"))
         if isinstance(row.get("class"), ox.NamedNode)
     ]
     properties = [
         (text_of(row["property"]), int(text_of(row["triples"])))
-        for row in await runtime.client.select(sparql.load("void-properties"))
+        for row in await runtime.client.select(rq.load("void-properties"))
     ]
     endpoint = str(request.url.replace(path="/sparql", query="", fragment=""))
-    graph = describe.void_description(
+    graph = service.void_description(
         sparql_endpoint=endpoint,
         totals=totals,
         classes=classes,
         properties=properties,
-        dumps=await resources.void_dumps(request, runtime),
+        dumps=await linked_data.void_dumps(request, runtime),
     )
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     return _rdf_response(graph, request, format_params)

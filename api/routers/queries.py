@@ -4,7 +4,7 @@ Each ``queries/*.rq`` file gets its own route, built by :func:`router` when the 
 created, with the header's parameters as typed query parameters (OpenAPI shows their type,
 whether required, default, example and description). Values are turned into RDF terms by
 :func:`queries.bind` (a bad value is a 422 naming the parameter) and bound by a ``VALUES``
-block (:mod:`kg.binding`), never spliced as text. A parameter with ``enum_from`` must be an
+block (:mod:`kg.engine.binding`), never spliced as text. A parameter with ``enum_from`` must be an
 instance of that class in the graph, checked per request (the graph changes with writes, so
 OpenAPI documents the class rather than a list of values).
 
@@ -30,10 +30,11 @@ from fastapi.responses import JSONResponse
 import queries
 from api.deps import RuntimeDep, SettingsDep
 from api.models import ParamInfo, QueryInfo, QueryList, plain_value
-from kg import binding, sparql
+from kg import rq
+from kg.engine import binding
+from kg.engine.runtime import Runtime
 from kg.errors import EngineError, ParameterError
 from kg.namespaces import PREFIXES
-from kg.runtime import Runtime
 from kg.settings import Settings
 
 PREFIX = "/api/queries"
@@ -112,7 +113,7 @@ async def _check_enum(
         return
     prefix, _, local = param.enum_from.partition(":")
     cls = ox.NamedNode(PREFIXES[prefix] + local if prefix in PREFIXES else param.enum_from)
-    text = binding.bind_values(sparql.load("enum-member"), {"value": term, "class": cls})
+    text = binding.bind_values(rq.load("enum-member"), {"value": term, "class": cls})
     answer = await runtime.client.query(text, accept=RESULTS_JSON, timeout_s=settings.query_timeout_s)
     parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
     if not isinstance(parsed, ox.QueryBoolean):

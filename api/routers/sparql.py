@@ -18,7 +18,8 @@ from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep
 from api.errors import error_response
 from api.negotiation import Kind, negotiate
-from kg import results, sparql_text
+from kg import sparql_text
+from kg.engine import results
 from kg.errors import KgError, QueryError, QueryTimeout, RequestError, ResultTooLarge, WriteForbidden
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
@@ -273,7 +274,7 @@ async def run_update(
     timeout_s: float,
 ) -> Response:
     """Authenticate, policy-check, validate and commit one update."""
-    from kg import writes
+    from kg.write import pipeline
 
     metrics = request.app.state.metrics
     try:
@@ -295,7 +296,7 @@ async def run_update(
         raise
     start = time.perf_counter()
     try:
-        outcome = await writes.apply_update(
+        outcome = await pipeline.apply_update(
             runtime,
             with_base(update, service_base(request, settings))[0],
             using_graphs=using_graphs,

@@ -3,7 +3,7 @@
 A graph is named by exactly one of ``?graph=<absolute IRI>`` and ``?default`` (400 otherwise;
 only POST may name neither, to add to the store). Reads are negotiated like every RDF answer
 (:func:`api.negotiation.negotiate_rdf`); writes need the bearer token and go through the same
-validation, inference and single-transaction commit as SPARQL Update (:mod:`kg.writes`).
+validation, inference and single-transaction commit as SPARQL Update (:mod:`kg.write.pipeline`).
 
 - GET / HEAD: the graph (404 for a missing named graph).
 - PUT: replace the graph's content; 201 when the graph is new, 204 otherwise.
@@ -13,7 +13,7 @@ validation, inference and single-transaction commit as SPARQL Update (:mod:`kg.w
 - DELETE: drop the named graph (404 if missing) or empty the default graph; 204.
 
 Uploads: Turtle, N-Triples, TriG, RDF/XML, JSON-LD, and N-Quads for a POST to the store; other
-types 415. Nothing is fetched while parsing (:mod:`kg.uploads`).
+types 415. Nothing is fetched while parsing (:mod:`kg.write.uploads`).
 """
 
 from __future__ import annotations
@@ -28,13 +28,14 @@ from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep
 from api.negotiation import Negotiated, negotiate_rdf
 from api.routers.sparql import check_token
-from kg import results, writes
+from kg.engine import results
+from kg.engine.runtime import Runtime
 from kg.errors import EngineError, KgError, RequestError
 from kg.namespaces import GRAPH, PREFIXES
-from kg.runtime import Runtime
 from kg.settings import Settings
-from kg.templates import GraphName
-from kg.uploads import parse_into_store, upload_format
+from kg.write import pipeline
+from kg.write.quad_templates import GraphName
+from kg.write.uploads import parse_into_store, upload_format
 
 router = APIRouter(prefix="/store", tags=["graph store"])
 
@@ -84,7 +85,7 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
     return parse_into_store(body, fmt, into=graph, base_iri=base)
 
 
-def _written(request: Request, outcome: writes.WriteOutcome, status: int, **headers: str) -> Response:
+def _written(request: Request, outcome: pipeline.WriteOutcome, status: int, **headers: str) -> Response:
     request.app.state.metrics.requests.labels(kind="graph-store-write", outcome="ok").inc()
     return Response(
         status_code=status,
@@ -141,7 +142,7 @@ async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep
     """Replace the graph's content with the body; 201 if the graph is new."""
     _authorise(request, settings)
     graph = _named(request)
-    outcome = await writes.put_graph(
+    outcome = await pipeline.put_graph(
         runtime, graph, await _upload(request, settings, graph), timeout_s=settings.query_timeout_s
     )
     return _written(request, outcome, 201 if outcome.created else 204)
@@ -154,18 +155,18 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     graph = target_graph(request)
     timeout_s = settings.query_timeout_s
     if graph is not None:
-        outcome = await writes.post_graph(
+        outcome = await pipeline.post_graph(
             runtime, graph, await _upload(request, settings, graph), timeout_s=timeout_s
         )
         return _written(request, outcome, 201 if outcome.created else 204)
     fmt = upload_format(request.headers.get("content-type"))
     if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
-        outcome = await writes.post_dataset(
+        outcome = await pipeline.post_dataset(
             runtime, await _upload(request, settings, None), timeout_s=timeout_s
         )
         return _written(request, outcome, 204)
     new = ox.NamedNode(f"{UPLOAD_GRAPHS}{uuid.uuid4()}")
-    outcome = await writes.post_graph(
+    outcome = await pipeline.post_graph(
         runtime, new, await _upload(request, settings, new), timeout_s=timeout_s
     )
     location = str(request.url.replace(query=urlencode({"graph": new.value})))
@@ -177,5 +178,5 @@ async def delete_graph(request: Request, runtime: RuntimeDep, settings: Settings
     """Drop the named graph (404 if missing) or empty the default graph."""
     _authorise(request, settings)
     graph = _named(request)
-    outcome = await writes.delete_graph(runtime, graph, timeout_s=settings.query_timeout_s)
+    outcome = await pipeline.delete_graph(runtime, graph, timeout_s=settings.query_timeout_s)
     return _written(request, outcome, 204)

@@ -7,7 +7,7 @@ statements). The declarative mapping (``kg/ingest/mapping/clusterkg.yaml``, form
 :mod:`kg.ingest.mapping_spec`) says what each column becomes. Every row names the quote
 that states it; the row's triples go to that quote's claim graph.
 
-- :mod:`kg.ingest.template` reads a template (:func:`read_template`);
+- :mod:`kg.ingest.workbook` reads a template (:func:`read_template`);
 - :mod:`kg.ingest.mapping_loader` loads and checks a mapping (:func:`load_mapping`);
 - :mod:`kg.ingest.mapper` maps a template to quads (:func:`map_case`), with
   :mod:`~kg.ingest.rows`, :mod:`~kg.ingest.claims` and :mod:`~kg.ingest.structure`;
@@ -22,7 +22,7 @@ from kg.ingest.mapper import MappedCase, map_case
 from kg.ingest.mapping_loader import default_mapping, load_mapping
 from kg.ingest.mapping_spec import Mapping
 from kg.ingest.problems import Problem
-from kg.ingest.template import Template, read_template
+from kg.ingest.workbook import Template, read_template
 from kg.ingest.writer import write_template
 
 __all__ = [

@@ -20,9 +20,9 @@ import pyoxigraph as ox
 from kg.ingest.collect import RDF_TYPE, Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError
-from kg.ingest.template import Sheet
 from kg.ingest.terms import SYNTHETIC_BASE
 from kg.ingest.values import language_tag
+from kg.ingest.workbook import Sheet
 from kg.namespaces import CKG, OA, PROV
 from kg.provenance import CLAIM_PREFIX, SourceText, fold
 from kg.sources import SOURCES_DIR

@@ -18,8 +18,8 @@ import pyoxigraph as ox
 from kg.ingest.collect import RDF_TYPE, Output, literal
 from kg.ingest.mapping_spec import Column, Mapping, SheetSpec
 from kg.ingest.problems import CellError
-from kg.ingest.template import Row, Sheet
 from kg.ingest.values import RDF_LANG_STRING, XSD_PARSERS, Lit, language_tag, parse, parse_xsd, text_literal
+from kg.ingest.workbook import Row, Sheet
 
 Object = ox.NamedNode | ox.Literal
 

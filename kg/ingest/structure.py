@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kg.ingest.mapping_spec import Mapping
 from kg.ingest.problems import Problem
-from kg.ingest.template import Template
+from kg.ingest.workbook import Template
 
 
 def check_structure(template: Template, mapping: Mapping) -> list[Problem]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kg.ingest.errors import IngestFileError
 from kg.ingest.mapping_spec import Column, Mapping, SheetSpec
-from kg.ingest.template import RESERVED_SHEETS
+from kg.ingest.workbook import RESERVED_SHEETS
 
 README, LISTS = RESERVED_SHEETS
 BOOLEAN = ("true", "false")

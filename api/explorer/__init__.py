@@ -1,0 +1,1 @@
+"""The explorer: HTML pages of clusters and projects with their SVG drawings (scheme, roster)."""

@@ -1,0 +1,1 @@
+"""Descriptions: of the service and dataset (SPARQL Service Description, VoID) and of one resource."""

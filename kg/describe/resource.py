@@ -1,0 +1,190 @@
+"""What the server says about one resource (``/id/...``): its triples, labels and claims.
+
+Three queries from ``kg/rq/describe-*.rq``, each with the resource bound by a VALUES
+block built from a pyoxigraph term (never from request text):
+
+- ``describe-graph``: the triples about the resource (outgoing, in every graph, inferred ones
+  included) and the links to it (incoming). This is the RDF document served for it; an empty
+  graph means the server knows nothing of the IRI (404).
+- ``describe-labels``: labels (``rdfs:label``, ``skos:prefLabel``) of every IRI the page shows.
+- ``describe-claims``: the claim graphs that state something about the resource, with the
+  quote each claim was derived from, the quote's exact text and its source.
+
+>>> preferred_languages("ru-RU,ru;q=0.9,en;q=0.8")
+['ru', 'en']
+>>> pick_label([ox.Literal("BioMed", language="en"), ox.Literal("БиоМед", language="ru")], ["ru"])
+'БиоМед'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from kg import rq
+from kg.engine.client import EngineClient
+from kg.engine.local_store import Term
+from kg.errors import EngineError
+from kg.write.neighbourhood import bind_values
+
+NTRIPLES = "application/n-triples"
+RESULTS_JSON = "application/sparql-results+json"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+LANGUAGES = ("en", "ru")
+"""The languages the data carries labels in; the fallback order after the client's choice."""
+
+
+@dataclass
+class Claim:
+    """A claim graph about the resource: its statements involving it, its quotes and sources."""
+
+    iri: str
+    statements: list[tuple[Term, str, Term]] = field(default_factory=list)
+    quotes: list[ox.Literal] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Description:
+    """A resource as its page shows it."""
+
+    iri: str
+    ntriples: bytes
+    outgoing: list[ox.Triple]
+    incoming: list[ox.Triple]
+    labels: dict[str, list[ox.Literal]]
+    claims: list[Claim]
+
+    @property
+    def types(self) -> list[str]:
+        """The IRIs of the resource's classes (asserted and inferred), sorted."""
+        return sorted(
+            {
+                t.object.value
+                for t in self.outgoing
+                if t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)
+            }
+        )
+
+
+def preferred_languages(accept_language: str | None) -> list[str]:
+    """Primary language tags of an ``Accept-Language`` header, best first (``q=0`` dropped).
+
+    Then the data's own languages (``en``, ``ru``) as the fallback.
+
+    >>> preferred_languages(None)
+    ['en', 'ru']
+    >>> preferred_languages("de, ru;q=0.5")
+    ['de', 'ru', 'en']
+    """
+    weighted: list[tuple[float, int, str]] = []
+    for position, element in enumerate((accept_language or "").split(",")):
+        tag, *params = (part.strip() for part in element.split(";"))
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        primary = tag.lower().split("-", 1)[0]
+        if primary and primary != "*" and primary.isalpha() and q > 0:
+            weighted.append((-q, position, primary))
+    ordered = [tag for _, _, tag in sorted(weighted)]
+    return list(dict.fromkeys([*ordered, *LANGUAGES]))
+
+
+def pick_label(labels: Sequence[ox.Literal], languages: Sequence[str]) -> str | None:
+    """The label in the first of ``languages`` that has one; else an untagged one; else any.
+
+    >>> pick_label([ox.Literal("x")], ["ru"])
+    'x'
+    >>> pick_label([], ["en"]) is None
+    True
+    """
+    by_language: dict[str, list[str]] = {}
+    for label in labels:
+        primary = (label.language or "").lower().split("-", 1)[0]
+        by_language.setdefault(primary, []).append(label.value)
+    for language in [*languages, ""]:
+        if language in by_language:
+            return sorted(by_language[language])[0]
+    every = sorted(label.value for label in labels)
+    return every[0] if every else None
+
+
+async def resource_graph(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float) -> bytes:
+    """The N-Triples document about ``iri``: its triples and the links to it (may be empty).
+
+    :raises EngineError: if the engine's answer is not N-Triples.
+    """
+    query = bind_values(rq.load("describe-graph"), ["r"], [[iri]])
+    answer = await client.query(query, accept=NTRIPLES, timeout_s=timeout_s)
+    return answer.body
+
+
+def _triples(body: bytes) -> list[ox.Triple]:
+    try:
+        return [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+    except SyntaxError as exc:
+        raise EngineError(f"the engine's answer was malformed: {exc}", status=502) from None
+
+
+async def describe(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float) -> Description | None:
+    """Everything a resource page shows about ``iri``; None when the store does not know it."""
+    body = await resource_graph(client, iri, timeout_s=timeout_s)
+    triples = _triples(body)
+    if not triples:
+        return None
+    outgoing = sorted((t for t in triples if t.subject == iri), key=str)
+    incoming = sorted((t for t in triples if t.object == iri and t.subject != iri), key=str)
+    claims = await _claims(client, iri, timeout_s=timeout_s)
+    shown: set[str] = {iri.value}
+    for t in triples:
+        for term in (t.subject, t.predicate, t.object):
+            if isinstance(term, ox.NamedNode):
+                shown.add(term.value)
+    for claim in claims:
+        shown.update(claim.sources)
+        shown.update(p for _, p, _ in claim.statements)
+        for s, _, o in claim.statements:
+            shown.update(term.value for term in (s, o) if isinstance(term, ox.NamedNode))
+    labels = await _labels(client, sorted(shown), timeout_s=timeout_s)
+    return Description(iri.value, body, outgoing, incoming, labels, claims)
+
+
+async def _labels(
+    client: EngineClient, iris: Iterable[str], *, timeout_s: float
+) -> dict[str, list[ox.Literal]]:
+    rows = [[ox.NamedNode(iri)] for iri in iris]
+    if not rows:
+        return {}
+    found = await client.select(bind_values(rq.load("describe-labels"), ["x"], rows), timeout_s=timeout_s)
+    labels: dict[str, list[ox.Literal]] = {}
+    for row in found:
+        x, label = row.get("x"), row.get("label")
+        if isinstance(x, ox.NamedNode) and isinstance(label, ox.Literal):
+            labels.setdefault(x.value, []).append(label)
+    return labels
+
+
+async def _claims(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float) -> list[Claim]:
+    query = bind_values(rq.load("describe-claims"), ["r"], [[iri]])
+    claims: dict[str, Claim] = {}
+    for row in await client.select(query, timeout_s=timeout_s):
+        graph, s, p, o = row.get("claim"), row.get("s"), row.get("p"), row.get("o")
+        if not isinstance(graph, ox.NamedNode) or not isinstance(p, ox.NamedNode) or s is None or o is None:
+            continue
+        claim = claims.setdefault(graph.value, Claim(graph.value))
+        statement = (s, p.value, o)
+        if statement not in claim.statements:
+            claim.statements.append(statement)
+        exact, source = row.get("exact"), row.get("source")
+        if isinstance(exact, ox.Literal) and exact not in claim.quotes:
+            claim.quotes.append(exact)
+        if isinstance(source, ox.NamedNode) and source.value not in claim.sources:
+            claim.sources.append(source.value)
+    return list(claims.values())

@@ -1,0 +1,219 @@
+"""Where a write reads the data it changes: the engine itself, or a staging copy of it.
+
+A write's delta is computed by reading, never by writing: a WHERE clause is run as a SELECT,
+a graph operation reads the graph's content. :class:`EngineReader` reads the engine (the
+store as it is); :class:`StagingReader` reads an in-memory pyoxigraph copy of the whole store,
+on which the operations of a multi-operation update are applied one after the other, so that
+a later operation reads what an earlier one wrote (see :mod:`kg.write.pipeline`).
+
+Both read the default graph of a WHERE clause as the union of all graphs, as the server's
+queries do, unless USING / WITH / ``using-graph-uri`` name its graphs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+import pyoxigraph as ox
+
+from kg import rq
+from kg.engine.client import EngineClient
+from kg.errors import EngineError, QueryError, QueryTimeout, ResultTooLarge
+from kg.write.neighbourhood import bind_values
+from kg.write.quad_templates import GraphName, Term
+
+if TYPE_CHECKING:
+    from kg.write.delta import Step
+
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+Row = dict[str, Term]
+
+
+class Reader(Protocol):
+    """What computing a delta needs to read.
+
+    ``existing`` collects the blank nodes of the store met while reading (any other blank node
+    in a delta is a new one).
+    """
+
+    existing: set[ox.BlankNode]
+
+    async def select(
+        self, query: str, *, default_graphs: Sequence[str], named_graphs: Sequence[str]
+    ) -> list[Row]:
+        """Run a SELECT (from an update's WHERE clause) and return its rows."""
+        ...
+
+    async def content(self, graph: GraphName) -> list[ox.Quad] | None:
+        """The quads of a graph; None when a named graph does not exist."""
+        ...
+
+    async def named_graphs(self) -> list[ox.NamedNode]:
+        """Every named graph, empty ones included."""
+        ...
+
+    async def exists(self, graph: ox.NamedNode) -> bool:
+        """Whether a named graph exists."""
+        ...
+
+    def apply(self, step: Step) -> None:
+        """Make the copy reflect a step of the update (only a staging copy can)."""
+        ...
+
+
+def _rows(body: bytes, max_rows: int) -> list[Row]:
+    parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(parsed, ox.QuerySolutions):
+        raise QueryError("expected SELECT results")
+    return _solutions(parsed, max_rows)
+
+
+def _solutions(parsed: ox.QuerySolutions, max_rows: int) -> list[Row]:
+    names = [v.value for v in parsed.variables]
+    rows: list[Row] = []
+    for solution in parsed:
+        if len(rows) >= max_rows:
+            raise ResultTooLarge(
+                f"the update's WHERE clause has more than {max_rows} solutions; split the update", status=413
+            )
+        rows.append({n: t for n in names if (t := solution[n]) is not None})
+    return rows
+
+
+def blank_nodes(terms: Iterable[object]) -> set[ox.BlankNode]:
+    """The blank nodes among some terms."""
+    return {t for t in terms if isinstance(t, ox.BlankNode)}
+
+
+def quad_of(row: Row) -> ox.Quad:
+    """A quad from a row with ``s``, ``p``, ``o`` and ``g``."""
+    return ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
+
+
+class EngineReader:
+    """Reads the engine through its client (SPARQL Protocol and Graph Store Protocol)."""
+
+    def __init__(self, client: EngineClient, *, timeout_s: float, max_rows: int) -> None:
+        self.client = client
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+        self.existing: set[ox.BlankNode] = set()
+
+    async def select(
+        self, query: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+    ) -> list[Row]:
+        answer = await self.client.query(
+            query,
+            accept=RESULTS_JSON,
+            timeout_s=self.timeout_s,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+        )
+        try:
+            rows = _rows(answer.body, self.max_rows)
+        except SyntaxError as exc:
+            raise EngineError(f"the engine's answer was malformed: {exc}", status=502) from None
+        self.existing |= blank_nodes(t for row in rows for t in row.values())
+        return rows
+
+    async def content(self, graph: GraphName) -> list[ox.Quad] | None:
+        name = graph.value if isinstance(graph, ox.NamedNode) else None
+        answer = await self.client.graph_store("GET", graph=name, accept=NTRIPLES, timeout_s=self.timeout_s)
+        if answer.status == 404 and name is not None:
+            return None
+        if answer.status >= 400:
+            message = answer.body.decode("utf-8", "replace")[:500]
+            raise EngineError(f"the engine could not read graph {graph}: {message}", status=502)
+        try:
+            quads = [
+                ox.Quad(t.subject, t.predicate, t.object, graph)
+                for t in ox.parse(answer.body, ox.RdfFormat.N_TRIPLES)
+            ]
+        except SyntaxError as exc:
+            raise EngineError(f"the engine's graph {graph} was malformed: {exc}", status=502) from None
+        self.existing |= blank_nodes(t for q in quads for t in (q.subject, q.object))
+        return quads
+
+    async def named_graphs(self) -> list[ox.NamedNode]:
+        rows = await self.select(rq.load("writes-named-graphs"))
+        return [g for row in rows if isinstance(g := row.get("g"), ox.NamedNode)]
+
+    async def exists(self, graph: ox.NamedNode) -> bool:
+        rows = await self.select(bind_values(rq.load("writes-graphs-exist"), ["g"], [[graph]]))
+        return bool(rows)
+
+    async def dump(self) -> list[ox.Quad]:
+        """Every quad of the store (named graphs by SELECT, the default graph by GSP)."""
+        rows = await self.select(rq.load("writes-dump"))
+        quads = [quad_of(row) for row in rows]
+        quads += await self.content(ox.DefaultGraph()) or []
+        return quads
+
+    def apply(self, step: Step) -> None:
+        """Nothing: the engine is never changed while a delta is computed (no operation reads
+        after another one changed something on this path)."""
+
+
+class StagingReader:
+    """An in-memory pyoxigraph copy of the store, changed step by step.
+
+    pyoxigraph cannot stop a query, so a WHERE clause runs in a worker thread and the write
+    gives up waiting after its time limit (the thread may run on; see :mod:`kg.write.pipeline`).
+    """
+
+    def __init__(
+        self, quads: Sequence[ox.Quad], graphs: Sequence[ox.NamedNode], *, timeout_s: float, max_rows: int
+    ) -> None:
+        self.store = ox.Store()
+        self.store.extend(quads)
+        self.existing = blank_nodes(t for q in quads for t in (q.subject, q.object))
+        for graph in graphs:
+            self.store.add_graph(graph)
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+
+    async def select(
+        self, query: str, *, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+    ) -> list[Row]:
+        def run() -> list[Row]:
+            try:
+                result = self.store.query(
+                    query,
+                    use_default_graph_as_union=not default_graphs,
+                    default_graph=[ox.NamedNode(g) for g in default_graphs] or None,
+                    named_graphs=[ox.NamedNode(g) for g in named_graphs] or None,
+                )
+            except SyntaxError as exc:
+                raise QueryError(f"malformed WHERE clause: {exc}") from None
+            if not isinstance(result, ox.QuerySolutions):
+                raise QueryError("expected SELECT results")
+            return _solutions(result, self.max_rows)
+
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(run), self.timeout_s)
+        except TimeoutError:
+            raise QueryTimeout(f"the update timed out after {self.timeout_s} s", status=503) from None
+
+    async def content(self, graph: GraphName) -> list[ox.Quad] | None:
+        if isinstance(graph, ox.NamedNode) and not self.store.contains_named_graph(graph):
+            return None
+        return list(self.store.quads_for_pattern(None, None, None, graph))
+
+    async def named_graphs(self) -> list[ox.NamedNode]:
+        return [g for g in self.store.named_graphs() if isinstance(g, ox.NamedNode)]
+
+    async def exists(self, graph: ox.NamedNode) -> bool:
+        return self.store.contains_named_graph(graph)
+
+    def apply(self, step: Step) -> None:
+        """Apply a step to the copy: deletions, graph drop and creation, then insertions."""
+        for quad in step.delete:
+            self.store.remove(quad)
+        if step.drop is not None:
+            self.store.remove_graph(step.drop)
+        if step.create is not None:
+            self.store.add_graph(step.create)
+        self.store.extend(step.insert)
