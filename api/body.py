@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 
 from kg.engine.bounded import read_within
-from kg.errors import RequestError
+from kg.errors import TooLarge
 from kg.settings import Settings
 
 
@@ -16,9 +16,7 @@ def refuse_declared_over_limit(request: Request, settings: Settings) -> None:
     """
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > settings.body_limit_bytes:
-        raise RequestError(
-            f"the request body is over the limit of {settings.body_limit_bytes} bytes", status=413
-        )
+        raise TooLarge(f"the request body is over the limit of {settings.body_limit_bytes} bytes")
 
 
 async def read_body(request: Request, settings: Settings) -> bytes:
@@ -31,5 +29,5 @@ async def read_body(request: Request, settings: Settings) -> bytes:
     return await read_within(
         request.stream(),
         limit,
-        lambda: RequestError(f"the request body is over the limit of {limit} bytes", status=413),
+        lambda: TooLarge(f"the request body is over the limit of {limit} bytes"),
     )

@@ -18,48 +18,59 @@ from kg.errors import (
     CaseRefused,
     EngineError,
     EngineUnavailable,
-    FederationRefused,
     KgError,
+    MethodNotAllowed,
+    NotAcceptable,
+    NotFound,
     ParameterError,
     PolicyRefused,
     QueryError,
     QueryTimeout,
+    RemoteError,
     RequestError,
-    ResultTooLarge,
     StoreError,
+    TooLarge,
     UnknownQuery,
+    Unprocessable,
+    UnsupportedMediaType,
     ValidationFailed,
-    WriteForbidden,
 )
 
 log = logging.getLogger("clusterkg.api")
 
 
+STATUSES: tuple[tuple[type[KgError], int], ...] = (
+    (ParameterError, 422),
+    (QueryError, 400),
+    (UnknownQuery, 404),
+    (NotFound, 404),
+    (MethodNotAllowed, 405),
+    (NotAcceptable, 406),
+    (TooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (Unprocessable, 422),
+    (ValidationFailed, 422),
+    (CaseRefused, 422),
+    (RequestError, 400),
+    (PolicyRefused, 403),
+    (QueryTimeout, 503),
+    (EngineUnavailable, 503),
+    (EngineError, 502),
+    (RemoteError, 502),
+    (StoreError, 503),
+)
+"""Each kind of core error and its HTTP status: the first entry the error is an instance of wins
+(subclasses stand before their bases). Anything else is our own fault: 500."""
+
+
 def status_for(exc: KgError) -> int:
-    """The HTTP status of a core error."""
-    if isinstance(exc, RequestError):
-        return exc.status
-    if isinstance(exc, ParameterError):
-        return 422
-    if isinstance(exc, QueryError):
-        return 400
-    if isinstance(exc, UnknownQuery):
-        return 404
-    if isinstance(exc, ValidationFailed | CaseRefused):
-        return 422
-    if isinstance(exc, WriteForbidden):
-        return 403
-    if isinstance(exc, FederationRefused | PolicyRefused):
-        return 403
-    if isinstance(exc, QueryTimeout | EngineUnavailable):
-        return 503
-    if isinstance(exc, ResultTooLarge):
-        return 413
-    if isinstance(exc, EngineError):
-        return 502
-    if isinstance(exc, StoreError):
-        return 503
-    return 500
+    """The HTTP status of a core error.
+
+    >>> from kg.errors import ResultTooLarge
+    >>> status_for(NotFound("no graph")), status_for(ResultTooLarge("rows")), status_for(QueryError("x"))
+    (404, 413, 400)
+    """
+    return next((status for kind, status in STATUSES if isinstance(exc, kind)), 500)
 
 
 def kind_of(exc: KgError) -> str:

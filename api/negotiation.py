@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from kg.errors import RequestError
+from kg.errors import NotAcceptable
 
 Kind = Literal["results", "graph"]
 
@@ -265,10 +265,9 @@ def _choose(offers: Sequence[Negotiated], accept: str | None, what: str) -> Nego
             best, chosen = key, offer
     if best is None:
         served = ", ".join(dict.fromkeys(offer.media_type for offer in offers))
-        raise RequestError(
+        raise NotAcceptable(
             f"cannot answer {what} in any media type the Accept header allows ({(accept or '')[:200]!r}); "
             f"available: {served}",
-            status=406,
         )
     return chosen
 

@@ -1,25 +1,33 @@
-"""Typed errors of the core package. They carry data; the API maps them to HTTP in one place.
+"""Typed errors of the core package, by meaning. They carry data and no HTTP status: the API
+maps each kind to a status in one place (``api/errors.py``).
 
-KgError                      - base class of every error clusterkg raises on purpose
- +-- SettingsError           - a setting has a value that cannot be used
- +-- SourceError             - an input file cannot be read or parsed (file, line)
- +-- ValidationFailed        - data does not conform to the SHACL shapes (the report)
- +-- InconsistentOntology    - the OWL DL reasoner found the ontology + data inconsistent
- +-- ProvenanceError         - a claim lacks provenance or a quote is not in its source
- +-- CaseRefused             - an ingested case template has problems; nothing was loaded
- +-- StoreError              - the store directory is missing, locked or unusable
- +-- QueryError              - a SPARQL query is malformed or failed in the engine
- |    +-- ParameterError     - a named query's parameter is missing or has a bad value
- +-- UnknownQuery            - no named query has that name
- +-- ReasonerUnavailable     - the OWL DL reasoner (Java) cannot be run here
- +-- EngineError             - the SPARQL engine failed or answered with an error
- |    +-- EngineUnavailable  - the engine cannot be reached, or was restarted mid-request
- |    +-- QueryTimeout       - the query ran past its time limit and was stopped
- |    +-- ResultTooLarge     - the result is over the configured row or byte limit
- +-- PolicyRefused           - the request asks for something the server's policy forbids
- |    +-- FederationRefused  - SERVICE or LOAD of an IRI that is not allow-listed
- |    +-- WriteForbidden     - a write without writes enabled, or without the right token
- +-- RequestError            - the request itself is malformed (bad parameter, body, type)
+KgError                        - base class of every error clusterkg raises on purpose
+ +-- SettingsError             - a setting has a value that cannot be used
+ +-- SourceError               - an input file cannot be read or parsed (file, line)
+ +-- ValidationFailed          - data does not conform to the SHACL shapes (the report)
+ +-- InconsistentOntology      - the OWL DL reasoner found the ontology + data inconsistent
+ +-- ProvenanceError           - a claim lacks provenance or a quote is not in its source
+ +-- CaseRefused               - an ingested case template has problems; nothing was loaded
+ +-- StoreError                - the store directory is missing, locked or unusable
+ +-- QueryError                - a SPARQL query is malformed or failed in the engine
+ |    +-- ParameterError       - a named query's or route's parameter is missing, unknown or bad
+ +-- UnknownQuery              - no named query has that name
+ +-- ReasonerUnavailable       - the OWL DL reasoner (Java) cannot be run here
+ +-- EngineError               - the SPARQL engine failed or answered with an error
+ |    +-- EngineUnavailable    - the engine cannot be reached, or was restarted mid-request
+ |    +-- QueryTimeout         - the query ran past its time limit and was stopped
+ +-- RemoteError               - a server we fetch from (a LOAD source, a clusterkg server) failed
+ +-- PolicyRefused             - the request asks for something the server's policy forbids
+ |    +-- FederationRefused    - SERVICE or LOAD of an IRI that is not allow-listed
+ |    +-- WriteForbidden       - a write without writes enabled, or without the right token
+ +-- RequestError              - the request itself is invalid input (bad parameter, body, text)
+      +-- NotFound             - the thing asked for (a graph, a resource, a version) is not there
+      +-- MethodNotAllowed     - the operation is not offered on that target
+      +-- NotAcceptable        - the answer cannot be given in any format the client accepts
+      +-- TooLarge             - a body, document, query or result is over a size limit
+      |    +-- ResultTooLarge  - the result is over the configured row or byte limit
+      +-- UnsupportedMediaType - the body's media type is not one read here
+      +-- Unprocessable        - well-formed, but it cannot be carried out as asked
 """
 
 from __future__ import annotations
@@ -186,7 +194,6 @@ class EngineError(KgError):
     """The SPARQL engine failed or answered with an error."""
 
     message: str
-    status: int | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -200,8 +207,14 @@ class QueryTimeout(EngineError):
     """The query ran past its time limit and the engine stopped it."""
 
 
-class ResultTooLarge(EngineError):
-    """The result is over the configured row or byte limit."""
+@dataclass
+class RemoteError(KgError):
+    """A server we fetch from on a client's behalf (a LOAD source, a clusterkg server) failed."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 @dataclass
@@ -224,10 +237,37 @@ class WriteForbidden(PolicyRefused):
 
 @dataclass
 class RequestError(KgError):
-    """The request is malformed: a bad parameter, body or content type."""
+    """The request is invalid input: a bad parameter, body or text."""
 
     message: str
-    status: int = 400
 
     def __str__(self) -> str:
         return self.message
+
+
+class NotFound(RequestError):
+    """The thing asked for (a graph, a resource, a version) is not there."""
+
+
+class MethodNotAllowed(RequestError):
+    """The operation is not offered on that target (an update by GET, PUT on /sparql)."""
+
+
+class NotAcceptable(RequestError):
+    """The answer cannot be given in any format the client accepts."""
+
+
+class TooLarge(RequestError):
+    """A body, document, query or result is over a size limit."""
+
+
+class ResultTooLarge(TooLarge):
+    """The result is over the configured row or byte limit (never cut: refused whole)."""
+
+
+class UnsupportedMediaType(RequestError):
+    """The body's media type is not one read here."""
+
+
+class Unprocessable(RequestError):
+    """The request is well-formed, but it cannot be carried out as asked."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from api.negotiation import Kind, Negotiated, negotiate, negotiate_rdf, parse_accept
-from kg.errors import RequestError
+from kg.errors import NotAcceptable
 
 SRJ = "application/sparql-results+json"
 SRX = "application/sparql-results+xml"
@@ -209,9 +209,8 @@ NOT_ACCEPTABLE = [
 
 @pytest.mark.parametrize(("kind", "accept"), NOT_ACCEPTABLE)
 def test_not_acceptable(kind: Kind, accept: str) -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable) as caught:
         negotiate(kind, accept, [])
-    assert caught.value.status == 406
     message = str(caught.value)
     assert accept in message
     served = [SRJ, SRX, CSV, TSV] if kind == "results" else ["text/turtle", "application/ld+json"]
@@ -219,13 +218,12 @@ def test_not_acceptable(kind: Kind, accept: str) -> None:
 
 
 def test_not_acceptable_with_an_unknown_format_parameter() -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable):
         negotiate("results", "image/png", ["foo", "bar"])
-    assert caught.value.status == 406
 
 
 def test_not_acceptable_message_is_bounded() -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable) as caught:
         negotiate("results", "image/png, " * 1000, [])
     assert len(str(caught.value)) < 600
 
@@ -254,10 +252,9 @@ def test_negotiate_rdf(accept: str | None, params: list[str], html: bool, media_
 
 
 def test_negotiate_rdf_not_acceptable() -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable) as caught:
         negotiate_rdf("text/html", [], html=False)
-    assert caught.value.status == 406
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable) as caught:
         negotiate_rdf("image/png", [], html=True)
     assert "text/html" in str(caught.value)
 

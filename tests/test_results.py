@@ -14,7 +14,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from kg.engine.results import convert_graph, convert_results, count_rows, prefix_context
-from kg.errors import EngineError, QueryTimeout, RequestError, ResultTooLarge
+from kg.errors import EngineError, NotAcceptable, QueryTimeout, RequestError, ResultTooLarge
 from kg.namespaces import PREFIXES
 
 EX = "http://example.org/"
@@ -287,7 +287,6 @@ def test_row_limit(body: bytes, n: int, target: str) -> None:
         return
     with pytest.raises(ResultTooLarge) as caught:
         convert_results(body, target, max_rows=n - 1)
-    assert caught.value.status == 413
     assert f"more than {n - 1} rows" in str(caught.value)
 
 
@@ -300,7 +299,7 @@ def test_results_cut_in_the_middle_and_followed_by_text_are_refused(target: str)
     with pytest.raises(EngineError) as caught:
         convert_results(body, target)
     assert isinstance(caught.value, QueryTimeout)
-    assert caught.value.status == 503
+    assert type(caught.value) is QueryTimeout
     assert "incomplete or malformed" in str(caught.value)
 
 
@@ -335,7 +334,7 @@ def test_results_cut_in_the_middle_and_followed_by_text_are_refused(target: str)
 def test_malformed_results_are_refused(body: bytes, target: str) -> None:
     with pytest.raises(EngineError) as caught:
         convert_results(body, target)
-    assert caught.value.status == 502
+    assert type(caught.value) is EngineError
     assert str(caught.value).startswith("the engine's answer was incomplete or malformed")
     with pytest.raises(EngineError):
         count_rows(body)
@@ -406,9 +405,8 @@ def test_named_graphs_round_trip_compacted() -> None:
 
 @pytest.mark.parametrize("target", ["turtle", "ntriples", "rdfxml"])
 def test_named_graphs_in_a_triple_format_are_not_acceptable(target: str) -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable):
         convert_graph(GRAPHS_NQ, "nquads", target)
-    assert caught.value.status == 406
 
 
 def test_default_graph_quads_convert_to_triple_formats() -> None:
@@ -438,9 +436,8 @@ def test_rdfxml_uses_the_prefixes() -> None:
 
 def test_rdfxml_refuses_a_predicate_it_cannot_name() -> None:
     body = b'<http://example.org/a> <http://example.org/p/> "x" .\n'
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable):
         convert_graph(body, "ntriples", "rdfxml")
-    assert caught.value.status == 406
     assert convert_graph(body, "ntriples", "turtle")
 
 
@@ -455,9 +452,8 @@ DIRECTIONAL = (
 
 @pytest.mark.parametrize("context", [None, {"ex": EX}], ids=["flat", "compacted"])
 def test_jsonld_refuses_triple_terms(context: dict[str, Any] | None) -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable):
         convert_graph(TRIPLE_TERM, "ntriples", "jsonld", jsonld_context=context)
-    assert caught.value.status == 406
 
 
 @pytest.mark.parametrize("context", [None, {"ex": EX}], ids=["flat", "compacted"])
@@ -490,7 +486,6 @@ def test_ntriples_followed_by_an_error_text_are_refused(tail: bytes, timeout: bo
     with pytest.raises(EngineError) as caught:
         convert_graph(EDGE_NT + tail, "ntriples", target, prefixes=PREFIXES)
     assert isinstance(caught.value, QueryTimeout) is timeout
-    assert caught.value.status == (503 if timeout else 502)
 
 
 @pytest.mark.parametrize("context", [None, {"ex": EX}], ids=["flat", "compacted"])
@@ -665,9 +660,8 @@ def test_carriage_returns_survive_xml() -> None:
 
 
 def test_xml_refuses_control_characters() -> None:
-    with pytest.raises(RequestError) as caught:
+    with pytest.raises(NotAcceptable):
         convert_results(CONTROL, "xml")
-    assert caught.value.status == 406
     assert rows(ox.parse_query_results(convert_results(CONTROL, "tsv"), ox.QueryResultsFormat.TSV))
     body = b'<http://example.org/a> <http://example.org/p> "bell\\u0007" .\n'
     with pytest.raises(RequestError):

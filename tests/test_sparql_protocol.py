@@ -431,7 +431,7 @@ def test_other_methods_are_405_with_allow(served: TestClient, method: str) -> No
     response = served.request(method, "/sparql", params={"query": ASK})
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD, POST"
-    assert response.json()["error"] == "request-error"
+    assert response.json()["error"] == "method-not-allowed"
 
 
 def test_an_unsatisfiable_accept_is_406_listing_what_is_served(served: TestClient) -> None:

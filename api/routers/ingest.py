@@ -21,9 +21,8 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from api.body import refuse_declared_over_limit
-from api.deps import RuntimeDep, SettingsDep
-from api.routers.sparql import check_token
-from kg.errors import RequestError
+from api.deps import RuntimeDep, SettingsDep, WriterDep
+from kg.errors import RequestError, TooLarge, UnsupportedMediaType
 from kg.ingest import cases
 
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -35,7 +34,11 @@ UPLOADED = "template"
 """The folder, in the request's temporary one, that the uploaded parts are written to."""
 
 
-@router.post("/ingest", summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)")
+@router.post(
+    "/ingest",
+    summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)",
+    dependencies=[WriterDep],
+)
 async def ingest(
     request: Request,
     runtime: RuntimeDep,
@@ -44,10 +47,9 @@ async def ingest(
     graph: str | None = None,
 ) -> JSONResponse:
     """Map, validate and load a case template in one transaction; 422 lists every problem."""
-    check_token(request, settings)
     refuse_declared_over_limit(request, settings)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise RequestError(f"send the template as multipart/form-data, in the field {FIELD!r}", status=415)
+        raise UnsupportedMediaType(f"send the template as multipart/form-data, in the field {FIELD!r}")
     with tempfile.TemporaryDirectory(prefix="clusterkg-ingest-") as tmp:
         async with request.form(max_files=MAX_PARTS, max_fields=MAX_PARTS) as form:
             uploads = [v for k, v in form.multi_items() if k == FIELD and isinstance(v, UploadFile)]
@@ -83,7 +85,7 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
         data = await upload.read()
         total += len(data)
         if total > limit:
-            raise RequestError(f"the upload is over the limit of {limit} bytes", status=413)
+            raise TooLarge(f"the upload is over the limit of {limit} bytes")
         (sheets / name).write_bytes(data)
     if kinds == {"csv"}:
         return sheets, ", ".join(n for n in names if n.lower().endswith(".csv"))
@@ -100,7 +102,7 @@ def _unzip(archive: Path, target: Path, limit: int) -> Path:
         with zipfile.ZipFile(archive) as zf:
             members = [m for m in zf.infolist() if not m.is_dir()]
             if sum(m.file_size for m in members) > limit:
-                raise RequestError(f"the zip archive unpacks to more than {limit} bytes", status=413)
+                raise TooLarge(f"the zip archive unpacks to more than {limit} bytes")
             for member in members:
                 name = member.filename.rsplit("/", 1)[-1]
                 if not name.lower().endswith((".csv", ".txt")) or name.startswith((".", "_")):

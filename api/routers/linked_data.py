@@ -417,7 +417,7 @@ async def _fetch_dataset(runtime: Runtime, target: Path, timeout_s: float) -> No
         client.endpoints.store, accept="application/n-quads", timeout_s=timeout_s
     ) as response:
         if response.status >= 400:
-            raise EngineError(f"the engine could not read the dataset ({response.status})", status=502)
+            raise EngineError(f"the engine could not read the dataset ({response.status})")
         with target.open("wb") as out:
             async for chunk in response.content.iter_chunked(1 << 16):
                 out.write(chunk)
@@ -428,7 +428,7 @@ def _write_dumps(nquads: Path, folder: Path) -> None:
     try:
         quads = list(ox.parse(path=nquads, format=ox.RdfFormat.N_QUADS))
     except SyntaxError as exc:
-        raise EngineError(f"the engine's dataset was incomplete or malformed: {exc}", status=502) from None
+        raise EngineError(f"the engine's dataset was incomplete or malformed: {exc}") from None
     with gzip.open(folder / "clusterkg.nq.gz.tmp", "wb") as out:
         ox.serialize(quads, cast(IO[bytes], out), format=ox.RdfFormat.N_QUADS)
     ox.serialize(quads, folder / "clusterkg.trig.tmp", format=ox.RdfFormat.TRIG, prefixes=dict(PREFIXES))

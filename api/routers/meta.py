@@ -6,19 +6,14 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
-from rdflib import Graph
 
 from api.deps import RuntimeDep
-from api.negotiation import negotiate
+from api.descriptions import rdf_response
 from api.routers import linked_data
 from kg import rq
 from kg.describe import service
-from kg.engine import results
 from kg.engine.local_store import text_of
-from kg.engine.runtime import Runtime
 from kg.errors import KgError
-from kg.namespaces import PREFIXES
-from kg.settings import Settings
 
 router = APIRouter(tags=["operations"])
 
@@ -49,32 +44,6 @@ async def metrics(request: Request) -> Response:
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
-async def _graph_counts(runtime: Runtime) -> list[tuple[str, int]]:
-    rows = await runtime.client.select(rq.load("named-graphs"))
-    return [(text_of(row["graph"]), int(text_of(row["triples"]))) for row in rows]
-
-
-def _rdf_response(graph: Graph, request: Request, format_params: list[str]) -> Response:
-    chosen = negotiate("graph", request.headers.get("accept"), format_params)
-    body = graph.serialize(format="nt", encoding="utf-8")
-    out = results.convert_graph(body, "ntriples", chosen.format, prefixes=PREFIXES)
-    return Response(out, media_type=chosen.content_type, headers={"Vary": "Accept"})
-
-
-async def service_description(
-    request: Request, runtime: Runtime, settings: Settings, format_params: list[str]
-) -> Response:
-    """The SPARQL 1.1 Service Description of ``/sparql``, in the negotiated RDF format."""
-    endpoint = str(request.url.replace(query="", fragment=""))
-    graph = service.service_description(
-        endpoint,
-        await _graph_counts(runtime),
-        updates_enabled=settings.update_token is not None,
-        federation_enabled=bool(settings.service_allow),
-    )
-    return _rdf_response(graph, request, format_params)
-
-
 @router.get("/.well-known/void", summary="VoID description of the dataset")
 async def void(request: Request, runtime: RuntimeDep) -> Response:
     """Class and property partitions with counts, the SPARQL endpoint and the dumps."""
@@ -98,4 +67,4 @@ async def void(request: Request, runtime: RuntimeDep) -> Response:
         dumps=await linked_data.void_dumps(request, runtime),
     )
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
-    return _rdf_response(graph, request, format_params)
+    return rdf_response(graph, request, format_params)

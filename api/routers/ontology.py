@@ -26,7 +26,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from api.negotiation import negotiate_rdf
 from api.routers.linked_data import compact, jsonld_context, template
 from kg.engine import results
-from kg.errors import RequestError
+from kg.errors import NotFound
 from kg.namespaces import PREFIXES
 from ontology import NAMESPACE, ONTOLOGY_FILE, ONTOLOGY_IRI
 
@@ -231,7 +231,5 @@ async def ontology(request: Request) -> Response:
 async def ontology_version_iri(version: str, request: Request) -> Response:
     """The ontology at its versioned IRI; 404 for any version but the current one."""
     if version != ontology_version():
-        raise RequestError(
-            f"this server has version {ontology_version()} of the ontology, not {version!r}", status=404
-        )
+        raise NotFound(f"this server has version {ontology_version()} of the ontology, not {version!r}")
     return _answer(request)

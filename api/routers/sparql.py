@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import re
 import time
 from collections.abc import Sequence
@@ -15,12 +14,21 @@ from fastapi import APIRouter, Request, Response
 
 from api.access_log import query_hash
 from api.body import read_body
-from api.deps import RuntimeDep, SettingsDep
+from api.deps import RuntimeDep, SettingsDep, check_token
+from api.descriptions import service_description
 from api.errors import error_response
 from api.negotiation import Kind, negotiate
 from kg import sparql_text
 from kg.engine import results
-from kg.errors import KgError, QueryError, QueryTimeout, RequestError, ResultTooLarge, WriteForbidden
+from kg.errors import (
+    KgError,
+    MethodNotAllowed,
+    QueryError,
+    QueryTimeout,
+    RequestError,
+    ResultTooLarge,
+    UnsupportedMediaType,
+)
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
 
@@ -86,7 +94,7 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
         proto = ProtocolRequest(params=params)
         proto.query = proto.one("query")
         if proto.all("update"):
-            raise RequestError("SPARQL Update must be sent with POST, not GET", status=405)
+            raise MethodNotAllowed("SPARQL Update must be sent with POST, not GET")
         return proto
     ctype = _content_type(request)
     body = await read_body(request, settings)
@@ -111,10 +119,10 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
                 "a direct POST carries the update in its body; do not also pass 'update' in the URL"
             )
     elif not ctype:
-        raise RequestError(f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415)
+        raise UnsupportedMediaType(f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
     else:
-        raise RequestError(
-            f"unsupported Content-Type {ctype!r}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}", status=415
+        raise UnsupportedMediaType(
+            f"unsupported Content-Type {ctype!r}: use {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}"
         )
     if proto.query is not None and proto.update is not None:
         raise RequestError("send either 'query' or 'update', not both")
@@ -133,20 +141,6 @@ def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
     if not asked > 0:
         raise RequestError(f"parameter 'timeout': must be a positive number of seconds, got {raw!r}")
     return min(asked, settings.query_timeout_s)
-
-
-def check_token(request: Request, settings: Settings) -> None:
-    """Writes need ``Authorization: Bearer <CLUSTERKG_UPDATE_TOKEN>`` (compared in constant time).
-
-    :raises WriteForbidden: when writes are off or the token is missing or wrong.
-    """
-    if settings.update_token is None:
-        raise WriteForbidden("writes are off on this server (no CLUSTERKG_UPDATE_TOKEN configured)")
-    header = request.headers.get("authorization", "")
-    scheme, _, given = header.partition(" ")
-    expected = settings.update_token.get_secret_value()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise WriteForbidden("writes need 'Authorization: Bearer <token>' with the server's update token")
 
 
 def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
@@ -230,7 +224,7 @@ async def run_query(
         except QueryError as exc:
             raise _engine_position(exc, shift) from exc
         if answer.seconds > timeout_s:
-            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped", status=503)
+            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped")
         if kind == "results":
             body = results.convert_results(answer.body, chosen.format, max_rows=settings.result_limit_rows)
         else:
@@ -239,7 +233,6 @@ async def run_query(
                 raise ResultTooLarge(
                     f"the result has more than {settings.result_limit_rows} triples, the server's limit; "
                     "narrow the query or add LIMIT",
-                    status=413,
                 )
             body = results.convert_graph(
                 answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection)
@@ -248,7 +241,6 @@ async def run_query(
             raise ResultTooLarge(
                 f"the result is larger than the limit of {settings.result_limit_bytes} bytes in "
                 f"{chosen.media_type}; narrow the query, add LIMIT or ask for a terser format",
-                status=413,
             )
     except QueryTimeout:
         metrics.timeouts.inc()
@@ -277,11 +269,7 @@ async def run_update(
     from kg.write import pipeline
 
     metrics = request.app.state.metrics
-    try:
-        check_token(request, settings)
-    except KgError:
-        metrics.refusals.labels(reason="auth").inc()
-        raise
+    check_token(request, settings)
     if len(update) > settings.query_length_limit:
         raise RequestError(f"the update is longer than the limit of {settings.query_length_limit} characters")
     request.state.query_hash = query_hash(update)
@@ -330,8 +318,6 @@ async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -
         )
     if proto.query is None:
         if request.method in ("GET", "HEAD"):
-            from api.routers.meta import service_description
-
             return await service_description(request, runtime, settings, format_params)
         raise RequestError("the request has neither 'query' nor 'update'")
     return await run_query(
@@ -356,9 +342,7 @@ def _not_allowed(request: Request, exc: RequestError) -> Response:
 async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
     try:
         return await _dispatch(request, runtime, settings)
-    except RequestError as exc:
-        if exc.status != 405:
-            raise
+    except MethodNotAllowed as exc:
         return _not_allowed(request, exc)
 
 
@@ -384,5 +368,5 @@ async def sparql_post(request: Request, runtime: RuntimeDep, settings: SettingsD
 async def sparql_other(request: Request) -> Response:
     """Other methods are not part of the protocol."""
     return _not_allowed(
-        request, RequestError(f"{request.method} is not allowed on /sparql; use GET or POST", status=405)
+        request, MethodNotAllowed(f"{request.method} is not allowed on /sparql; use GET or POST")
     )

@@ -25,12 +25,11 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
 from api.body import read_body
-from api.deps import RuntimeDep, SettingsDep
+from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.negotiation import Negotiated, negotiate_rdf
-from api.routers.sparql import check_token
 from kg.engine import results
 from kg.engine.runtime import Runtime
-from kg.errors import EngineError, KgError, RequestError
+from kg.errors import EngineError, NotFound, RequestError, UnsupportedMediaType
 from kg.namespaces import GRAPH, PREFIXES
 from kg.settings import Settings
 from kg.write import pipeline
@@ -75,10 +74,9 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
     """Parse the body into a store: a graph's triples into ``graph``, or a dataset (``None``)."""
     fmt = upload_format(request.headers.get("content-type"))
     if fmt == ox.RdfFormat.N_QUADS and graph is not None:
-        raise RequestError(
+        raise UnsupportedMediaType(
             "N-Quads is accepted only in a POST to the store (without ?graph= or ?default); "
             "send a graph as Turtle, N-Triples, TriG, RDF/XML or JSON-LD",
-            status=415,
         )
     body = await read_body(request, settings)
     base = graph.value if isinstance(graph, ox.NamedNode) else None
@@ -99,14 +97,6 @@ def _written(request: Request, outcome: pipeline.WriteOutcome, status: int, **he
     )
 
 
-def _authorise(request: Request, settings: Settings) -> None:
-    try:
-        check_token(request, settings)
-    except KgError:
-        request.app.state.metrics.refusals.labels(reason="auth").inc()
-        raise
-
-
 async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple[bytes, Negotiated]:
     graph = _named(request)
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
@@ -116,9 +106,9 @@ async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple
         "GET", graph=name, accept=NTRIPLES, timeout_s=settings.query_timeout_s
     )
     if answer.status == 404:
-        raise RequestError(f"there is no graph {graph} in the store", status=404)
+        raise NotFound(f"there is no graph {graph} in the store")
     if answer.status >= 400:
-        raise EngineError(f"the engine could not read the graph ({answer.status})", status=502)
+        raise EngineError(f"the engine could not read the graph ({answer.status})")
     return results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES), chosen
 
 
@@ -137,10 +127,9 @@ async def head_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     return Response(status_code=200, media_type=chosen.content_type, headers=headers)
 
 
-@router.put("", summary="Replace a graph", status_code=204)
+@router.put("", summary="Replace a graph", status_code=204, dependencies=[WriterDep])
 async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Replace the graph's content with the body; 201 if the graph is new."""
-    _authorise(request, settings)
     graph = _named(request)
     outcome = await pipeline.put_graph(
         runtime, graph, await _upload(request, settings, graph), timeout_s=settings.query_timeout_s
@@ -148,10 +137,9 @@ async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep
     return _written(request, outcome, 201 if outcome.created else 204)
 
 
-@router.post("", summary="Add to a graph, or to the store", status_code=204)
+@router.post("", summary="Add to a graph, or to the store", status_code=204, dependencies=[WriterDep])
 async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Add the body to the graph (201 if new); to the store: a dataset, or a new graph (201)."""
-    _authorise(request, settings)
     graph = target_graph(request)
     timeout_s = settings.query_timeout_s
     if graph is not None:
@@ -173,10 +161,9 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     return _written(request, outcome, 201, Location=location, **{"X-Clusterkg-Graph": new.value})
 
 
-@router.delete("", summary="Delete a graph", status_code=204)
+@router.delete("", summary="Delete a graph", status_code=204, dependencies=[WriterDep])
 async def delete_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Drop the named graph (404 if missing) or empty the default graph."""
-    _authorise(request, settings)
     graph = _named(request)
     outcome = await pipeline.delete_graph(runtime, graph, timeout_s=settings.query_timeout_s)
     return _written(request, outcome, 204)

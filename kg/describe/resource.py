@@ -130,7 +130,7 @@ def _triples(body: bytes) -> list[ox.Triple]:
     try:
         return [ox.Triple(t.subject, t.predicate, t.object) for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
     except SyntaxError as exc:
-        raise EngineError(f"the engine's answer was malformed: {exc}", status=502) from None
+        raise EngineError(f"the engine's answer was malformed: {exc}") from None
 
 
 async def describe(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float) -> Description | None:

@@ -5,7 +5,7 @@ the engine's answers all stop being read, with the caller's error, once they pas
 >>> async def pieces():
 ...     yield b"ab"
 ...     yield b"cd"
->>> asyncio.run(read_within(pieces(), 4, lambda: RequestError("too large", status=413)))
+>>> asyncio.run(read_within(pieces(), 4, lambda: ValueError("too large")))
 b'abcd'
 """
 

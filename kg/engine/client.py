@@ -25,7 +25,14 @@ import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
 from kg.engine.local_store import Term
-from kg.errors import EngineError, EngineUnavailable, QueryError, QueryTimeout, RequestError, ResultTooLarge
+from kg.errors import (
+    EngineError,
+    EngineUnavailable,
+    QueryError,
+    QueryTimeout,
+    ResultTooLarge,
+    TooLarge,
+)
 from kg.settings import Settings
 
 
@@ -156,13 +163,9 @@ class EngineClient:
             return await asyncio.wait_for(asyncio.shield(task), timeout_s)
         except TimeoutError:
             self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
-            raise QueryTimeout(
-                f"the {what} timed out after {timeout_s} s and was stopped", status=503
-            ) from None
+            raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped") from None
         except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(
-                f"the engine did not answer the {what}: {type(exc).__name__}", status=503
-            ) from exc
+            raise EngineUnavailable(f"the engine did not answer the {what}: {type(exc).__name__}") from exc
         except asyncio.CancelledError:
             task.cancel()
             raise
@@ -199,7 +202,6 @@ class EngineClient:
                 lambda: ResultTooLarge(
                     f"the result is larger than the limit of {self.max_bytes} bytes; "
                     "narrow the query or add LIMIT",
-                    status=413,
                 ),
             )
         return EngineResponse(
@@ -334,7 +336,7 @@ class EngineClient:
         if answer.status == 400:
             raise QueryError(f"the engine refused the {what}: {message}")
         if answer.status in (408, 504) or "timeout" in message.lower():
-            raise QueryTimeout(f"the {what} timed out and was stopped: {message}", status=503)
+            raise QueryTimeout(f"the {what} timed out and was stopped: {message}")
         if answer.status == 413:
-            raise RequestError(f"the {what} is too large for the engine: {message}", status=413)
-        raise EngineError(f"the engine failed the {what} ({answer.status}): {message}", status=502)
+            raise TooLarge(f"the {what} is too large for the engine: {message}")
+        raise EngineError(f"the engine failed the {what} ({answer.status}): {message}")

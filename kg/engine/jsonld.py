@@ -14,7 +14,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import RequestError
+from kg.errors import NotAcceptable
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -235,7 +235,7 @@ class Compactor:
             elif type(subject) is blank_node:
                 sid = f"_:{subject.value}"
             else:
-                raise RequestError(_NO_TRIPLE_TERMS, status=406)
+                raise NotAcceptable(_NO_TRIPLE_TERMS)
             node = nodes.get(sid)
             if node is None:
                 node = nodes[sid] = {"@id": sid}
@@ -273,7 +273,7 @@ class Compactor:
                 key, form, _ = plans.get((predicate, "@id", None)) or self._plan(predicate, "@id", None)
                 value = f"_:{obj.value}" if form == _REF else {"@id": f"_:{obj.value}"}
             else:
-                raise RequestError(_NO_TRIPLE_TERMS, status=406)
+                raise NotAcceptable(_NO_TRIPLE_TERMS)
             _add(node, key, value)
         for graph_id, nodes in named.items():
             holder = default.get(graph_id)

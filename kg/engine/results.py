@@ -38,7 +38,7 @@ import pyoxigraph as ox
 
 from kg.engine.jsonld import Compactor
 from kg.engine.local_store import GRAPH_FORMATS, RESULT_FORMATS
-from kg.errors import EngineError, QueryTimeout, RequestError, ResultTooLarge
+from kg.errors import EngineError, NotAcceptable, QueryTimeout, ResultTooLarge
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -51,8 +51,8 @@ def _incomplete(body: bytes, exc: Exception) -> EngineError:
     message = f"the engine's answer was incomplete or malformed: {exc}"
     tail = body[-2048:].lower()
     if any(word in tail for word in _TIMEOUT_WORDS):
-        return QueryTimeout(f"the query timed out while its answer was being written; {message}", status=503)
-    return EngineError(message, status=502)
+        return QueryTimeout(f"the query timed out while its answer was being written; {message}")
+    return EngineError(message)
 
 
 def _results_format(target: str) -> ox.QueryResultsFormat:
@@ -166,7 +166,6 @@ def convert_results(body: bytes, target: str, *, max_rows: int | None = None) ->
     if max_rows is not None and rows > max_rows:
         raise ResultTooLarge(
             f"the result has more than {max_rows} rows, the server's limit; narrow the query or add LIMIT",
-            status=413,
         )
     return out
 
@@ -236,7 +235,7 @@ def convert_graph(
     except SyntaxError as exc:
         raise _incomplete(body, exc) from exc
     except (OSError, ValueError, TypeError) as exc:
-        raise RequestError(f"the answer cannot be written as {target}: {exc}", status=406) from exc
+        raise NotAcceptable(f"the answer cannot be written as {target}: {exc}") from exc
     if out is None:  # pragma: no cover - only when an output stream is given
         raise ValueError("no output")
     if names and target in ("turtle", "trig"):
@@ -246,10 +245,9 @@ def convert_graph(
     if target == "rdfxml" and b"<oxprefix: " in out:
         # pyoxigraph's writer names a predicate it cannot split into namespace + local name
         # with an empty local name: not XML.
-        raise RequestError(
+        raise NotAcceptable(
             "the answer cannot be written as RDF/XML: a predicate IRI does not end with an XML "
             "name; ask for Turtle, N-Triples or JSON-LD",
-            status=406,
         )
     return out
 
@@ -261,9 +259,8 @@ def _xml_safe(out: bytes, what: str) -> bytes:
     it is written as ``&#13;``; XML 1.0 cannot hold the other control characters at all.
     """
     if len(out.translate(None, _XML_FORBIDDEN)) != len(out):
-        raise RequestError(
+        raise NotAcceptable(
             f"the answer has control characters that {what} cannot hold; ask for JSON, TSV or N-Triples",
-            status=406,
         )
     return out.replace(b"\r", b"&#13;") if b"\r" in out else out
 

@@ -54,7 +54,7 @@ class Runtime:
         assert self.engine is not None
         url = self.engine.url
         if url is None:
-            raise EngineUnavailable("the engine is not running", status=503)
+            raise EngineUnavailable("the engine is not running")
         return Endpoints.oxigraph(url)
 
     async def start(self) -> None:

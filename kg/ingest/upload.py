@@ -18,7 +18,7 @@ import httpx
 
 from kg.engine.local_store import MANIFEST
 from kg.engine.runtime import Runtime
-from kg.errors import CaseRefused, EngineError, KgError, RequestError, StoreError
+from kg.errors import CaseRefused, KgError, RemoteError, RequestError, StoreError, WriteForbidden
 from kg.ingest import Problem, cases
 from kg.settings import Settings
 
@@ -48,10 +48,9 @@ def upload(
     :raises CaseRefused: with the server's list of problems.
     """
     if settings.update_token is None:
-        raise RequestError(
+        raise WriteForbidden(
             f"a clusterkg server runs at {base}: set CLUSTERKG_UPDATE_TOKEN to its update token "
             "to ingest through it (or stop it to ingest into the store directory)",
-            status=403,
         )
     files = _parts(path)
     params: dict[str, str] = {"dry_run": "true" if dry_run else "false"}
@@ -67,7 +66,7 @@ def upload(
             trust_env=False,
         )
     except httpx.HTTPError as exc:
-        raise EngineError(f"the server at {base} did not answer the ingest: {exc}", status=502) from exc
+        raise RemoteError(f"the server at {base} did not answer the ingest: {exc}") from exc
     try:
         body = answer.json()
     except ValueError:

@@ -46,7 +46,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg import sources, validation
-from kg.errors import RequestError, ValidationFailed
+from kg.errors import Unprocessable, ValidationFailed
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.reasoning import rl
 from kg.write.neighbourhood import Local, Neighbourhood, fetch, followed
@@ -311,7 +311,7 @@ def _rdflib_term(term: object) -> Node:
         if term.datatype == XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise RequestError(f"the write holds {term}, which SHACL validation cannot read (RDF-star)", status=422)
+    raise Unprocessable(f"the write holds {term}, which SHACL validation cannot read (RDF-star)")
 
 
 def _materialise(quads: Iterable[ox.Quad], know: Knowledge) -> set[ox.Triple]:

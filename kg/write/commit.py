@@ -31,7 +31,7 @@ from typing import IO
 
 import pyoxigraph as ox
 
-from kg.errors import RequestError
+from kg.errors import Unprocessable
 from kg.write.quad_templates import GraphName
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -155,17 +155,15 @@ def _pattern_operation(
     for blank in existing:
         described = plan.described.get(blank)
         if not described:
-            raise RequestError(
+            raise Unprocessable(
                 f"the write changes the blank node {blank} of the store, which cannot be identified: it is "
                 "not linked to any IRI near the write. Change it through the IRI it hangs from, or "
                 "replace its whole graph (PUT, or CLEAR and INSERT DATA).",
-                status=422,
             )
         pattern |= described
     if any(q.graph_name in plan.clear for q in insert):
-        raise RequestError(
+        raise Unprocessable(
             "the write both empties a graph and links blank nodes of the store into it; split it in two",
-            status=422,
         )
     delete = [q for q in delete if q.graph_name not in plan.clear]
     return (

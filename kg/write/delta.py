@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg.errors import QueryError, RequestError
+from kg.errors import QueryError, RemoteError, RequestError
 from kg.settings import Settings
 from kg.sparql_text import UpdateOperation
 from kg.write.quad_templates import GraphName, Template, Term, data_quads
@@ -146,7 +146,8 @@ async def operation_steps(
     """The steps of one update operation, computed by reading (never changing) the store.
 
     :raises QueryError: for a malformed part, or a missing graph without SILENT.
-    :raises RequestError: for a dataset given twice, or a LOAD that fails (without SILENT).
+    :raises RequestError: for a dataset given twice, or a LOAD refused (without SILENT).
+    :raises RemoteError: for a LOAD whose source cannot be fetched (without SILENT).
     """
     kind = op.kind
     if kind == "INSERT DATA":
@@ -182,7 +183,7 @@ async def operation_steps(
                 max_bytes=settings.body_limit_bytes,
                 timeout_s=timeout_s,
             )
-        except RequestError:
+        except (RequestError, RemoteError):
             if op.silent:
                 return []
             raise

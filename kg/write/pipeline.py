@@ -77,7 +77,7 @@ from dataclasses import dataclass, field, replace
 import pyoxigraph as ox
 
 from kg.engine.runtime import Runtime
-from kg.errors import PolicyRefused, RequestError, ResultTooLarge
+from kg.errors import NotFound, PolicyRefused, ResultTooLarge, TooLarge, Unprocessable
 from kg.sparql_text import UpdateOperation, split_update
 from kg.write.checks import INFERRED, PROTECTED, Change, Knowledge, check, inferred_change, knowledge
 from kg.write.commit import CommitPlan, commit_update, write_nquads
@@ -182,11 +182,10 @@ async def _staging(runtime: Runtime, engine: EngineReader, timeout_s: float) -> 
     try:
         quads = await engine.dump()
     except ResultTooLarge:
-        raise RequestError(
+        raise TooLarge(
             "this update needs a staging copy of the whole store (a later operation reads what an "
             "earlier one wrote), and the store is larger than the result limit: send the operations "
             "as separate requests",
-            status=413,
         ) from None
     graphs = await engine.named_graphs()
     return StagingReader(quads, graphs, timeout_s=timeout_s, max_rows=_max_rows(runtime))
@@ -248,7 +247,7 @@ async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) 
         engine = _reader(runtime, timeout_s)
         content = await engine.content(graph)
         if content is None:
-            raise RequestError(f"there is no graph {graph} in the store", status=404)
+            raise NotFound(f"there is no graph {graph} in the store")
         named = graph if isinstance(graph, ox.NamedNode) else None
         step = Step(delete=tuple(content), clear=graph, drop=named)
         _refuse_protected(step)
@@ -419,11 +418,10 @@ def _refuse_unreachable(
             continue  # removed by CLEAR, whatever its blank nodes
         for t in (q.subject, q.object):
             if isinstance(t, ox.BlankNode) and t in existing and t not in reached:
-                raise RequestError(
+                raise Unprocessable(
                     f"the write changes the blank node {t} of the store, which cannot be identified: it "
                     "is not linked to any IRI near the write. Change it through the IRI it hangs from, "
                     "or replace its whole graph (PUT, or CLEAR and INSERT DATA).",
-                    status=422,
                 )
 
 

@@ -77,7 +77,7 @@ def _solutions(parsed: ox.QuerySolutions, max_rows: int) -> list[Row]:
     for solution in parsed:
         if len(rows) >= max_rows:
             raise ResultTooLarge(
-                f"the update's WHERE clause has more than {max_rows} solutions; split the update", status=413
+                f"the update's WHERE clause has more than {max_rows} solutions; split the update"
             )
         rows.append({n: t for n in names if (t := solution[n]) is not None})
     return rows
@@ -115,7 +115,7 @@ class EngineReader:
         try:
             rows = _rows(answer.body, self.max_rows)
         except SyntaxError as exc:
-            raise EngineError(f"the engine's answer was malformed: {exc}", status=502) from None
+            raise EngineError(f"the engine's answer was malformed: {exc}") from None
         self.existing |= blank_nodes(t for row in rows for t in row.values())
         return rows
 
@@ -126,14 +126,14 @@ class EngineReader:
             return None
         if answer.status >= 400:
             message = answer.body.decode("utf-8", "replace")[:500]
-            raise EngineError(f"the engine could not read graph {graph}: {message}", status=502)
+            raise EngineError(f"the engine could not read graph {graph}: {message}")
         try:
             quads = [
                 ox.Quad(t.subject, t.predicate, t.object, graph)
                 for t in ox.parse(answer.body, ox.RdfFormat.N_TRIPLES)
             ]
         except SyntaxError as exc:
-            raise EngineError(f"the engine's graph {graph} was malformed: {exc}", status=502) from None
+            raise EngineError(f"the engine's graph {graph} was malformed: {exc}") from None
         self.existing |= blank_nodes(t for q in quads for t in (q.subject, q.object))
         return quads
 
@@ -195,7 +195,7 @@ class StagingReader:
         try:
             return await asyncio.wait_for(asyncio.to_thread(run), self.timeout_s)
         except TimeoutError:
-            raise QueryTimeout(f"the update timed out after {self.timeout_s} s", status=503) from None
+            raise QueryTimeout(f"the update timed out after {self.timeout_s} s") from None
 
     async def content(self, graph: GraphName) -> list[ox.Quad] | None:
         if isinstance(graph, ox.NamedNode) and not self.store.contains_named_graph(graph):

@@ -30,7 +30,7 @@ import httpx
 import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
-from kg.errors import RequestError
+from kg.errors import RemoteError, RequestError, TooLarge, UnsupportedMediaType
 from kg.sparql_text import Inspection, LoadRef, enforce_federation
 from kg.write.quad_templates import GraphName
 
@@ -75,7 +75,7 @@ def upload_format(content_type: str | None) -> ox.RdfFormat:
     if found is None:
         accepted = ", ".join(UPLOAD_TYPES)
         what = f"unsupported Content-Type {kind!r}" if kind else "no Content-Type"
-        raise RequestError(f"{what}: send RDF as one of {accepted}", status=415)
+        raise UnsupportedMediaType(f"{what}: send RDF as one of {accepted}")
     return found
 
 
@@ -226,24 +226,18 @@ async def fetch_rdf(
                         url = urljoin(url, response.headers["location"])
                         continue
                     if response.status_code != 200:
-                        raise RequestError(
-                            f"LOAD <{iri}>: the server answered {response.status_code}", status=502
-                        )
+                        raise RemoteError(f"LOAD <{iri}>: the server answered {response.status_code}")
                     body = await read_within(
                         response.aiter_bytes(),
                         max_bytes,
-                        lambda: RequestError(
-                            f"LOAD <{iri}>: the document is larger than {max_bytes} bytes", status=413
-                        ),
+                        lambda: TooLarge(f"LOAD <{iri}>: the document is larger than {max_bytes} bytes"),
                     )
                     content_type = response.headers.get("content-type")
             except httpx.HTTPError as exc:
-                raise RequestError(
-                    f"LOAD <{iri}>: cannot fetch it ({type(exc).__name__})", status=502
-                ) from None
+                raise RemoteError(f"LOAD <{iri}>: cannot fetch it ({type(exc).__name__})") from None
             kind = media_type(content_type)
             fmt = UPLOAD_TYPES.get(kind) or ox.RdfFormat.from_extension(url.rsplit(".", 1)[-1].lower())
             if fmt is None:
-                raise RequestError(f"LOAD <{iri}>: {kind!r} is not an RDF format read here", status=415)
+                raise UnsupportedMediaType(f"LOAD <{iri}>: {kind!r} is not an RDF format read here")
             return parse_rdf(body, fmt, base_iri=url)
-    raise RequestError(f"LOAD <{iri}>: more than {MAX_REDIRECTS} redirects", status=502)
+    raise RemoteError(f"LOAD <{iri}>: more than {MAX_REDIRECTS} redirects")
