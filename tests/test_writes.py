@@ -19,13 +19,14 @@ import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI
 
-from kg.errors import QueryError, RequestError
+from kg.engine.binding import bind_values
+from kg.errors import ParameterError, QueryError, RequestError
 from kg.sparql_text import split_update
 from kg.write import pipeline
 from kg.write.commit import CommitPlan, commit_update, quad_block, write_nquads
-from kg.write.delta import Delta, Step
-from kg.write.neighbourhood import bind_values
+from kg.write.delta import Delta
 from kg.write.quad_templates import Template, data_quads, to_trig
+from kg.write.step import Step
 
 with warnings.catch_warnings():
     # starlette 1.x warns on import that it wants httpx2; pytest turns warnings into errors, and
@@ -122,6 +123,20 @@ def test_bind_values_writes_escaped_terms_at_the_marker_and_refuses_blank_nodes(
         bind_values("SELECT * {}", ["s"], [])
     with pytest.raises(ValueError, match="bad VALUES variables"):
         bind_values(query, ["s) { } DROP ALL ; (?x"], [])
+    with pytest.raises(ValueError, match="bad VALUES variables"):
+        bind_values(query, "s", [[n("http://e/a")]])  # type: ignore[call-overload]
+
+
+def test_bind_values_binds_stored_escape_text_in_a_table_and_refuses_it_as_a_parameter() -> None:
+    """A stored literal whose text looks like an escape (backslash, u0041) is bound as written in
+    a table (the engine reads it back), but refused as a parameter (engines disagree on it)."""
+    escaped = ox.Literal("a\\u0041b")
+    store = ox.Store()
+    store.add(ox.Quad(n("http://e/a"), n("http://e/p"), escaped))
+    bound = bind_values("SELECT ?s WHERE {\n  #@values\n  ?s ?p ?o\n}", ["o"], [[escaped]])
+    assert [row["s"] for row in store.query(bound)] == [n("http://e/a")]  # type: ignore[union-attr]
+    with pytest.raises(ParameterError):
+        bind_values("SELECT ?s WHERE { ?s ?p ?o }", {"o": escaped})
 
 
 def test_delta_folds_steps_in_order() -> None:

@@ -24,10 +24,10 @@ from api.deps import RuntimeDep
 from api.explorer.roster import Roster, build_roster, render_roster
 from api.explorer.scheme import Scheme, build_schemes, render_scheme
 from kg import namespaces
+from kg.engine.binding import MARKER, bind_values
 from kg.engine.local_store import Term
 from kg.entities import Entity, Lang, entities
 from kg.errors import QueryError
-from kg.write.neighbourhood import MARKER, bind_values
 
 router = APIRouter(prefix="/explore", tags=["explorer"])
 

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg import rq
+from kg.engine.binding import bind_values
 from kg.engine.client import EngineClient
 from kg.engine.local_store import Term
 from kg.errors import EngineError
-from kg.write.neighbourhood import bind_values
 
 NTRIPLES = "application/n-triples"
 RESULTS_JSON = "application/sparql-results+json"

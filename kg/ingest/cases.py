@@ -24,13 +24,14 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg import rq
+from kg.engine.binding import bind_values
 from kg.engine.runtime import Runtime
 from kg.errors import CaseRefused, ValidationFailed, Violation
 from kg.ingest import MappedCase, Mapping, Problem, default_mapping, map_case, read_template
 from kg.write import pipeline
-from kg.write.delta import Step
-from kg.write.neighbourhood import CHUNK, bind_values
+from kg.write.neighbourhood import CHUNK
 from kg.write.readers import EngineReader
+from kg.write.step import Step
 
 Counter = Callable[[int, int], None]
 

@@ -1,2 +1,3 @@
-"""One validated write: what it changes (delta), the data around it (neighbourhood, reach,
-readers), SHACL and OWL 2 RL on it (checks), and its commit."""
+"""One validated write: its requests (pipeline), what it changes (delta, step, quad_templates), the
+data around it (neighbourhood, reach, readers), SHACL and OWL 2 RL on it (checks), and its net
+change and commit (apply, commit); uploads reads the RDF that comes from outside."""

@@ -52,6 +52,7 @@ from kg.reasoning import rl
 from kg.write.neighbourhood import Local, Neighbourhood, fetch, followed
 from kg.write.reach import Reach, rule_reach, shape_reach
 from kg.write.readers import EngineReader
+from kg.write.step import blank_nodes, blanks_of
 
 ROUNDS = 4
 """Rounds of neighbourhood fetching: the seeds, and three links further."""
@@ -239,7 +240,7 @@ async def check(
         if failures:
             continue  # the write is refused: the other batches are only validated
         complete: set[object] = {*hood.distance, *hood.blank_nodes()}
-        complete |= {t for q in hood.added for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+        complete |= blank_nodes(hood.added)
         added, removed = await asyncio.to_thread(inferred_change, hood.quads, after, complete, know)
         checked.added.extend(ox.Quad(t.subject, t.predicate, t.object, INFERRED) for t in added)
         checked.removed |= removed
@@ -257,7 +258,7 @@ def _note_blank_nodes(
     blanks = hood.blank_nodes()
     checked.reached |= blanks
     for q in hood.quads:
-        terms = [t for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)]
+        terms = blanks_of(q)
         if not terms:
             continue
         if q in change.deleted or q in change.inserted:

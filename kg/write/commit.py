@@ -32,9 +32,8 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import Unprocessable
-from kg.write.quad_templates import GraphName
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+from kg.write.quad_templates import GraphName, Term
+from kg.write.step import blanks_of, has_blank
 
 
 @dataclass
@@ -78,10 +77,6 @@ def write_nquads(plan: CommitPlan, out: IO[bytes]) -> None:
             store.dump(out, format=ox.RdfFormat.N_QUADS)
 
 
-def _blanks(quad: ox.Quad) -> list[ox.BlankNode]:
-    return [t for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
-
-
 def quad_block(quads: Iterable[ox.Quad], names: Mapping[ox.BlankNode, str] | None = None) -> str:
     """Quads as SPARQL quad data: default-graph triples, then one GRAPH block per graph.
 
@@ -116,14 +111,14 @@ def _components(plan: CommitPlan) -> list[tuple[set[ox.BlankNode], list[ox.Quad]
         return b
 
     def link(quad: ox.Quad) -> None:
-        blanks = _blanks(quad)
-        for b in blanks[1:]:
-            parent[find(b)] = find(blanks[0])
-        if blanks:
-            find(blanks[0])
+        found = blanks_of(quad)
+        for b in found[1:]:
+            parent[find(b)] = find(found[0])
+        if found:
+            find(found[0])
 
-    touched = [q for q in plan.delete if _blanks(q) and q.graph_name not in plan.clear]
-    touched += [q for q in plan.insert if _blanks(q)]
+    touched = [q for q in plan.delete if has_blank(q) and q.graph_name not in plan.clear]
+    touched += [q for q in plan.insert if has_blank(q)]
     for quad in touched:
         link(quad)
     todo = [b for b in parent if b in plan.existing]
@@ -135,12 +130,12 @@ def _components(plan: CommitPlan) -> list[tuple[set[ox.BlankNode], list[ox.Quad]
         done.add(blank)
         for quad in plan.described.get(blank, ()):
             link(quad)
-            todo += [b for b in _blanks(quad) if b in plan.existing and b not in done]
+            todo += [b for b in blanks_of(quad) if b in plan.existing and b not in done]
     groups: dict[ox.BlankNode, tuple[set[ox.BlankNode], list[ox.Quad], list[ox.Quad]]] = {}
     for blank in list(parent):
         groups.setdefault(find(blank), (set(), [], []))[0].add(blank)
     for quad in touched:
-        _, deletions, insertions = groups[find(_blanks(quad)[0])]
+        _, deletions, insertions = groups[find(blanks_of(quad)[0])]
         (deletions if quad in plan.delete else insertions).append(quad)
     return [g for g in groups.values() if g[0] & plan.existing]
 
@@ -155,11 +150,7 @@ def _pattern_operation(
     for blank in existing:
         described = plan.described.get(blank)
         if not described:
-            raise Unprocessable(
-                f"the write changes the blank node {blank} of the store, which cannot be identified: it is "
-                "not linked to any IRI near the write. Change it through the IRI it hangs from, or "
-                "replace its whole graph (PUT, or CLEAR and INSERT DATA).",
-            )
+            raise unidentified(blank)
         pattern |= described
     if any(q.graph_name in plan.clear for q in insert):
         raise Unprocessable(
@@ -169,6 +160,15 @@ def _pattern_operation(
     return (
         f"DELETE {{\n{quad_block(delete, names)}\n}}\nINSERT {{\n{quad_block(insert, names)}\n}}\n"
         f"WHERE {{\n{quad_block(pattern, names)}\n}}"
+    )
+
+
+def unidentified(blank: ox.BlankNode) -> Unprocessable:
+    """The refusal of a write that changes a blank node of the store no neighbourhood reached."""
+    return Unprocessable(
+        f"the write changes the blank node {blank} of the store, which cannot be identified: it is "
+        "not linked to any IRI near the write. Change it through the IRI it hangs from, or "
+        "replace its whole graph (PUT, or CLEAR and INSERT DATA).",
     )
 
 

@@ -1,10 +1,11 @@
 """What a write changes, computed without changing the store: quads to delete and to insert.
 
-Each SPARQL Update operation (and each Graph Store request) becomes :class:`Step` s, computed
-by reading (:mod:`kg.write.readers`): INSERT/DELETE DATA from the data text, DELETE WHERE and
-DELETE/INSERT ... WHERE by running the WHERE clause as a SELECT and instantiating the
-templates per solution (:mod:`kg.write.quad_templates`), CLEAR/DROP/ADD/MOVE/COPY/CREATE from the graphs'
-current contents, LOAD from the fetched document. The steps are folded, in order, into one
+Each SPARQL Update operation (and each Graph Store request) becomes steps
+(:class:`kg.write.step.Step`), computed by reading (:mod:`kg.write.readers`): INSERT/DELETE DATA
+from the data text, DELETE WHERE and DELETE/INSERT ... WHERE by running the WHERE clause as a
+SELECT and instantiating the templates per solution (:mod:`kg.write.quad_templates`),
+CLEAR/DROP/ADD/MOVE/COPY/CREATE from the graphs' current contents, LOAD from the fetched
+document. The steps are folded, in order, into one
 :class:`Delta`: a later insertion of a quad cancels an earlier deletion of it and the other
 way round, and a cleared graph loses what was inserted into it before.
 
@@ -28,27 +29,11 @@ from kg.settings import Settings
 from kg.sparql_text import UpdateOperation
 from kg.write.quad_templates import GraphName, Template, Term, data_quads
 from kg.write.readers import Reader, Row
+from kg.write.step import Step, named
 from kg.write.uploads import fetch_rdf
 
 READING_KINDS = frozenset({"DELETE WHERE", "MODIFY", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY"})
 """Operations whose result depends on what the store holds."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """One change, applied as: delete, drop the graph, create the graph, insert.
-
-    ``clear`` names a graph whose whole content is deleted (its quads are in ``delete``, so
-    the commit may use CLEAR, which also removes quads with blank nodes).
-    """
-
-    delete: tuple[ox.Quad, ...] = ()
-    insert: tuple[ox.Quad, ...] = ()
-    clear: GraphName | None = None
-    drop: ox.NamedNode | None = None
-    create: ox.NamedNode | None = None
-    anchors: frozenset[ox.NamedNode] = frozenset()
-    """IRIs of the WHERE solutions that bound blank nodes of the store: where to find them."""
 
 
 @dataclass
@@ -162,8 +147,7 @@ async def operation_steps(
             content = await _missing(reader, graph, op)
             if content is None:
                 continue
-            drop = graph if kind == "DROP" and isinstance(graph, ox.NamedNode) else None
-            steps.append(Step(delete=tuple(content), clear=graph, drop=drop))
+            steps.append(Step.emptying(graph, content, drop=kind == "DROP"))
         return steps
     if kind == "CREATE":
         graph = ox.NamedNode(op.target or "")
@@ -260,11 +244,8 @@ async def _copy(op: UpdateOperation, reader: Reader) -> list[Step]:
         return []
     steps: list[Step] = []
     if op.kind in ("COPY", "MOVE"):
-        old = await reader.content(target) or []
-        steps.append(Step(delete=tuple(old), clear=target))
-    create = target if isinstance(target, ox.NamedNode) else None
-    steps.append(Step(insert=_moved(content, target), create=create))
+        steps.append(Step.emptying(target, await reader.content(target) or []))
+    steps.append(Step(insert=_moved(content, target), create=named(target)))
     if op.kind == "MOVE":
-        drop = source if isinstance(source, ox.NamedNode) else None
-        steps.append(Step(delete=tuple(content), clear=source, drop=drop))
+        steps.append(Step.emptying(source, content, drop=True))
     return steps

@@ -26,28 +26,26 @@ ontology graph, and the RDF, RDFS, OWL, XSD and SHACL vocabularies) and classes 
 ``rdf:type``) are never followed: they link everything to everything. The ontology graph
 itself is not fetched.
 
-Nodes are bound into the queries by :func:`bind_values`, as terms, never as text.
+Nodes are bound into the queries by :func:`kg.engine.binding.bind_values`, as terms, never as text.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from kg import rq
+from kg.engine.binding import bind_values
 from kg.write.reach import EVERYTHING, Reach
+from kg.write.readers import EngineReader
+from kg.write.step import blank_nodes
 
-if TYPE_CHECKING:
-    from kg.write.readers import EngineReader
-
-MARKER = "#@values"
 INCOMING_MARKERS = ("#@in-1", "#@in-2", "#@in-3")
 """The lines of ``writes-incoming.rq`` that receive the predicates followed backwards."""
 CHUNK = 500
+"""Terms bound into one query, at the most (a larger write's queries go in chunks)."""
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOCABULARIES = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -56,54 +54,6 @@ VOCABULARIES = (
     "http://www.w3.org/2001/XMLSchema#",
     "http://www.w3.org/ns/shacl#",
 )
-_VARIABLE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-ValueTerm = ox.NamedNode | ox.Literal
-
-
-def bind_values(
-    query: str,
-    variables: Sequence[str],
-    rows: Iterable[Sequence[ValueTerm | None]],
-    *,
-    marker: str = MARKER,
-) -> str:
-    """Put a VALUES block, built from pyoxigraph terms, at the query's marker line (``#@values``).
-
-    A term is written in its N-Triples form (``str()`` of a pyoxigraph term, escaped by
-    pyoxigraph), None as UNDEF. Blank nodes cannot be bound: SPARQL has no syntax for a
-    blank node of the store.
-
-    >>> bind_values("SELECT * {\\n  #@values\\n}", ["g"], [[ox.NamedNode("http://e/g")]])
-    'SELECT * {\\n  VALUES (?g) {\\n    (<http://e/g>)\\n  }\\n}'
-
-    :param marker: the comment line to replace (a query with several VALUES blocks names each).
-    :raises ValueError: for a query without exactly one marker line, a bad variable name, a
-        row of the wrong length or a term that cannot be bound.
-    """
-    lines = query.split("\n")
-    marks = [i for i, line in enumerate(lines) if line.strip() == marker]
-    if len(marks) != 1:
-        raise ValueError(f"the query needs exactly one {marker!r} line, it has {len(marks)}")
-    if not variables or not all(_VARIABLE_RE.fullmatch(v) for v in variables):
-        raise ValueError(f"bad VALUES variables {variables!r}")
-    indent = lines[marks[0]][: len(lines[marks[0]]) - len(lines[marks[0]].lstrip())]
-    body: list[str] = []
-    for row in rows:
-        if len(row) != len(variables):
-            raise ValueError(f"a VALUES row has {len(row)} terms for {len(variables)} variables")
-        cells = []
-        for term in row:
-            if term is None:
-                cells.append("UNDEF")
-            elif isinstance(term, ox.NamedNode | ox.Literal):
-                cells.append(str(term))
-            else:
-                raise ValueError(f"cannot bind {term!r} in VALUES")
-        body.append(f"{indent}  ({' '.join(cells)})")
-    head = f"{indent}VALUES ({' '.join('?' + v for v in variables)}) {{"
-    lines[marks[0] : marks[0] + 1] = [head, *body, f"{indent}}}"]
-    return "\n".join(lines)
 
 
 def followed(term: object, ontology_terms: frozenset[str]) -> bool:
@@ -131,7 +81,7 @@ class Neighbourhood:
 
     def blank_nodes(self) -> set[ox.BlankNode]:
         """Every blank node in the fetched quads of the store."""
-        return {t for q in self.quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
+        return blank_nodes(self.quads)
 
 
 def next_nodes(quads: Iterable[ox.Quad], ontology_terms: frozenset[str]) -> set[ox.NamedNode]:
@@ -161,23 +111,15 @@ class Local:
         else:
             for predicate in backward.backward:
                 found.update(self.store.quads_for_pattern(None, predicate, node, None))
-        blanks = _blank_terms(found)
+        blanks = blank_nodes(found)
         for _ in range(2):
             around: set[ox.Quad] = set()
             for blank in blanks:
                 around.update(self.store.quads_for_pattern(blank, None, None, None))
                 around.update(self.store.quads_for_pattern(None, None, blank, None))
-            blanks = _blank_terms(around) - blanks
+            blanks = blank_nodes(around) - blanks
             found |= around
         return found
-
-
-def _blank_terms(quads: Iterable[ox.Quad]) -> set[ox.BlankNode]:
-    return {t for q in quads for t in (q.subject, q.object) if isinstance(t, ox.BlankNode)}
-
-
-def _quads(rows: Iterable[Mapping[str, object]]) -> set[ox.Quad]:
-    return {ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows}  # type: ignore[arg-type]
 
 
 async def _engine_quads(
@@ -189,7 +131,7 @@ async def _engine_quads(
     along = [[p] for p in sorted(backward.backward, key=lambda p: p.value)]
     for start in range(0, len(nodes), CHUNK):
         chunk = nodes[start : start + CHUNK]
-        found |= _quads(await reader.select(bind_values(outgoing, ["node"], [[n] for n in chunk])))
+        found.update(await reader.select_quads(bind_values(outgoing, ["node"], [[n] for n in chunk])))
         everything = [n for n in chunk if backward.every or n in opened]
         some = [n for n in chunk if not (backward.every or n in opened)]
         for group, predicates in ((everything, [[None]]), (some, along)):
@@ -198,7 +140,7 @@ async def _engine_quads(
             query = bind_values(incoming, ["node"], [[n] for n in group])
             for marker in INCOMING_MARKERS:
                 query = bind_values(query, ["in"], predicates, marker=marker)
-            found |= _quads(await reader.select(query))
+            found.update(await reader.select_quads(query))
     return found
 
 
@@ -240,15 +182,3 @@ async def fetch(
         if not frontier:
             break
     return hood
-
-
-async def present(reader: EngineReader, quads: Iterable[ox.Quad]) -> set[ox.Quad]:
-    """Which of some quads of named graphs, without blank nodes, the store holds."""
-    ordered = sorted(quads, key=str)
-    query = rq.load("writes-present")
-    found: set[ox.Quad] = set()
-    for start in range(0, len(ordered), CHUNK):
-        rows = [(q.subject, q.predicate, q.object, q.graph_name) for q in ordered[start : start + CHUNK]]
-        answer = await reader.select(bind_values(query, ["s", "p", "o", "g"], rows))  # type: ignore[arg-type]
-        found.update(ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in answer)  # type: ignore[arg-type]
-    return found

@@ -1,6 +1,8 @@
 """Writes: SPARQL Update and Graph Store requests, validated with SHACL, with their inferences,
 committed as one transaction.
 
+This module holds the entry points (one per kind of request) and step 1, what each request
+changes; steps 2 to 4 are the same for every request (:func:`kg.write.apply.apply_delta`).
 A write runs under ``runtime.write_lock`` (one at a time; reads go on meanwhile) in four steps:
 
 1. **Delta** (:mod:`kg.write.delta`). The quads to delete and insert are computed by reading, never
@@ -10,8 +12,9 @@ A write runs under ``runtime.write_lock`` (one at a time; reads go on meanwhile)
    are applied to it one after the other, so each reads what the earlier ones wrote; the
    delta is what they did. A Graph Store upload goes straight into an in-memory pyoxigraph
    store (a few hundred bytes a quad, against about 550 for a Python set of quads).
-2. **Presence**. Deletions of absent quads and insertions of present ones are dropped (named
-   graphs: queried in chunks; the default graph: read once): what remains is the net change.
+2. **Presence** (:mod:`kg.write.apply`). Deletions of absent quads and insertions of present
+   ones are dropped (named graphs: queried in chunks; the default graph: read once): what
+   remains is the net change.
 3. **Checks, batch by batch** (:mod:`kg.write.checks`). The IRIs the change links (and the
    graphs it inserts into) are cut into batches of linked nodes; each batch fetches its own
    neighbourhood (:mod:`kg.write.neighbourhood`), is validated with the SHACL shapes and reasoned on
@@ -68,23 +71,21 @@ the time limit is abandoned, not stopped.
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import pyoxigraph as ox
 
 from kg.engine.runtime import Runtime
-from kg.errors import NotFound, PolicyRefused, ResultTooLarge, TooLarge, Unprocessable
+from kg.errors import NotFound, PolicyRefused, ResultTooLarge, TooLarge
 from kg.sparql_text import UpdateOperation, split_update
-from kg.write.checks import INFERRED, PROTECTED, Change, Knowledge, check, inferred_change, knowledge
-from kg.write.commit import CommitPlan, commit_update, write_nquads
-from kg.write.delta import READING_KINDS, Delta, Step, operation_steps
-from kg.write.neighbourhood import CHUNK, present
+from kg.write.apply import Clock, WriteOutcome, apply_delta
+from kg.write.checks import PROTECTED, Knowledge, inferred_change, knowledge
+from kg.write.delta import READING_KINDS, Delta, operation_steps
 from kg.write.quad_templates import GraphName
 from kg.write.readers import EngineReader, Reader, StagingReader
+from kg.write.step import Step, named
 
 __all__ = [
     "PROTECTED",
@@ -100,35 +101,6 @@ __all__ = [
     "post_graph",
     "put_graph",
 ]
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """What a write did: quads inserted and deleted, inferred triples added and removed."""
-
-    inserted: int
-    deleted: int
-    inferred_added: int
-    inferred_removed: int
-    created: bool = False
-    """For a Graph Store request: whether the target graph was created."""
-    timings: dict[str, float] = field(default_factory=dict, compare=False)
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.start = self.last = time.perf_counter()
-        self.timings: dict[str, float] = {}
-
-    def lap(self, name: str) -> None:
-        """Add the time since the last lap to ``name`` (a step that runs once per batch adds up)."""
-        now = time.perf_counter()
-        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.last, 4)
-        self.last = now
-
-    def done(self) -> dict[str, float]:
-        self.timings["total"] = round(time.perf_counter() - self.start, 4)
-        return self.timings
 
 
 def needs_staging(operations: Sequence[UpdateOperation]) -> bool:
@@ -151,12 +123,10 @@ async def apply_update(
     :raises PolicyRefused: for a write to the ontology or the inferred graph.
     """
     operations = split_update(update)
-    async with runtime.write_lock:
-        clock = _Clock()
-        engine = _reader(runtime, timeout_s)
+    async with _locked(runtime, timeout_s) as (engine, clock):
         source: Reader = engine
         if needs_staging(operations):
-            source = await _staging(runtime, engine, timeout_s)
+            source = await _staging(engine, timeout_s)
             clock.lap("staging")
         delta = Delta()
         for op in operations:
@@ -168,16 +138,13 @@ async def apply_update(
                 using_named_graphs=using_named_graphs,
                 timeout_s=timeout_s,
             )
-            for step in steps:
-                _refuse_protected(step)
-                source.apply(step)
-                delta.apply(step)
+            _fold(delta, steps, source)
         engine.existing |= source.existing
         clock.lap("delta")
-        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s)
+        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s)
 
 
-async def _staging(runtime: Runtime, engine: EngineReader, timeout_s: float) -> StagingReader:
+async def _staging(engine: EngineReader, timeout_s: float) -> StagingReader:
     """A staging copy of the whole store (for an update whose operations read each other's writes)."""
     try:
         quads = await engine.dump()
@@ -188,7 +155,7 @@ async def _staging(runtime: Runtime, engine: EngineReader, timeout_s: float) -> 
             "as separate requests",
         ) from None
     graphs = await engine.named_graphs()
-    return StagingReader(quads, graphs, timeout_s=timeout_s, max_rows=_max_rows(runtime))
+    return StagingReader(quads, graphs, timeout_s=timeout_s, max_rows=engine.max_rows)
 
 
 async def put_graph(
@@ -210,11 +177,8 @@ async def post_graph(
 async def post_dataset(runtime: Runtime, quads: ox.Store, *, timeout_s: float) -> WriteOutcome:
     """Add quads to their graphs (Graph Store POST of a dataset to the store)."""
     _refuse_protected_graphs(set(quads.named_graphs()))
-    async with runtime.write_lock:
-        clock = _Clock()
-        return await _write(
-            runtime, _reader(runtime, timeout_s), Delta(), clock, timeout_s=timeout_s, bulk=quads
-        )
+    async with _locked(runtime, timeout_s) as (engine, clock):
+        return await apply_delta(runtime, engine, Delta(), clock, timeout_s=timeout_s, bulk=quads)
 
 
 async def apply_steps(
@@ -227,61 +191,59 @@ async def apply_steps(
     """A write made of steps that ``plan`` computes from the store as it is under the write lock
     (e.g. an ingested case replacing its earlier graphs), committed like any other write; with
     ``dry_run``, validated and reasoned on but not committed."""
-    async with runtime.write_lock:
-        clock = _Clock()
-        engine = _reader(runtime, timeout_s)
-        delta = Delta()
-        for step in await plan(engine):
-            _refuse_protected(step)
-            delta.apply(step)
-        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s, dry_run=dry_run)
+    async with _locked(runtime, timeout_s) as (engine, clock):
+        delta = _fold(Delta(), await plan(engine), engine)
+        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, dry_run=dry_run)
 
 
 async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) -> WriteOutcome:
     """Drop a named graph, or empty the default graph (Graph Store DELETE).
 
-    :raises RequestError: 404 when the named graph does not exist.
+    :raises NotFound: when the named graph does not exist.
     """
-    async with runtime.write_lock:
-        clock = _Clock()
-        engine = _reader(runtime, timeout_s)
+    async with _locked(runtime, timeout_s) as (engine, clock):
         content = await engine.content(graph)
         if content is None:
             raise NotFound(f"there is no graph {graph} in the store")
-        named = graph if isinstance(graph, ox.NamedNode) else None
-        step = Step(delete=tuple(content), clear=graph, drop=named)
-        _refuse_protected(step)
-        delta = Delta()
-        delta.apply(step)
-        return await _write(runtime, engine, delta, clock, timeout_s=timeout_s)
+        delta = _fold(Delta(), [Step.emptying(graph, content, drop=True)], engine)
+        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s)
 
 
 async def _graph_write(
     runtime: Runtime, graph: GraphName, inserted: ox.Store, *, replacing: bool, timeout_s: float
 ) -> WriteOutcome:
-    named = graph if isinstance(graph, ox.NamedNode) else None
+    """PUT or POST of a graph: its quads go in as the bulk of the write (see :func:`apply_delta`)."""
+    target = named(graph)
     _refuse_protected_graphs({graph})
-    async with runtime.write_lock:
-        clock = _Clock()
-        engine = _reader(runtime, timeout_s)
-        created = named is not None and not await engine.exists(named)
+    async with _locked(runtime, timeout_s) as (engine, clock):
+        created = target is not None and not await engine.exists(target)
         if replacing:
             old = await engine.content(graph) or []
-            step = Step(delete=tuple(old), clear=graph, create=named)
+            step = Step(delete=tuple(old), clear=graph, create=target)
         else:
-            step = Step(create=named)
-        delta = Delta()
-        delta.apply(step)
-        outcome = await _write(runtime, engine, delta, clock, timeout_s=timeout_s, bulk=inserted)
+            step = Step(create=target)
+        delta = _fold(Delta(), [step], engine)
+        outcome = await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, bulk=inserted)
     return replace(outcome, created=created)
 
 
-def _reader(runtime: Runtime, timeout_s: float) -> EngineReader:
-    return EngineReader(runtime.client, timeout_s=timeout_s, max_rows=_max_rows(runtime))
+@asynccontextmanager
+async def _locked(runtime: Runtime, timeout_s: float) -> AsyncIterator[tuple[EngineReader, Clock]]:
+    """The write lock held (one write at a time), with a reader of the engine and a started clock."""
+    async with runtime.write_lock:
+        clock = Clock()
+        max_rows = runtime.settings.result_limit_rows
+        yield EngineReader(runtime.client, timeout_s=timeout_s, max_rows=max_rows), clock
 
 
-def _max_rows(runtime: Runtime) -> int:
-    return runtime.settings.result_limit_rows
+def _fold(delta: Delta, steps: Iterable[Step], reader: Reader) -> Delta:
+    """Fold steps into the delta, in order, each applied to the reader too (a staging copy follows
+    them; the engine is not changed); a step that writes a protected graph is refused."""
+    for step in steps:
+        _refuse_protected(step)
+        reader.apply(step)
+        delta.apply(step)
+    return delta
 
 
 def _refuse_protected(step: Step) -> None:
@@ -296,139 +258,3 @@ def _refuse_protected_graphs(graphs: Iterable[object]) -> None:
             "ontology/clusterkg.ttl and the inferred graph is kept by the server (`clusterkg build` "
             "recomputes both)"
         )
-
-
-async def _write(
-    runtime: Runtime,
-    engine: EngineReader,
-    delta: Delta,
-    clock: _Clock,
-    *,
-    timeout_s: float,
-    bulk: ox.Store | None = None,
-    dry_run: bool = False,
-) -> WriteOutcome:
-    """Steps 2-4 of a write: presence, the checks batch by batch, commit (module docstring).
-
-    ``bulk`` holds insertions kept apart from ``delta`` (an upload: a store costs less memory
-    than a set of quads); they are inserted after the delta's deletions, like its insertions.
-    """
-    know = await asyncio.to_thread(knowledge)
-    inserted = bulk if bulk is not None else ox.Store()
-    if bulk is not None:  # inserted after the deletions, as Delta.apply folds a step
-        delta.delete = {q for q in delta.delete if q not in bulk}
-    inserted.bulk_extend(delta.insert)
-    delta.insert = set()  # from here on, the store holds the insertions
-    default_graph = ox.Store()
-    default_graph.bulk_extend(await engine.content(ox.DefaultGraph()) or [])
-
-    held = await _held(engine, delta.delete, default_graph)
-    kept = 0  # quads already in the store that go back in after their graph is cleared
-    for q in await _held(engine, inserted, default_graph):
-        if q.graph_name in delta.cleared:
-            kept += 1
-        else:
-            inserted.remove(q)
-    deleted = {q for q in delta.delete if q in held or _has_blank(q)}
-    graph_changes = await _graph_changes(engine, delta)
-    clock.lap("presence")
-    if not (deleted or len(inserted) > kept or graph_changes):
-        return WriteOutcome(0, 0, 0, 0, timings=clock.done())
-
-    change = Change(deleted=deleted, inserted=inserted, anchors=set(delta.anchors))
-    checked = await check(engine, change, know, default_graph=default_graph, lap=clock.lap)
-    del default_graph
-
-    existing = engine.existing
-    pinned = {q for q in inserted if _has_existing_blank(q, existing)} if existing else set()
-    _refuse_unreachable(delta.delete | pinned, delta.cleared, existing, checked.reached)
-    for q in pinned:
-        inserted.remove(q)  # inserted through a pattern that pins the blank node (kg.write.commit)
-    pinned -= checked.seen
-    deleted = {q for q in deleted if not _has_blank(q) or q in checked.seen}
-    inferred_pinned = {q for q in checked.added if _has_existing_blank(q, existing)} if existing else set()
-    for q in inferred_pinned:
-        checked.added.remove(q)
-    plan = CommitPlan(
-        delete=deleted | {ox.Quad(t.subject, t.predicate, t.object, INFERRED) for t in checked.removed},
-        insert=pinned | inferred_pinned,
-        bulk=(inserted, checked.added),
-        clear=set(delta.cleared),
-        drop={g for g, alive in delta.graphs.items() if not alive},
-        create={g for g, alive in delta.graphs.items() if alive},
-        existing=existing,
-        described=checked.described,
-    )
-    counts = (len(inserted) - kept + len(pinned), len(deleted), len(checked.added) + len(inferred_pinned))
-    if dry_run:
-        pass
-    elif runtime.engine is not None and plan.additions_only():
-        # The managed Oxigraph bulk-loads a POSTed dataset in one ingestion (EngineClient.
-        # load_dataset), in about a third of the memory that the same quads cost it as an
-        # INSERT DATA update; the document is spooled to a file, not held in memory.
-        with tempfile.TemporaryFile() as spool:
-            await asyncio.to_thread(write_nquads, plan, spool)
-            spool.seek(0)
-            await runtime.client.load_dataset(spool, timeout_s=timeout_s)
-    else:
-        await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
-    clock.lap("commit")
-    clock.timings["batches"] = checked.batches
-    return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
-
-
-async def _held(engine: EngineReader, quads: Iterable[ox.Quad], default_graph: ox.Store) -> set[ox.Quad]:
-    """Which of some quads (without blank nodes) the store holds: named graphs by query, in
-    chunks; the default graph from its copy."""
-    found: set[ox.Quad] = set()
-    chunk: list[ox.Quad] = []
-    for q in quads:
-        if _has_blank(q):
-            continue
-        if isinstance(q.graph_name, ox.DefaultGraph):
-            if q in default_graph:
-                found.add(q)
-            continue
-        chunk.append(q)
-        if len(chunk) >= CHUNK * 20:
-            found |= await present(engine, chunk)
-            chunk = []
-    if chunk:
-        found |= await present(engine, chunk)
-    return found
-
-
-def _has_blank(quad: ox.Quad) -> bool:
-    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
-
-
-def _has_existing_blank(quad: ox.Quad, existing: set[ox.BlankNode]) -> bool:
-    return quad.subject in existing or quad.object in existing
-
-
-def _refuse_unreachable(
-    quads: Iterable[ox.Quad],
-    cleared: set[GraphName],
-    existing: set[ox.BlankNode],
-    reached: set[ox.BlankNode],
-) -> None:
-    """Refuse a change to a blank node of the store that no neighbourhood reached."""
-    for q in quads:
-        if q.graph_name in cleared:
-            continue  # removed by CLEAR, whatever its blank nodes
-        for t in (q.subject, q.object):
-            if isinstance(t, ox.BlankNode) and t in existing and t not in reached:
-                raise Unprocessable(
-                    f"the write changes the blank node {t} of the store, which cannot be identified: it "
-                    "is not linked to any IRI near the write. Change it through the IRI it hangs from, "
-                    "or replace its whole graph (PUT, or CLEAR and INSERT DATA).",
-                )
-
-
-async def _graph_changes(engine: EngineReader, delta: Delta) -> set[ox.NamedNode]:
-    """The named graphs whose existence the write changes."""
-    changed = set()
-    for graph, alive in delta.graphs.items():
-        if await engine.exists(graph) != alive:
-            changed.add(graph)
-    return changed

@@ -13,19 +13,17 @@ queries do, unless USING / WITH / ``using-graph-uri`` name its graphs.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Sequence
+from typing import Protocol
 
 import pyoxigraph as ox
 
 from kg import rq
+from kg.engine.binding import bind_values
 from kg.engine.client import EngineClient
 from kg.errors import EngineError, QueryError, QueryTimeout, ResultTooLarge
-from kg.write.neighbourhood import bind_values
 from kg.write.quad_templates import GraphName, Term
-
-if TYPE_CHECKING:
-    from kg.write.delta import Step
+from kg.write.step import Step, blank_nodes
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -83,16 +81,6 @@ def _solutions(parsed: ox.QuerySolutions, max_rows: int) -> list[Row]:
     return rows
 
 
-def blank_nodes(terms: Iterable[object]) -> set[ox.BlankNode]:
-    """The blank nodes among some terms."""
-    return {t for t in terms if isinstance(t, ox.BlankNode)}
-
-
-def quad_of(row: Row) -> ox.Quad:
-    """A quad from a row with ``s``, ``p``, ``o`` and ``g``."""
-    return ox.Quad(row["s"], row["p"], row["o"], row["g"])  # type: ignore[arg-type]
-
-
 class EngineReader:
     """Reads the engine through its client (SPARQL Protocol and Graph Store Protocol)."""
 
@@ -116,8 +104,13 @@ class EngineReader:
             rows = _rows(answer.body, self.max_rows)
         except SyntaxError as exc:
             raise EngineError(f"the engine's answer was malformed: {exc}") from None
-        self.existing |= blank_nodes(t for row in rows for t in row.values())
+        self.existing |= {t for row in rows for t in row.values() if isinstance(t, ox.BlankNode)}
         return rows
+
+    async def select_quads(self, query: str) -> list[ox.Quad]:
+        """Run a SELECT of quads (``?s ?p ?o ?g``) over the union of all graphs."""
+        rows = await self.select(query)
+        return [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows]  # type: ignore[arg-type]
 
     async def content(self, graph: GraphName) -> list[ox.Quad] | None:
         name = graph.value if isinstance(graph, ox.NamedNode) else None
@@ -134,7 +127,7 @@ class EngineReader:
             ]
         except SyntaxError as exc:
             raise EngineError(f"the engine's graph {graph} was malformed: {exc}") from None
-        self.existing |= blank_nodes(t for q in quads for t in (q.subject, q.object))
+        self.existing |= blank_nodes(quads)
         return quads
 
     async def named_graphs(self) -> list[ox.NamedNode]:
@@ -147,8 +140,7 @@ class EngineReader:
 
     async def dump(self) -> list[ox.Quad]:
         """Every quad of the store (named graphs by SELECT, the default graph by GSP)."""
-        rows = await self.select(rq.load("writes-dump"))
-        quads = [quad_of(row) for row in rows]
+        quads = await self.select_quads(rq.load("writes-dump"))
         quads += await self.content(ox.DefaultGraph()) or []
         return quads
 
@@ -169,7 +161,7 @@ class StagingReader:
     ) -> None:
         self.store = ox.Store()
         self.store.extend(quads)
-        self.existing = blank_nodes(t for q in quads for t in (q.subject, q.object))
+        self.existing = blank_nodes(quads)
         for graph in graphs:
             self.store.add_graph(graph)
         self.timeout_s = timeout_s
