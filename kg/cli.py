@@ -20,6 +20,7 @@ from kg import package_version, validation
 from kg.engine.local_store import open_store, read_manifest, run_query, stats
 from kg.errors import KgError, QueryError
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, rdf_format, results_format
+from kg.generate import FILE_FORMATS
 from kg.progress import Reporter
 from kg.settings import DEFAULT_STORE, Settings, load_settings
 from kg.sources import load_sources
@@ -71,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, required=True, metavar="N", help="about how many triples to write")
     p.add_argument("--out", type=Path, metavar="FILE", help="a .trig or .nq file (default: standard output)")
     p.add_argument("--seed", type=int, default=None, help="the seed: the same seed gives the same bytes")
-    p.add_argument("--format", choices=["trig", "nquads"], help="default: by the file's suffix, else trig")
+    p.add_argument("--format", choices=FILE_FORMATS, help="default: by the file's suffix, else trig")
 
     p = sub.add_parser(
         "ingest",
