@@ -20,8 +20,9 @@ The SPARQL endpoint answers SELECT/ASK (``kind="results"``) and CONSTRUCT/DESCRI
    SPARQL Results JSON for results, Turtle for graphs. An ``Accept`` that rules out everything
    we serve is refused with :class:`~kg.errors.RequestError` (status 406) listing what we serve.
 
-Aliases: ``application/json`` is SPARQL Results JSON for results and JSON-LD for graphs;
-``application/xml`` is SPARQL Results XML (for graphs only the short name ``xml`` means
+Aliases (a format's media types after its preferred one; the table, short names included, is
+:mod:`kg.formats`): ``application/json`` is SPARQL Results JSON for results and JSON-LD for
+graphs; ``application/xml`` is SPARQL Results XML (for graphs only the short name ``xml`` means
 RDF/XML: a browser's ``application/xml;q=0.9`` should not turn Turtle into RDF/XML). For graphs
 ``text/plain`` is N-Triples (as RDF4J and Virtuoso serve it) and ``application/x-turtle`` and
 ``application/turtle`` are Turtle. We answer with a media type the client accepted
@@ -37,11 +38,13 @@ Negotiated(media_type='application/sparql-results+xml', format='xml')
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from kg import formats
 from kg.errors import NotAcceptable
+from kg.formats import Format
 
 Kind = Literal["results", "graph"]
 
@@ -50,9 +53,9 @@ Kind = Literal["results", "graph"]
 class Negotiated:
     """The outcome: the media type to send and the serialisation key to write it with.
 
-    ``format`` is a key of :data:`kg.engine.local_store.RESULT_FORMATS` (``json``, ``xml``, ``csv``,
-    ``tsv``) or :data:`kg.engine.local_store.GRAPH_FORMATS` (``turtle``, ``ntriples``, ``nquads``, ``trig``,
-    ``rdfxml``, ``jsonld``), or ``html`` from :func:`negotiate_rdf`.
+    ``format`` is the name of a format of :mod:`kg.formats`: a results format (``json``, ``xml``,
+    ``csv``, ``tsv``) or an RDF format (``turtle``, ``ntriples``, ``jsonld``, ``rdfxml``, ``trig``,
+    ``nquads``), or ``html`` from :func:`negotiate_rdf`.
     """
 
     media_type: str
@@ -70,60 +73,22 @@ class Negotiated:
         return self.media_type
 
 
-# What we serve, in our order of preference: the first is the default. Aliases come after
-# every canonical type so that wildcards never pick them.
-RESULT_OFFERS: tuple[Negotiated, ...] = (
-    Negotiated("application/sparql-results+json", "json"),
-    Negotiated("application/sparql-results+xml", "xml"),
-    Negotiated("text/csv", "csv"),
-    Negotiated("text/tab-separated-values", "tsv"),
-    Negotiated("application/json", "json"),
-    Negotiated("application/xml", "xml"),
-)
-GRAPH_OFFERS: tuple[Negotiated, ...] = (
-    Negotiated("text/turtle", "turtle"),
-    Negotiated("application/n-triples", "ntriples"),
-    Negotiated("application/ld+json", "jsonld"),
-    Negotiated("application/rdf+xml", "rdfxml"),
-    Negotiated("application/trig", "trig"),
-    Negotiated("application/n-quads", "nquads"),
-    Negotiated("application/x-turtle", "turtle"),
-    Negotiated("application/turtle", "turtle"),
-    Negotiated("application/json", "jsonld"),
-    Negotiated("text/plain", "ntriples"),
-)
+def _offers(family: Iterable[Format]) -> tuple[Negotiated, ...]:
+    """What we serve of a family of formats (:mod:`kg.formats`), in our order of preference: the
+    first is the default. Aliases come after every preferred type, so that wildcards never pick them."""
+    family = list(family)
+    preferred = [Negotiated(f.media_type, f.name) for f in family]
+    return (*preferred, *(Negotiated(m, f.name) for f in family for m in f.media_types[1:]))
+
+
+RESULT_OFFERS = _offers(formats.RESULT_FORMATS.values())
+GRAPH_OFFERS = _offers(formats.RDF_FORMATS.values())
 HTML = Negotiated("text/html", "html")
 
 # Short names in format/output/results parameters (case-insensitive), per kind. They include
 # SPARQLWrapper's (json, xml, turtle, n3, rdf, rdf+xml, json-ld, csv, tsv) and Jena's (srj, srx).
-RESULT_NAMES: dict[str, str] = {
-    "json": "application/sparql-results+json",
-    "srj": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "srx": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-GRAPH_NAMES: dict[str, str] = {
-    "turtle": "text/turtle",
-    "ttl": "text/turtle",
-    "n3": "text/turtle",  # Turtle is N3; SPARQLWrapper's N3 means "Turtle, please"
-    "nt": "application/n-triples",
-    "ntriples": "application/n-triples",
-    "n-triples": "application/n-triples",
-    "nq": "application/n-quads",
-    "nquads": "application/n-quads",
-    "n-quads": "application/n-quads",
-    "trig": "application/trig",
-    "xml": "application/rdf+xml",
-    "rdf": "application/rdf+xml",
-    "rdfxml": "application/rdf+xml",
-    "rdf+xml": "application/rdf+xml",
-    "rdf/xml": "application/rdf+xml",
-    "jsonld": "application/ld+json",
-    "json-ld": "application/ld+json",
-    "json": "application/ld+json",
-}
+RESULT_NAMES = formats.short_names(formats.RESULT_FORMATS)
+GRAPH_NAMES = formats.short_names(formats.RDF_FORMATS)
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9a-z-]+"
 _MEDIA_RANGE = re.compile(rf"({_TOKEN})/({_TOKEN})")

@@ -17,8 +17,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from kg import package_version, validation
-from kg.engine.local_store import GRAPH_FORMATS, RESULT_FORMATS, open_store, read_manifest, run_query, stats
+from kg.engine.local_store import open_store, read_manifest, run_query, stats
 from kg.errors import KgError, QueryError
+from kg.formats import RDF_FORMATS, RESULT_FORMATS, rdf_format, results_format
+from kg.generate import FILE_FORMATS
 from kg.progress import Reporter
 from kg.settings import DEFAULT_STORE, Settings, load_settings
 from kg.sources import load_sources
@@ -58,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--store", type=Path, help=STORE_HELP)
     p.add_argument(
         "--format",
-        choices=["table", *RESULT_FORMATS, *GRAPH_FORMATS],
+        choices=["table", *RESULT_FORMATS, *RDF_FORMATS],
         default="table",
         help="table (default), json, xml, csv, tsv for SELECT/ASK; an RDF format for CONSTRUCT",
     )
@@ -70,7 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--scale", type=int, required=True, metavar="N", help="about how many triples to write")
     p.add_argument("--out", type=Path, metavar="FILE", help="a .trig or .nq file (default: standard output)")
     p.add_argument("--seed", type=int, default=None, help="the seed: the same seed gives the same bytes")
-    p.add_argument("--format", choices=["trig", "nquads"], help="default: by the file's suffix, else trig")
+    p.add_argument("--format", choices=FILE_FORMATS, help="default: by the file's suffix, else trig")
 
     p = sub.add_parser(
         "ingest",
@@ -182,8 +184,8 @@ def _query(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     result = run_query(store, text)
     fmt: str = args.format
     if isinstance(result, ox.QueryTriples):
-        rdf_format = GRAPH_FORMATS.get(fmt, ox.RdfFormat.TURTLE)
-        sys.stdout.buffer.write(result.serialize(format=rdf_format) or b"")
+        graph_format = rdf_format(fmt) if fmt in RDF_FORMATS else ox.RdfFormat.TURTLE
+        sys.stdout.buffer.write(result.serialize(format=graph_format) or b"")
         return 0
     if fmt == "table":
         if isinstance(result, ox.QueryBoolean):
@@ -193,7 +195,7 @@ def _query(args: argparse.Namespace, settings: Settings, out: Console) -> int:
         return 0
     if fmt not in RESULT_FORMATS:
         raise QueryError(f"--format {fmt} is for CONSTRUCT/DESCRIBE; use table, json, xml, csv or tsv")
-    sys.stdout.buffer.write(result.serialize(format=RESULT_FORMATS[fmt]) or b"")
+    sys.stdout.buffer.write(result.serialize(format=results_format(fmt)) or b"")
     return 0
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pytest
 
 from api.negotiation import Kind, Negotiated, negotiate, negotiate_rdf, parse_accept
 from kg.errors import NotAcceptable
+from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format
 
 SRJ = "application/sparql-results+json"
 SRX = "application/sparql-results+xml"
@@ -280,3 +283,15 @@ def test_parse_accept() -> None:
 def test_unknown_kind() -> None:
     with pytest.raises(ValueError, match="kind"):
         negotiate("table", None, [])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("kind", "family"), [("results", RESULT_FORMATS), ("graph", RDF_FORMATS)])
+def test_every_format_of_the_table_is_served_by_each_of_its_names_and_media_types(
+    kind: Kind, family: Mapping[str, Format]
+) -> None:
+    for fmt in family.values():
+        for media_type in fmt.media_types:
+            assert negotiate(kind, media_type, []) == Negotiated(media_type, fmt.name)
+            assert negotiate(kind, None, [media_type]) == Negotiated(media_type, fmt.name)
+        for name in fmt.names:
+            assert negotiate(kind, None, [name.upper()]) == Negotiated(fmt.media_type, fmt.name)

@@ -11,6 +11,7 @@ import warnings
 
 import pyoxigraph as ox
 import pytest
+from rdflib import Graph
 
 from kg import validation
 from kg.sources import load_ontology
@@ -57,7 +58,7 @@ def test_the_rules_read_backwards_inverses_chains_and_their_sub_properties() -> 
 
 def test_a_variable_predicate_read_backwards_makes_the_shapes_follow_everything() -> None:
     shapes = validation.load_shapes()
-    loose = validation.Graph()
+    loose = Graph()
     loose += shapes
     loose.parse(
         data="""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://e/> .

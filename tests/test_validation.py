@@ -13,6 +13,7 @@ from kg import validation
 from kg.errors import ValidationFailed
 from kg.namespaces import CKG, PROVENANCE_GRAPH
 from kg.sources import founding_case_files
+from kg.validation.report import path_text
 
 PREFIXES = """
 @prefix ckg:   <https://w3id.org/clusterkg/ontology#> .
@@ -258,9 +259,9 @@ def test_complex_paths_are_written_in_sparql_syntax() -> None:
     Collection(graph, choices, [more, b])
     graph.add((alternatives, SH.alternativePath, choices))
 
-    assert validation._path(graph, a) == "https://example.org/a"
-    assert validation._path(graph, sequence) == "<https://example.org/a>/^<https://example.org/b>"
-    assert validation._path(graph, alternatives) == "((<https://example.org/a>)*|<https://example.org/b>)"
+    assert path_text(graph, a) == "https://example.org/a"
+    assert path_text(graph, sequence) == "<https://example.org/a>/^<https://example.org/b>"
+    assert path_text(graph, alternatives) == "((<https://example.org/a>)*|<https://example.org/b>)"
 
 
 def test_the_founding_case_conforms(shapes: Graph, ontology_graph: Graph) -> None:

@@ -10,34 +10,16 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal as Lit
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from kg import rq
+from kg import formats, rq
 from kg.errors import QueryError, StoreError
 
 MANIFEST = "clusterkg-build.json"
 
-ResultFormat = Lit["json", "xml", "csv", "tsv"]
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
-GraphFormat = Lit["turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"]
-
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-GRAPH_FORMATS: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
 
 
 def open_store(path: Path, *, read_only: bool = True) -> ox.Store:
@@ -64,14 +46,16 @@ def read_manifest(path: Path) -> dict[str, object]:
 
 def load_graph(store: ox.Store, graph: Graph, graph_iri: str) -> None:
     """Load an rdflib graph into a named graph of the store."""
-    data = graph.serialize(format="nt", encoding="utf-8")
-    store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(graph_iri))
+    ntriples = formats.get("ntriples")
+    data = graph.serialize(format=ntriples.rdflib, encoding="utf-8")
+    store.load(data, format=ntriples.rdf, to_graph=ox.NamedNode(graph_iri))
 
 
 def load_dataset(store: ox.Store, dataset: Dataset) -> None:
     """Load every named graph of an rdflib dataset into the store."""
-    data = dataset.serialize(format="nquads", encoding="utf-8")
-    store.load(data, format=ox.RdfFormat.N_QUADS)
+    nquads = formats.get("nquads")
+    data = dataset.serialize(format=nquads.rdflib, encoding="utf-8")
+    store.load(data, format=nquads.rdf)
 
 
 def run_query(

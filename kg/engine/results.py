@@ -37,8 +37,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.engine.jsonld import Compactor
-from kg.engine.local_store import GRAPH_FORMATS, RESULT_FORMATS
 from kg.errors import EngineError, NotAcceptable, QueryTimeout, ResultTooLarge
+from kg.formats import rdf_format, results_format
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -53,20 +53,6 @@ def _incomplete(body: bytes, exc: Exception) -> EngineError:
     if any(word in tail for word in _TIMEOUT_WORDS):
         return QueryTimeout(f"the query timed out while its answer was being written; {message}")
     return EngineError(message)
-
-
-def _results_format(target: str) -> ox.QueryResultsFormat:
-    try:
-        return RESULT_FORMATS[target]
-    except KeyError:
-        raise ValueError(f"unknown results format {target!r}; one of {', '.join(RESULT_FORMATS)}") from None
-
-
-def _graph_format(name: str) -> ox.RdfFormat:
-    try:
-        return GRAPH_FORMATS[name]
-    except KeyError:
-        raise ValueError(f"unknown RDF format {name!r}; one of {', '.join(GRAPH_FORMATS)}") from None
 
 
 def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
@@ -132,8 +118,8 @@ def count_rows(body: bytes) -> int:
 def convert_results(body: bytes, target: str, *, max_rows: int | None = None) -> bytes:
     """Check a SPARQL Results JSON document to its end and write it as ``target``.
 
-    ``target`` is a key of :data:`kg.engine.local_store.RESULT_FORMATS`: ``json`` (the body itself is
-    returned once checked), ``xml``, ``csv`` or ``tsv``. Rows are counted in the same pass.
+    ``target`` is the name of a results format (:data:`kg.formats.RESULT_FORMATS`): ``json`` (the
+    body itself is returned once checked), ``xml``, ``csv`` or ``tsv``. Rows are counted in the same pass.
 
     :param max_rows: refuse a result with more rows than this.
     :raises EngineError: if the document is incomplete or malformed.
@@ -145,7 +131,7 @@ def convert_results(body: bytes, target: str, *, max_rows: int | None = None) ->
     >>> convert_results(b'{"head":{},"boolean":true}', "tsv")
     b'true'
     """
-    fmt = _results_format(target)
+    fmt = results_format(target)
     parsed = _parse_results(body)
     if isinstance(parsed, ox.QueryBoolean):
         _check_boolean(body)
@@ -201,8 +187,8 @@ def convert_graph(
 ) -> bytes:
     """Check an RDF document to its end and write it as ``target``.
 
-    ``source_format`` and ``target`` are keys of :data:`kg.engine.local_store.GRAPH_FORMATS` (the source
-    is N-Triples or N-Quads in practice).
+    ``source_format`` and ``target`` are names of RDF formats (:data:`kg.formats.RDF_FORMATS`; the
+    source is N-Triples or N-Quads in practice).
 
     :param prefixes: prefix names to namespace IRIs, for Turtle, TriG and RDF/XML.
     :param jsonld_context: a JSON-LD context (the object, or a document with ``@context``) to
@@ -216,7 +202,7 @@ def convert_graph(
     ...               prefixes={"ex": "http://example.org/", "owl": "http://www.w3.org/2002/07/owl#"})
     b'@prefix ex: <http://example.org/> .\\nex:a ex:p "1" .\\n'
     """
-    source, fmt = _graph_format(source_format), _graph_format(target)
+    source, fmt = rdf_format(source_format), rdf_format(target)
     if target == "jsonld" and jsonld_context is not None:
         compactor = Compactor(jsonld_context)
         try:

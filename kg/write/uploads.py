@@ -29,23 +29,13 @@ from urllib.parse import urljoin
 import httpx
 import pyoxigraph as ox
 
+from kg import formats
 from kg.engine.bounded import read_within
 from kg.errors import RemoteError, RequestError, TooLarge, UnsupportedMediaType
 from kg.sparql_text import Inspection, LoadRef, enforce_federation
 from kg.write.quad_templates import GraphName
 
 MAX_REDIRECTS = 5
-
-UPLOAD_TYPES: dict[str, ox.RdfFormat] = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
-"""Media types accepted in uploads, and their formats."""
 
 ACCEPT = (
     "text/turtle, application/n-triples, application/rdf+xml, application/ld+json;q=0.9, "
@@ -71,12 +61,12 @@ def upload_format(content_type: str | None) -> ox.RdfFormat:
     :raises RequestError: 415 for a missing or unsupported media type.
     """
     kind = media_type(content_type)
-    found = UPLOAD_TYPES.get(kind)
+    found = formats.readable(kind)
     if found is None:
-        accepted = ", ".join(UPLOAD_TYPES)
+        accepted = ", ".join(formats.readable_types())
         what = f"unsupported Content-Type {kind!r}" if kind else "no Content-Type"
         raise UnsupportedMediaType(f"{what}: send RDF as one of {accepted}")
-    return found
+    return found.rdf
 
 
 def parse_rdf(
@@ -236,8 +226,8 @@ async def fetch_rdf(
             except httpx.HTTPError as exc:
                 raise RemoteError(f"LOAD <{iri}>: cannot fetch it ({type(exc).__name__})") from None
             kind = media_type(content_type)
-            fmt = UPLOAD_TYPES.get(kind) or ox.RdfFormat.from_extension(url.rsplit(".", 1)[-1].lower())
+            fmt = formats.readable(kind) or formats.by_extension("." + url.rsplit(".", 1)[-1], generic=True)
             if fmt is None:
                 raise UnsupportedMediaType(f"LOAD <{iri}>: {kind!r} is not an RDF format read here")
-            return parse_rdf(body, fmt, base_iri=url)
+            return parse_rdf(body, fmt.rdf, base_iri=url)
     raise RemoteError(f"LOAD <{iri}>: more than {MAX_REDIRECTS} redirects")

@@ -1,47 +1,22 @@
-"""Synthetic cluster data for tests and load tests: deterministic, streamed, SHACL-conformant.
+"""What the synthetic data is made of, and the seeded generator that makes it, unit by unit.
 
-A fixed seed gives byte-identical output. Every node is an IRI of the synthetic namespace
-``https://w3id.org/clusterkg/synthetic/`` marked ``ckg:synthetic true``, and every triple is in
-a graph under ``https://w3id.org/clusterkg/synthetic/graph/`` (kg/data/README.md):
+The vocabulary (namespaces, kinds of nodes, roles, IP right types, stages...), the terms and
+:class:`Unit` (the triples of one named graph), and :func:`units`, which yields the shared
+vocabulary and then one unit per cluster. Writing units out is :mod:`kg.generate.output`;
+what the data holds is described in :mod:`kg.generate`.
 
-- ``graph/shared``: regions (ISO 3166 user-assigned codes ``XZ-R01``...), sectors,
-  specialisation areas, product classes, reference instants, and a three-level technology
-  taxonomy (roots, branches, through-technologies) linked with ``skos:broader``;
-- ``graph/cluster-<i>``, one per cluster: the cluster (region, sector, specialisations, type,
-  interactions with earlier clusters), its participants (enterprises and unnamed groups) with
-  ``ckg:ClusterMembership`` nodes and roles, a product segment, cooperation projects (initiator,
-  participants, start year <= production launch year, a through-technology, an R&D task) each
-  forming a technology platform with ordered stages and their actors, statistics (counts,
-  percentages in 0-100, ranges with min <= max), and IP rights of every type with holders
-  whose shares sum to at most 100, the project they came from and ODRL licences.
-
-The size is the number of triples: clusters are added while that brings the total closer to
-the scale asked for, so the output is within half a cluster (a few hundred triples) of it.
-Data is generated and written one graph at a time; nothing holds the whole output.
-
->>> import io
->>> out = io.BytesIO()
->>> write(units(2_000, seed=1), out, "nquads").triples > 1_500
-True
+>>> first = next(units(1))
+>>> first.graph == SHARED_GRAPH, len(first.triples) > 100
+(True, True)
 """
 
 from __future__ import annotations
 
-import os
 import random
-import re
-import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
-from typing import BinaryIO, Literal
-
-from rich.console import Console
 
 from kg.errors import KgError
-from kg.progress import counter
 
 DEFAULT_SEED = 20180501
 SYN = "https://w3id.org/clusterkg/synthetic/"
@@ -65,10 +40,6 @@ KINDS = (
     "product-class", "technology", "scheme", "instant",
 )  # fmt: skip
 """Kinds of synthetic nodes: IRIs are ``synthetic/id/<kind>/<slug>``."""
-
-Format = Literal["trig", "nquads", "turtle"]
-FORMATS: tuple[Format, ...] = ("trig", "nquads", "turtle")
-SUFFIXES: dict[str, Format] = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle"}
 
 ROLES = (
     "rawMaterialSupplierRole", "materialSupplierRole", "componentSupplierRole", "supplierRole",
@@ -363,168 +334,3 @@ def units(scale: int, *, seed: int = DEFAULT_SEED, tag: str = "", graph: str | N
         yield unit
         count = after
         i += 1
-
-
-# --- writing ---------------------------------------------------------------------------------
-
-PREFIXES: tuple[tuple[str, str], ...] = (
-    ("ckg", CKG), ("rdf", RDF), ("rdfs", RDFS), ("xsd", XSD), ("skos", SKOS), ("org", ORG),
-    ("odrl", ODRL), ("time", TIME), ("unit", UNIT), ("syng", SYN_GRAPH),
-    *((f"s-{kind}", f"{SYN_ID}{kind}/") for kind in KINDS),
-)  # fmt: skip
-_BY_NAMESPACE = {ns: prefix for prefix, ns in PREFIXES}
-_LOCAL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
-_NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
-
-
-def _quote(text: str) -> str:
-    return '"' + _NEEDS_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) + '"'
-
-
-def _nt_term(term: Term) -> str:
-    if isinstance(term, str):
-        return f"<{term}>"
-    if term.language is not None:
-        return f"{_quote(term.lexical)}@{term.language}"
-    if term.datatype is None:
-        return _quote(term.lexical)
-    return f"{_quote(term.lexical)}^^<{term.datatype}>"
-
-
-@lru_cache(maxsize=8192)
-def _ttl_iri(iri: str) -> str:
-    cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-    prefix = _BY_NAMESPACE.get(iri[:cut])
-    if prefix is not None and _LOCAL.fullmatch(iri[cut:]):
-        return f"{prefix}:{iri[cut:]}"
-    return f"<{iri}>"
-
-
-def _ttl_term(term: Term) -> str:
-    if isinstance(term, str):
-        return _ttl_iri(term)
-    if term.language is not None:
-        return f"{_quote(term.lexical)}@{term.language}"
-    if term.datatype is None or term.datatype == XSD + "string":
-        return _quote(term.lexical)
-    if term.datatype in (XSD + "integer", XSD + "boolean") or (
-        term.datatype == XSD + "decimal" and "." in term.lexical
-    ):
-        return term.lexical
-    return f"{_quote(term.lexical)}^^{_ttl_iri(term.datatype)}"
-
-
-def _block(triples: list[Triple], indent: str) -> list[str]:
-    """Turtle statements, one per subject, in the order subjects first appear."""
-    by_subject: dict[str, list[tuple[str, Term]]] = {}
-    for s, p, o in triples:
-        by_subject.setdefault(s, []).append((p, o))
-    lines: list[str] = []
-    for s, pos in by_subject.items():
-        parts = [("a" if p == RDF + "type" else _ttl_iri(p)) + " " + _ttl_term(o) for p, o in pos]
-        lines.append(f"{indent}{_ttl_iri(s)} " + f" ;\n{indent}    ".join(parts) + " .\n")
-    return lines
-
-
-@dataclass(frozen=True)
-class Written:
-    """What :func:`write` wrote."""
-
-    triples: int
-    graphs: int
-
-
-def write(
-    source: Iterable[Unit],
-    stream: BinaryIO,
-    fmt: Format,
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> Written:
-    """Write the units to a binary stream as TriG, N-Quads, or Turtle (one graph, no names).
-
-    :param progress: called after each unit with the number of triples written so far.
-    :raises GenerateError: for an unknown format, or Turtle of more than one graph.
-    """
-    if fmt not in FORMATS:
-        raise GenerateError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
-    if fmt != "nquads":
-        header = "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in PREFIXES)
-        stream.write(f"# Synthetic clusterkg data (kg/generate.py): nothing here is real.\n{header}".encode())
-    triples, graphs = 0, set()
-    for unit in source:
-        graphs.add(unit.graph)
-        if fmt == "turtle" and len(graphs) > 1:
-            raise GenerateError("Turtle holds one graph: generate into one graph (graph=...) or use TriG")
-        if fmt == "nquads":
-            g = f" <{unit.graph}> .\n"
-            text = "".join(f"<{s}> <{p}> {_nt_term(o)}{g}" for s, p, o in unit.triples)
-        elif fmt == "trig":
-            text = f"\n{_ttl_iri(unit.graph)} {{\n" + "".join(_block(unit.triples, "    ")) + "}\n"
-        else:
-            text = "\n" + "".join(_block(unit.triples, ""))
-        stream.write(text.encode("utf-8"))
-        triples += len(unit.triples)
-        if progress is not None:
-            progress(triples)
-    return Written(triples=triples, graphs=len(graphs))
-
-
-def format_for(path: Path | None, given: str | None) -> Format:
-    """The output format: the one given, else by the file's suffix, else TriG.
-
-    >>> format_for(Path("data.nq"), None), format_for(None, None)
-    ('nquads', 'trig')
-    """
-    if given is not None:
-        for fmt in FORMATS:
-            if fmt == given:
-                return fmt
-        raise GenerateError(f"unknown format {given!r}: use one of {', '.join(FORMATS)}")
-    if path is None:
-        return "trig"
-    return SUFFIXES.get(path.suffix, "trig")
-
-
-@contextmanager
-def terminal_progress(scale: int, console: Console | None = None) -> Iterator[Callable[[int], None]]:
-    """A progress callback for :func:`write`: :func:`kg.progress.counter` over about ``scale`` triples."""
-    with counter("generating triples", console) as report:
-        yield lambda done: report(min(done, scale), scale)
-
-
-def generate_file(
-    out: Path | None,
-    scale: int,
-    *,
-    seed: int = DEFAULT_SEED,
-    fmt: str | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Written:
-    """Generate about ``scale`` triples into a file (or standard output when ``out`` is None).
-
-    The file is written beside its final name and renamed into place when complete.
-
-    :raises GenerateError: for a bad scale or format.
-    """
-    chosen = format_for(out, fmt)
-    if chosen == "turtle":
-        raise GenerateError("a file of synthetic data holds several graphs: write TriG or N-Quads")
-    source = units(scale, seed=seed)
-    if out is None:
-        try:
-            return write(source, sys.stdout.buffer, chosen, progress=progress)
-        except BrokenPipeError:  # e.g. piped into `head`: stop quietly, as Unix tools do
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            raise GenerateError("standard output was closed before the data was complete") from None
-    partial = out.with_name(f".{out.name}.partial")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with partial.open("wb", buffering=1 << 20) as stream:
-            written = write(source, stream, chosen, progress=progress)
-        partial.replace(out)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return written
