@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 
 import ontology
+from kg import formats
 from kg.errors import SourceError
 from kg.namespaces import BASE, ONTOLOGY_GRAPH
 
@@ -21,14 +22,9 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 SOURCES_DIR = DATA_DIR / "sources"
 FOUNDING_CASE_DIR = DATA_DIR / "biomed"
 
-_RDFLIB_FORMATS = {".trig": "trig", ".nq": "nquads", ".ttl": "turtle", ".nt": "nt"}
-_OX_FORMATS = {
-    ".trig": ox.RdfFormat.TRIG,
-    ".nq": ox.RdfFormat.N_QUADS,
-    ".ttl": ox.RdfFormat.TURTLE,
-    ".nt": ox.RdfFormat.N_TRIPLES,
-}
-DATA_SUFFIXES = frozenset(_RDFLIB_FORMATS)
+DATA_FORMATS = tuple(formats.get(name) for name in ("trig", "nquads", "turtle", "ntriples"))
+"""The formats of data files (by their extension); RDF/XML and JSON-LD are for exchange, not sources."""
+DATA_SUFFIXES = frozenset(ext for fmt in DATA_FORMATS for ext in fmt.extensions)
 
 
 @dataclass
@@ -68,11 +64,11 @@ def check_syntax(path: Path) -> None:
 
     :raises SourceError: with the line of the first error.
     """
-    fmt = _OX_FORMATS.get(path.suffix)
+    fmt = formats.by_extension(path.suffix, DATA_FORMATS)
     if fmt is None:
         raise SourceError(path, f"unknown data format {path.suffix!r}; use one of {sorted(DATA_SUFFIXES)}")
     try:
-        for _ in ox.parse(path=path, format=fmt):
+        for _ in ox.parse(path=path, format=formats.rdf_format(fmt.name)):
             pass
     except SyntaxError as exc:
         raise SourceError(path, f"syntax error: {exc.msg}", line=exc.lineno) from exc
@@ -86,9 +82,12 @@ def parse_into(dataset: Dataset, path: Path) -> list[URIRef | BNode]:
     :raises SourceError: when the file is unreadable or malformed (with the line).
     """
     check_syntax(path)
-    fmt = _RDFLIB_FORMATS[path.suffix]
+    found = formats.by_extension(path.suffix, DATA_FORMATS)
+    if found is None:  # check_syntax refuses these first
+        raise SourceError(path, f"unknown data format {path.suffix!r}")
+    fmt = found.rdflib
     parsed = Dataset()
-    if fmt in ("trig", "nquads"):
+    if found.kind == "dataset":
         with path.open("rb") as stream:
             parsed.parse(stream, format=fmt, publicID=path.resolve().as_uri())
         if len(parsed.default_graph):

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 
+from kg import formats
 from kg.namespaces import BASE, INFERRED_GRAPH
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
@@ -19,9 +20,6 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 OWL_PROFILE_RL = URIRef("http://www.w3.org/ns/owl-profile/RL")
 DATASET = URIRef(BASE + "dataset")
-
-RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV")
-GRAPH_FORMATS = ("Turtle", "N-Triples", "N-Quads", "TriG", "RDF_XML", "JSON-LD")
 
 
 def service_description(
@@ -45,10 +43,10 @@ def service_description(
     g.add((service, SD.feature, SD.UnionDefaultGraph))
     if federation_enabled:
         g.add((service, SD.feature, SD.BasicFederatedQuery))
-    for name in RESULT_FORMATS + GRAPH_FORMATS:
-        g.add((service, SD.resultFormat, FORMATS[name]))
-    for name in GRAPH_FORMATS:
-        g.add((service, SD.inputFormat, FORMATS[name]))
+    for fmt in [*formats.RESULT_FORMATS.values(), *formats.RDF_FORMATS.values()]:
+        g.add((service, SD.resultFormat, URIRef(fmt.iri)))
+    for fmt in formats.RDF_FORMATS.values():
+        g.add((service, SD.inputFormat, URIRef(fmt.iri)))
     dataset = BNode("dataset")
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
