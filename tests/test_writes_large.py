@@ -2,7 +2,7 @@
 each batch with its own neighbourhood, and still validated, reasoned on and committed as one.
 
 Real app, real managed engine, on a private copy of the built founding case (``client``). The
-uploads are generated (kg/generate.py) under their own tag, so they share no node with the
+uploads are generated (kg/generate) under their own tag, so they share no node with the
 founding case; the batch size is made small, so that even these uploads take many batches.
 """
 
