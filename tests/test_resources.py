@@ -9,9 +9,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from api.deps import get_runtime
-from api.routers.linked_data import DUMPS, dump_dir, render_resource, void_dumps
+from api.dumps import DUMPS, dump_dir, void_dumps
+from api.routers.linked_data import render_resource
 from kg.describe.resource import Claim, Description
 from kg.settings import Settings
 from tests.conftest import TOKEN
@@ -131,9 +133,7 @@ def test_organisation_page_shows_its_claims(client: TestClient) -> None:
         headers={"Accept": "application/sparql-results+json"},
     ).json()
     exact = answer["results"]["bindings"][0]["exact"]["value"]
-    assert (
-        exact.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in page
-    )
+    assert escape(exact) in page
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from rdflib import Graph
 
 from api.deps import RuntimeDep
+from api.dumps import void_dumps
 from api.negotiation import negotiate
-from api.routers import linked_data
 from kg import rq
 from kg.describe import service
 from kg.engine import results
@@ -95,7 +95,7 @@ async def void(request: Request, runtime: RuntimeDep) -> Response:
         totals=totals,
         classes=classes,
         properties=properties,
-        dumps=await linked_data.void_dumps(request, runtime),
+        dumps=await void_dumps(request, runtime),
     )
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     return _rdf_response(graph, request, format_params)
