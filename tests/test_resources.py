@@ -136,6 +136,33 @@ def test_organisation_page_shows_its_claims(client: TestClient) -> None:
     assert escape(exact) in page
 
 
+QUOTE = ox.NamedNode(BASE + "id/quote/biomed-statistics-2018-05")
+SELECTOR = ox.NamedNode(QUOTE.value + "#selector")
+OA_EXACT = ox.NamedNode("http://www.w3.org/ns/oa#exact")
+
+
+@pytest.mark.parametrize("media_type", list(FORMATS))
+def test_a_quote_document_describes_its_selector_and_its_exact_text(
+    client: TestClient, media_type: str
+) -> None:
+    response = client.get("/id/quote/biomed-statistics-2018-05", headers={"Accept": media_type})
+    assert response.status_code == 200, response.text
+    triples = _triples(response.content, FORMATS[media_type])
+    assert ox.Triple(SELECTOR, OA_EXACT, ox.Literal(STATISTICS_QUOTE, language="ru")) in triples
+    assert ox.Triple(QUOTE, ox.NamedNode("http://www.w3.org/ns/oa#hasSelector"), SELECTOR) in triples
+    # Only the hash IRIs under the document's own IRI: no other quote's selector comes along.
+    subjects = {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
+    assert {s.value for s in subjects if "#" in s.value} == {SELECTOR.value}
+
+
+def test_a_quote_page_has_a_section_for_its_selector(client: TestClient) -> None:
+    page = client.get("/id/quote/biomed-statistics-2018-05", headers={"Accept": "text/html"}).text
+    section = page.split('<section class="fragment" id="selector">', 1)[1].split("</section>", 1)[0]
+    assert f"<code>{SELECTOR.value}</code>" in section
+    assert 'href="http://www.w3.org/ns/oa#exact"' in section
+    assert str(escape(STATISTICS_QUOTE)) in section
+
+
 @pytest.mark.parametrize(
     ("accept", "media_type"),
     [
