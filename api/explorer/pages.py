@@ -38,6 +38,8 @@ router = APIRouter(prefix="/explore", tags=["explorer"])
 
 ID = str(namespaces.ID)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+HEADERS = {"Cache-Control": "no-cache"}
+"""The explorer's own headers (those of every page are :data:`api.html.HEADERS`)."""
 
 
 def choose_lang(lang: str | None, accept_language: str | None) -> Lang:
@@ -93,9 +95,6 @@ class ExplorerView:
     def slug(self, entity: Entity) -> str:
         """The last segment of an entity's IRI (its explorer page's name)."""
         return entity.iri.rsplit("/", 1)[-1]
-
-
-HEADERS = {"Cache-Control": "no-cache"}
 
 
 def _not_found(kind: str, iri: str, lang: Lang) -> HTMLResponse:
