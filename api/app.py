@@ -14,6 +14,7 @@ from api.access_log import AccessLog
 from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
+    dumps,
     ingest,
     linked_data,
     meta,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(explorer.router)
     app.include_router(queries.router())
     app.include_router(linked_data.router)
+    app.include_router(dumps.router)
     app.include_router(rest.router)
     app.include_router(ontology.router)
     app.include_router(ingest.router)

@@ -2,7 +2,8 @@
 
 The SPARQL endpoint answers SELECT/ASK (``kind="results"``) and CONSTRUCT/DESCRIBE
 (``kind="graph"``); the Graph Store and resource pages answer RDF, with HTML for browsers
-(:func:`negotiate_rdf`). The rules:
+(:func:`negotiate_rdf`). The language of HTML pages comes from ``Accept-Language``, read by
+:func:`accepted_languages`. The rules for formats:
 
 1. ``format_params`` are the values of the query parameters ``format``, ``output`` and
    ``results``, in order (SPARQLWrapper sends all three, sometimes ``format`` twice). Each value
@@ -170,6 +171,35 @@ def _qvalue(text: str) -> float | None:
         return None
     value = float(text)
     return value if value <= 1.0 else None
+
+
+def accepted_languages(header: str | None) -> list[str]:
+    """The primary language tags of an ``Accept-Language`` header, best first (RFC 9110, 12.5.4).
+
+    Tags are lower-cased and cut to their primary subtag (``ru-RU`` is ``ru``); equal weights keep
+    the client's order; ``*``, ``q=0`` and malformed elements (a bad ``q``, a tag that is not
+    letters) are dropped; each tag comes once, at its best place.
+
+    >>> accepted_languages("ru-RU,ru;q=0.9,en;q=0.8")
+    ['ru', 'en']
+    >>> accepted_languages("de, en;q=0, ru;q=0.5, *;q=0.1")
+    ['de', 'ru']
+    >>> accepted_languages(None)
+    []
+    """
+    weighted: list[tuple[float, int, str]] = []
+    for position, element in enumerate(_split(header or "", ",")):
+        tag, *params = (part.strip() for part in _split(element, ";"))
+        q: float | None = 1.0
+        for param in params:
+            name, eq, value = param.partition("=")
+            if eq and name.strip().lower() == "q":
+                q = _qvalue(value.strip())
+                break
+        primary = tag.lower().split("-", 1)[0]
+        if q and primary.isascii() and primary.isalpha():
+            weighted.append((-q, position, primary))
+    return list(dict.fromkeys(tag for _, _, tag in sorted(weighted)))
 
 
 def _weight(ranges: Sequence[MediaRange], media_type: str, *, named: bool = False) -> tuple[float, int]:

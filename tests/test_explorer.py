@@ -21,6 +21,7 @@ from conftest import serve
 
 from api.explorer.pages import choose_lang
 from kg.settings import Settings
+from tests.browser import chromium
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -31,17 +32,6 @@ if TYPE_CHECKING:
 
 TESTS = Path(__file__).resolve().parent
 ARTIFACTS = TESTS / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PROJECT = "/explore/project/medinzh-x-ray-endovascular-devices"
 CLUSTER = "/explore/cluster/biomed"
 SVG = "{http://www.w3.org/2000/svg}"
@@ -133,26 +123,8 @@ def test_language_choice() -> None:
 @pytest.fixture()
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     """Debian's headless Chromium through Playwright, with an empty profile."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the browser tests need Playwright: pip install -e '.[dev]'")
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1600, "height": 900},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path / "chromium-profile", width=1600, height=900) as context:
+        yield context
 
 
 def test_browser_shows_the_scheme_in_order_and_talks_only_to_our_host(

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import html
-
 import pytest
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
@@ -63,7 +62,7 @@ def test_html_documents_every_term_with_both_labels(client: TestClient, ontology
         }
         for language in ("en", "ru"):
             if language in labels:
-                assert html.escape(labels[language]) in page, (local, language)
+                assert escape(labels[language]) in page, (local, language)
     for anchor in ("AnchorEnterprise", "Cluster", "region", "Claim"):
         assert f'id="{anchor}"' in page
     # Definitions and the ontology's own metadata.

@@ -9,9 +9,11 @@ import pyoxigraph as ox
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
+from markupsafe import escape
 
 from api.deps import get_runtime
-from api.routers.linked_data import DUMPS, dump_dir, render_resource, void_dumps
+from api.dumps import DUMPS, dump_dir, void_dumps
+from api.routers.linked_data import render_resource
 from kg.describe.resource import Claim, Description
 from kg.settings import Settings
 from tests.conftest import TOKEN
@@ -131,9 +133,34 @@ def test_organisation_page_shows_its_claims(client: TestClient) -> None:
         headers={"Accept": "application/sparql-results+json"},
     ).json()
     exact = answer["results"]["bindings"][0]["exact"]["value"]
-    assert (
-        exact.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;") in page
-    )
+    assert escape(exact) in page
+
+
+QUOTE = ox.NamedNode(BASE + "id/quote/biomed-statistics-2018-05")
+SELECTOR = ox.NamedNode(QUOTE.value + "#selector")
+OA_EXACT = ox.NamedNode("http://www.w3.org/ns/oa#exact")
+
+
+@pytest.mark.parametrize("media_type", list(FORMATS))
+def test_a_quote_document_describes_its_selector_and_its_exact_text(
+    client: TestClient, media_type: str
+) -> None:
+    response = client.get("/id/quote/biomed-statistics-2018-05", headers={"Accept": media_type})
+    assert response.status_code == 200, response.text
+    triples = _triples(response.content, FORMATS[media_type])
+    assert ox.Triple(SELECTOR, OA_EXACT, ox.Literal(STATISTICS_QUOTE, language="ru")) in triples
+    assert ox.Triple(QUOTE, ox.NamedNode("http://www.w3.org/ns/oa#hasSelector"), SELECTOR) in triples
+    # Only the hash IRIs under the document's own IRI: no other quote's selector comes along.
+    subjects = {t.subject for t in triples if isinstance(t.subject, ox.NamedNode)}
+    assert {s.value for s in subjects if "#" in s.value} == {SELECTOR.value}
+
+
+def test_a_quote_page_has_a_section_for_its_selector(client: TestClient) -> None:
+    page = client.get("/id/quote/biomed-statistics-2018-05", headers={"Accept": "text/html"}).text
+    section = page.split('<section class="fragment" id="selector">', 1)[1].split("</section>", 1)[0]
+    assert f"<code>{SELECTOR.value}</code>" in section
+    assert 'href="http://www.w3.org/ns/oa#exact"' in section
+    assert str(escape(STATISTICS_QUOTE)) in section
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,8 @@
 """The query UI at ``/``: the page, its vendored YASGUI, and a real browser driving it.
 
 The browser tests start the app with uvicorn on a loopback port over a private store copy and
-drive Debian's Chromium (``/usr/bin/chromium``, installed by ``.ci/run``) with Playwright.
+drive Debian's Chromium (``/usr/bin/chromium``, installed by ``.ci/run``) with Playwright
+(:mod:`tests.browser`).
 Every request the page makes is recorded and must go to our host. Screenshots are saved in
 ``tests/artifacts/`` (git-ignored) for a person to look at.
 """
@@ -25,6 +26,7 @@ import queries
 from api.routers import ui
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
+from tests.browser import chromium
 
 with warnings.catch_warnings():
     # starlette 1.x warns on import that it wants httpx2; pytest turns warnings into errors, and
@@ -38,17 +40,6 @@ if TYPE_CHECKING:
 TESTS = Path(__file__).resolve().parent
 ARTIFACTS = TESTS / "artifacts"
 VENDORED = TESTS.parent / "api" / "static" / "yasgui"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 RQ_FILES = sorted((TESTS.parent / "queries").glob("*.rq"))
 BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"
 # Three triple patterns joined on nothing: |store|^3 solutions to count, far past one second.
@@ -130,29 +121,8 @@ def test_vendored_files_match_their_pins() -> None:
 @pytest.fixture()
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     """Debian's headless Chromium through Playwright, with an empty profile."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the UI tests need Debian's Chromium "
-            "(apt-get install -y chromium; .ci/run installs it)"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the UI tests need Playwright: pip install -e '.[dev]'")
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path / "chromium-profile") as context:
+        yield context
 
 
 @dataclass

@@ -1,58 +1,100 @@
-"""The SVG vocabulary of the explorer's drawings: fixed words, palette, text, boxes, arrows.
+"""The SVG vocabulary of the explorer's drawings: palette, text, boxes, arrows, groups.
 
-:func:`word` gives the fixed words of the drawings in English and Russian, :func:`wrap` breaks
-text into lines that fit a width; the ``draw_*`` functions return SVG elements (every text
-XML-escaped) and :func:`legend` the key shared by the scheme and the roster. Pure: values in,
-text out.
+:func:`wrap` breaks text into lines that fit a width; the ``draw_*`` functions return shapes
+(:class:`Text`, :class:`Box`, :class:`Arrow`, :class:`Group`: geometry and words, no markup)
+and :func:`legend` the key shared by the scheme and the roster. :func:`draw_svg` renders the
+shapes through the template ``drawing.svg``, which escapes every text (:mod:`api.html`). The
+fixed words are :mod:`api.words`'. Pure: values in, text out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
+from dataclasses import dataclass
+from typing import ClassVar
 
+from markupsafe import Markup
+
+from api import html
+from api.words import word
 from kg.entities import Actor, Lang
 
 __all__ = [
-    "WORDS",
+    "Arrow",
+    "Box",
+    "Group",
+    "Shape",
+    "Text",
     "actor_lines",
+    "draw_actor",
     "draw_arrow",
     "draw_box",
     "draw_svg",
     "draw_text",
     "legend",
-    "word",
     "wrap",
 ]
-
-WORDS: dict[str, dict[Lang, str]] = {
-    "stage": {"en": "stage", "ru": "передел"},
-    "final-assembly": {"en": "final assembly", "ru": "финишная сборка"},
-    "anchor": {"en": "anchor finisher", "ru": "якорный финишёр"},
-    "through": {"en": "through-technology", "ru": "сквозная технология"},
-    "no-actor": {"en": "no actor known", "ru": "участник не указан"},
-    "group": {"en": "group of unnamed organisations", "ru": "группа неназванных организаций"},
-    "named": {"en": "named organisation", "ru": "названная организация"},
-    "flow": {"en": "flow of components", "ru": "поток компонентов"},
-    "group-of": {"en": "{n} organisations", "ru": "организаций: {n}"},
-    "members": {"en": "members: {n}", "ru": "участников: {n}"},
-}
-
-
-def word(key: str, lang: Lang) -> str:
-    """A fixed word of the drawings in a language.
-
-    >>> word("final-assembly", "ru")
-    'финишная сборка'
-    """
-    return WORDS[key][lang]
-
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
 MARGIN = 24
 LINE, EM = 16, 0.56  # line height; average glyph width of DejaVu Sans, in em
 INK, MUTED, STAGE_FILL, GROUP_FILL = "#1f2933", "#52606d", "#f0f4f8", "#fffdf5"
 ANCHOR_FILL, ANCHOR_INK, BAND_FILL, ARROW = "#e3f2e9", "#1d6b3a", "#dbe8fb", "#3e5c8a"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A ``<text>`` element: one ``<tspan>`` per line, each a line height below the last."""
+
+    kind: ClassVar[str] = "text"
+    x: float
+    y: float
+    lines: tuple[str, ...]
+    size: int = 13
+    weight: str = "normal"
+    fill: str = INK
+    anchor: str = "start"
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rounded ``<rect>`` element, dashed for groups."""
+
+    kind: ClassVar[str] = "box"
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    stroke: str
+    width: float = 1.2
+    dashed: bool = False
+    radius: int = 6
+    cls: str = ""
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """A horizontal flow arrow (``<line class="flow">``) from ``x1`` to ``x2`` at height ``y``."""
+
+    kind: ClassVar[str] = "arrow"
+    x1: float
+    x2: float
+    y: float
+
+
+@dataclass(frozen=True)
+class Group:
+    """A ``<g>`` element of a class around shapes, with a stage's ``data-order`` if it has one."""
+
+    kind: ClassVar[str] = "group"
+    cls: str
+    shapes: tuple[Shape, ...]
+    order: int | None = None
+
+
+Shape = Text | Box | Arrow | Group
 
 
 def wrap(text: str, width: float, size: int = 12) -> list[str]:
@@ -81,17 +123,9 @@ def draw_text(
     fill: str = INK,
     anchor: str = "start",
     cls: str = "",
-) -> str:
-    """A ``<text>`` element, one ``<tspan>`` per line, each a line height below the last."""
-    spans = "".join(
-        f'<tspan x="{x:g}" dy="{0 if i == 0 else LINE}">{escape(line)}</tspan>'
-        for i, line in enumerate(lines)
-    )
-    klass = f' class="{cls}"' if cls else ""
-    return (
-        f'<text{klass} x="{x:g}" y="{y:g}" font-size="{size}" font-weight="{weight}" fill="{fill}" '
-        f'text-anchor="{anchor}">{spans}</text>'
-    )
+) -> Text:
+    """Lines of text from ``(x, y)`` down, a line height apart."""
+    return Text(x, y, tuple(lines), size=size, weight=weight, fill=fill, anchor=anchor, cls=cls)
 
 
 def draw_box(
@@ -106,22 +140,14 @@ def draw_box(
     dashed: bool = False,
     radius: int = 6,
     cls: str = "",
-) -> str:
-    """A rounded ``<rect>`` element, dashed for groups."""
-    dash = ' stroke-dasharray="6 4"' if dashed else ""
-    klass = f' class="{cls}"' if cls else ""
-    return (
-        f'<rect{klass} x="{x:g}" y="{y:g}" width="{w:g}" height="{h:g}" rx="{radius}" fill="{fill}" '
-        f'stroke="{stroke}" stroke-width="{width:g}"{dash}/>'
-    )
+) -> Box:
+    """A rounded box, dashed for groups."""
+    return Box(x, y, w, h, fill=fill, stroke=stroke, width=width, dashed=dashed, radius=radius, cls=cls)
 
 
-def draw_arrow(x1: float, x2: float, y: float) -> str:
+def draw_arrow(x1: float, x2: float, y: float) -> Arrow:
     """A horizontal flow arrow from ``x1`` to ``x2`` at height ``y``."""
-    return (
-        f'<line class="flow" x1="{x1:g}" y1="{y:g}" x2="{x2:g}" y2="{y:g}" stroke="{ARROW}" '
-        'stroke-width="2.5" marker-end="url(#ckg-arrow)"/>'
-    )
+    return Arrow(x1, x2, y)
 
 
 def actor_lines(actor: Actor, width: float, lang: Lang) -> list[str]:
@@ -143,7 +169,7 @@ def draw_actor(
     group: bool,
     inset: float,
     anchor: bool = False,
-) -> str:
+) -> Group:
     """An organisation's box with its name, ``<g class="{kind}">``: a group (no one firm)
     dashed and shaded, the anchor finisher bold; the text ``inset`` from the box's left."""
     box = draw_box(
@@ -157,28 +183,35 @@ def draw_actor(
         dashed=group,
     )
     text = draw_text(x + inset, y + 22, lines, size=12, weight="bold" if anchor else "normal")
-    opening = f'<g class="{kind} group">' if group else f'<g class="{kind}">'
-    return opening + box + text + "</g>"
+    return Group(f"{kind} group" if group else kind, (box, text))
 
 
-def draw_svg(width: float, height: float, title: str, body: list[str], cls: str) -> str:
-    """The ``<svg>`` document: its title, the arrow marker, then the body."""
-    defs = (
-        '<defs><marker id="ckg-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-        f'markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{ARROW}"/>'
-        "</marker></defs>"
+def draw_svg(width: float, height: float, title: str, body: Sequence[Shape], cls: str) -> Markup:
+    """The ``<svg>`` element: its title, the arrow marker, then the shapes (``drawing.svg``).
+
+    >>> svg = draw_svg(10, 5, "<A & B>", [draw_arrow(1, 9, 2.5)], "demo")
+    >>> svg.startswith('<svg xmlns="http://www.w3.org/2000/svg" class="demo" width="10" height="5"')
+    True
+    >>> "<title>&lt;A &amp; B&gt;</title>" in svg, '<line class="flow" x1="1" y1="2.5" x2="9"' in svg
+    (True, True)
+    """
+    return html.render(
+        "drawing.svg",
+        width=width,
+        height=height,
+        title=title,
+        cls=cls,
+        shapes=body,
+        font=FONT,
+        arrow=ARROW,
+        line=LINE,
     )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="{cls}" width="{width:g}" height="{height:g}" '
-        f'viewBox="0 0 {width:g} {height:g}" role="img" font-family="{FONT}">'
-        f"<title>{escape(title)}</title>{defs}" + "".join(body) + "</svg>"
-    )
 
 
-def legend(y: float, lang: Lang) -> list[str]:
+def legend(y: float, lang: Lang) -> list[Shape]:
     """The key of the drawings: named organisation, group, anchor finisher, flow."""
     x = MARGIN
-    parts = [
+    parts: list[Shape] = [
         draw_box(x, y, 28, 18, fill="#ffffff", stroke=INK),
         draw_text(x + 36, y + 14, [word("named", lang)], size=12, fill=MUTED),
         draw_box(x + 210, y, 28, 18, fill=GROUP_FILL, stroke=INK, dashed=True),

@@ -5,27 +5,32 @@ and a page per cluster with its participants by role, both drawn as inline SVG.
 segment of ``https://w3id.org/clusterkg/id/project/<slug>`` (``id/cluster/<slug>``). The data
 come from the named queries ``project-stages``, ``cluster-projects`` and
 ``cluster-participants``, with the entity bound in a VALUES block as an RDF term. Labels are
-in English or Russian: ``?lang=en|ru``, else the Accept-Language header, else English. The page
-loads nothing from another host; its CSP refuses anything but our own stylesheet.
+in English or Russian: ``?lang=en|ru``, else the Accept-Language header, else English. The pages
+are the templates ``explorer_project.html``, ``explorer_cluster.html`` and
+``explorer_not_found.html`` (:mod:`api.html`: escaped, with the pages' CSP); they load nothing
+from another host.
 """
 
 from __future__ import annotations
 
 import re
-from html import escape
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 
 import queries
+from api import html
 from api.deps import RuntimeDep
-from api.explorer.roster import Roster, build_roster, render_roster
+from api.explorer.roster import build_roster, render_roster
 from api.explorer.scheme import Scheme, build_schemes, render_scheme
+from api.negotiation import accepted_languages
+from api.words import choose, word
 from kg import namespaces
 from kg.engine.binding import MARKER, bind_values
-from kg.engine.local_store import Term
 from kg.entities import Entity, Lang, entities
 from kg.errors import QueryError
 
@@ -33,79 +38,8 @@ router = APIRouter(prefix="/explore", tags=["explorer"])
 
 ID = str(namespaces.ID)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
-
-CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-    ]
-)
-HEADERS = {
-    "Content-Security-Policy": CSP,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
-}
-
-TEXT: dict[str, dict[Lang, str]] = {
-    "project": {"en": "Cooperation project", "ru": "Кооперационный проект"},
-    "cluster": {"en": "Cluster", "ru": "Кластер"},
-    "platform": {"en": "Technology platform", "ru": "Технологическая платформа"},
-    "scheme": {"en": "Production cooperation scheme", "ru": "Схема производственной кооперации"},
-    "participants": {"en": "Participants by role", "ru": "Участники по ролям"},
-    "projects": {"en": "Cooperation projects", "ru": "Кооперационные проекты"},
-    "resource": {"en": "resource", "ru": "ресурс"},
-    "no-platform": {
-        "en": "The graph describes no technology platform of this project.",
-        "ru": "Граф не описывает технологическую платформу этого проекта.",
-    },
-    "unordered": {
-        "en": "The source gives the number of stages ({n}), not their order or names: the stages are "
-        "numbered only to tell them apart, and the arrows show the flow of components towards "
-        "final assembly as drawn from that numbering.",
-        "ru": "Источник называет число переделов ({n}), но не их порядок и не названия: переделы "
-        "пронумерованы лишь для различения, а стрелки показывают поток компонентов к финишной "
-        "сборке по этой нумерации.",
-    },
-    "fewer": {
-        "en": "The source states {n} stages; {k} are described.",
-        "ru": "Источник указывает {n} переделов; описано {k}.",
-    },
-    "not-found": {"en": "Not found", "ru": "Не найдено"},
-    "no-such": {"en": "The graph holds no {what} {iri}.", "ru": "В графе нет ресурса {iri}."},
-}
-
-PAGE = """\
-<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} · clusterkg</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="{root}static/explorer/explorer.css">
-</head>
-<body>
-<header>
-<p class="kind">{kind}</p>
-<h1>{title}</h1>
-<nav class="langs">{langs}</nav>
-</header>
-<main>
-{body}
-</main>
-</body>
-</html>
-"""
-
-
-def text(key: str, lang: Lang) -> str:
-    """A fixed text of the pages in a language."""
-    return TEXT[key][lang]
+HEADERS = {"Cache-Control": "no-cache"}
+"""The explorer's own headers (those of every page are :data:`api.html.HEADERS`)."""
 
 
 def choose_lang(lang: str | None, accept_language: str | None) -> Lang:
@@ -116,22 +50,7 @@ def choose_lang(lang: str | None, accept_language: str | None) -> Lang:
     """
     if lang in ("en", "ru"):
         return "ru" if lang == "ru" else "en"
-    best: tuple[float, Lang] = (0.0, "en")
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("en", "ru"):
-            continue
-        quality = 1.0
-        match = re.search(r"q=([0-9.]+)", params)
-        if match:
-            try:
-                quality = float(match.group(1))
-            except ValueError:
-                continue
-        if quality > best[0]:
-            best = (quality, "ru" if primary == "ru" else "en")
-    return best[1]
+    return choose(accepted_languages(accept_language))
 
 
 def bound(name: str, variable: str, term: ox.NamedNode) -> str:
@@ -154,39 +73,58 @@ def local(iri: str, root: str) -> str:
     return root + iri[len(namespaces.BASE) :] if iri.startswith(ID) else iri
 
 
-def _page(kind: str, title: str, body: str, lang: Lang, status: int = 200) -> HTMLResponse:
-    current = ' aria-current="true"'
-    langs = " ".join(
-        f'<a href="?lang={code}"{current if code == lang else ""}>{code}</a>' for code in ("en", "ru")
-    )
-    html = PAGE.format(
-        lang=lang, title=escape(title), kind=escape(kind), langs=langs, body=body, root="../../"
-    )
-    return HTMLResponse(html, status_code=status, headers=HEADERS)
+@dataclass(frozen=True)
+class ExplorerView:
+    """What the explorer's templates ask: the language, words, and where entities link to."""
+
+    lang: Lang
+    root: str = "../../"
+
+    def word(self, key: str) -> str:
+        """A fixed word of the pages in the page's language."""
+        return word(key, self.lang)
+
+    def href(self, entity: Entity) -> str:
+        """Where an entity links to: its ``/id/`` page for ours, else its IRI."""
+        return local(entity.iri, self.root)
+
+    def label(self, entity: Entity) -> str:
+        """An entity's label in the page's language."""
+        return entity.text(self.lang)
+
+    def slug(self, entity: Entity) -> str:
+        """The last segment of an entity's IRI (its explorer page's name)."""
+        return entity.iri.rsplit("/", 1)[-1]
 
 
 def _not_found(kind: str, iri: str, lang: Lang) -> HTMLResponse:
-    message = text("no-such", lang).format(what=kind.lower(), iri=f"<code>{escape(iri)}</code>")
-    return _page(text("not-found", lang), text("not-found", lang), f"<p>{message}</p>", lang, 404)
+    return html.page(
+        "explorer_not_found.html",
+        status_code=404,
+        headers=HEADERS,
+        view=ExplorerView(lang),
+        lang=lang,
+        what=kind.lower(),
+        iri=iri,
+    )
 
 
-def _link(entity: Entity, lang: Lang) -> str:
-    href = escape(local(entity.iri, "../../"))
-    return f'<a href="{href}">{escape(entity.text(lang))}</a>'
+@dataclass(frozen=True)
+class SchemeView:
+    """A technology platform's scheme as its section shows it: the drawing and the notes."""
+
+    platform: Entity
+    svg: Markup
+    notes: tuple[str, ...]
 
 
-def _scheme_section(scheme: Scheme, lang: Lang) -> str:
+def _scheme_view(scheme: Scheme, lang: Lang) -> SchemeView:
     notes = []
     if scheme.stages and not scheme.stages_named:
-        notes.append(text("unordered", lang).format(n=scheme.stage_count or len(scheme.stages)))
+        notes.append(word("unordered", lang).format(n=scheme.stage_count or len(scheme.stages)))
     if scheme.stage_count is not None and scheme.stage_count != len(scheme.stages):
-        notes.append(text("fewer", lang).format(n=scheme.stage_count, k=len(scheme.stages)))
-    footnote = "".join(f'<p class="footnote">{escape(n)}</p>' for n in notes)
-    return (
-        f'<section class="platform"><h2>{text("scheme", lang)}</h2>'
-        f"<p>{text('platform', lang)}: {_link(scheme.platform, lang)}</p>"
-        f'<figure class="scheme">{render_scheme(scheme, lang)}</figure>{footnote}</section>'
-    )
+        notes.append(word("fewer", lang).format(n=scheme.stage_count, k=len(scheme.stages)))
+    return SchemeView(scheme.platform, render_scheme(scheme, lang), tuple(notes))
 
 
 LangParam = Annotated[Literal["en", "ru"] | None, Query(description="Label language: en or ru.")]
@@ -202,40 +140,23 @@ async def project_page(
     chosen = choose_lang(lang, accept_language)
     iri = ID + "project/" + slug
     if not _SLUG.fullmatch(slug):
-        return _not_found(text("project", chosen), iri, chosen)
+        return _not_found(word("project", chosen), iri, chosen)
     term = ox.NamedNode(iri)
     stage_rows = await runtime.client.select(bound("project-stages", "project", term))
     project_rows = await runtime.client.select(bound("cluster-projects", "project", term))
     if not stage_rows and not project_rows:
-        return _not_found(text("project", chosen), iri, chosen)
+        return _not_found(word("project", chosen), iri, chosen)
     technologies = entities(project_rows, "throughTechnology")
     schemes = build_schemes(stage_rows, technologies)
     project = schemes[0].project if schemes else entities(project_rows, "project", "")[0]
-    clusters = entities(project_rows, "cluster")
-    facts = [f"<p>{text('resource', chosen)}: {_link(project, chosen)}</p>"]
-    roles = text("participants", chosen).lower()
-    facts += [
-        f"<p>{text('cluster', chosen)}: {_link(c, chosen)} "
-        f'(<a href="../cluster/{escape(c.iri.rsplit("/", 1)[-1])}">{roles}</a>)</p>'
-        for c in clusters
-    ]
-    sections = [_scheme_section(s, chosen) for s in schemes] or [f"<p>{text('no-platform', chosen)}</p>"]
-    return _page(text("project", chosen), project.text(chosen), "\n".join(facts + sections), chosen)
-
-
-def _projects_section(rows: list[dict[str, Term]], lang: Lang) -> str:
-    items = [
-        f'<li><a href="../project/{escape(p.iri.rsplit("/", 1)[-1])}">{escape(p.text(lang))}</a></li>'
-        for p in entities(rows, "project", "")
-        if p.iri.startswith(ID + "project/")
-    ]
-    return f"<section><h2>{text('projects', lang)}</h2><ul>{''.join(items)}</ul></section>" if items else ""
-
-
-def _roster_section(roster: Roster, lang: Lang) -> str:
-    return (
-        f"<section><h2>{text('participants', lang)}</h2>"
-        f'<figure class="roster">{render_roster(roster, lang)}</figure></section>'
+    return html.page(
+        "explorer_project.html",
+        headers=HEADERS,
+        view=ExplorerView(chosen),
+        lang=chosen,
+        project=project,
+        clusters=entities(project_rows, "cluster"),
+        schemes=[_scheme_view(s, chosen) for s in schemes],
     )
 
 
@@ -248,15 +169,20 @@ async def cluster_page(
     chosen = choose_lang(lang, accept_language)
     iri = ID + "cluster/" + slug
     if not _SLUG.fullmatch(slug):
-        return _not_found(text("cluster", chosen), iri, chosen)
+        return _not_found(word("cluster", chosen), iri, chosen)
     term = ox.NamedNode(iri)
     roster = build_roster(await runtime.client.select(bound("cluster-participants", "cluster", term)))
     project_rows = await runtime.client.select(bound("cluster-projects", "cluster", term))
     if roster is None and not project_rows:
-        return _not_found(text("cluster", chosen), iri, chosen)
+        return _not_found(word("cluster", chosen), iri, chosen)
     cluster = roster.cluster if roster else entities(project_rows, "cluster")[0]
-    body = [f"<p>{text('resource', chosen)}: {_link(cluster, chosen)}</p>"]
-    if roster is not None:
-        body.append(_roster_section(roster, chosen))
-    body.append(_projects_section(project_rows, chosen))
-    return _page(text("cluster", chosen), cluster.text(chosen), "\n".join(body), chosen)
+    projects = [p for p in entities(project_rows, "project", "") if p.iri.startswith(ID + "project/")]
+    return html.page(
+        "explorer_cluster.html",
+        headers=HEADERS,
+        view=ExplorerView(chosen),
+        lang=chosen,
+        cluster=cluster,
+        roster=render_roster(roster, chosen) if roster is not None else None,
+        projects=projects,
+    )

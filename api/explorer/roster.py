@@ -3,7 +3,7 @@
 :func:`build_roster` turns the rows of the named query ``cluster-participants`` (one cluster)
 into a :class:`Roster`; :func:`render_roster` draws it: one band per role, its members as boxes
 (groups of unnamed organisations dashed, anchor finishers emphasised). Pure: rows in, text out;
-every text drawn is XML-escaped.
+the drawing is rendered by the template ``drawing.svg``, which escapes every text.
 """
 
 from __future__ import annotations
@@ -11,20 +11,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
 from api.explorer.drawing import (
     LINE,
     MARGIN,
     MUTED,
     STAGE_FILL,
+    Group,
+    Shape,
     actor_lines,
     draw_actor,
     draw_box,
     draw_svg,
     draw_text,
     legend,
-    word,
     wrap,
 )
+from api.words import word
 from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
 from kg.namespaces import CKG
 
@@ -73,12 +77,12 @@ def build_roster(rows: Iterable[Row]) -> Roster | None:
     return Roster(cluster, tuple(Role(iri, label, tuple(m.values())) for iri, (label, m) in roles.items()))
 
 
-def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> str:
+def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> Markup:
     """A cluster's participants as an SVG element: one band per role, its members as boxes
     (groups of unnamed organisations dashed, with their size where the source states it)."""
     role_w, member_w, gap = 250, 220, 14
     per_line = max(2, min(per_line, max((len(r.members) for r in roster.roles), default=1)))
-    out: list[str] = []
+    out: list[Shape] = []
     y = MARGIN
     for role in roster.roles:
         cells = [(m, actor_lines(m, member_w - 24, lang)) for m in role.members]
@@ -86,21 +90,20 @@ def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> str:
         row_hs = [max([18 + LINE * len(lines) for _, lines in r] or [34]) for r in rows]
         role_lines = wrap(role.text(lang), role_w - 24)
         h = max(sum(row_hs) + gap * (len(rows) - 1), 26 + LINE * (len(role_lines) + 1)) + 20
-        out.append('<g class="role">')
-        out.append(
+        count = word("members", lang).format(n=len(role.members))
+        band: list[Shape] = [
             draw_box(
                 MARGIN, y, role_w + (member_w + gap) * per_line + 10, h, fill=STAGE_FILL, stroke="#9aa5b1"
-            )
-        )
-        out.append(draw_text(MARGIN + 12, y + 24, role_lines, size=14, weight="bold", cls="role-label"))
-        count = word("members", lang).format(n=len(role.members))
-        out.append(draw_text(MARGIN + 12, y + 24 + LINE * len(role_lines) + 4, [count], size=12, fill=MUTED))
+            ),
+            draw_text(MARGIN + 12, y + 24, role_lines, size=14, weight="bold", cls="role-label"),
+            draw_text(MARGIN + 12, y + 24 + LINE * len(role_lines) + 4, [count], size=12, fill=MUTED),
+        ]
         my = y + 10
         anchor = role.iri == ANCHOR_ROLE
         for r, row_h in zip(rows, row_hs, strict=True):
             for j, (member, lines) in enumerate(r):
                 mx = MARGIN + role_w + j * (member_w + gap)
-                out.append(
+                band.append(
                     draw_actor(
                         mx,
                         my,
@@ -114,7 +117,7 @@ def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> str:
                     )
                 )
             my += row_h + gap
-        out.append("</g>")
+        out.append(Group("role", tuple(band)))
         y += h + 12
     out += legend(y + 10, lang)[:6]
     width = MARGIN * 2 + role_w + (member_w + gap) * per_line + 10

@@ -4,7 +4,8 @@
 :class:`Scheme` per technology platform: its stages in ``ckg:stageOrder``, whoever acts at
 each, and the finisher (final assembly). :func:`render_scheme` draws it: one column per stage,
 left to right, a band for the through-technology across them, arrows from stage to stage and
-into the finisher. Everything here is pure: rows in, text out; every text drawn is XML-escaped.
+into the finisher. Everything here is pure: rows in, text out; the drawing is rendered by the
+template ``drawing.svg``, which escapes every text.
 The cluster's roster is in :mod:`api.explorer.roster`, labelled resources in
 :mod:`kg.entities` and the drawing primitives in :mod:`api.explorer.drawing`.
 """
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+
+from markupsafe import Markup
 
 from api.explorer.drawing import (
     ANCHOR_FILL,
@@ -23,6 +26,8 @@ from api.explorer.drawing import (
     MARGIN,
     MUTED,
     STAGE_FILL,
+    Group,
+    Shape,
     actor_lines,
     draw_actor,
     draw_arrow,
@@ -30,9 +35,9 @@ from api.explorer.drawing import (
     draw_svg,
     draw_text,
     legend,
-    word,
     wrap,
 )
+from api.words import word
 from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
 
 __all__ = ["Scheme", "Stage", "build_schemes", "render_scheme"]
@@ -139,7 +144,7 @@ def build_schemes(rows: Iterable[Row], technologies: Sequence[Entity] = ()) -> l
     return schemes
 
 
-def render_scheme(scheme: Scheme, lang: Lang) -> str:
+def render_scheme(scheme: Scheme, lang: Lang) -> Markup:
     """The scheme as an SVG element: stage columns left to right, the through-technology as a
     band across them, arrows from stage to stage and into the final assembly by the finisher."""
     inner = COL_W - 16
@@ -169,33 +174,32 @@ def render_scheme(scheme: Scheme, lang: Lang) -> str:
     right = fin_x + (FIN_W if scheme.finisher else -GAP)
     mid = body_y + body_h / 2
 
-    out: list[str] = []
+    out: list[Shape] = []
     for i, stage in enumerate(scheme.stages):
         x = col_x[i]
         number = stage.order if stage.order is not None else i + 1
-        out.append(f'<g class="stage" data-order="{number}">')
-        out.append(
-            draw_box(x, top, COL_W, bottom - top, fill=STAGE_FILL, stroke="#9aa5b1", cls="stage-column")
-        )
-        out.append(draw_text(x + 10, top + 22, [f"{word('stage', lang)} {number}"], size=15, weight="bold"))
-        out.append(draw_text(x + 10, top + 22 + LINE + 4, heads[i], size=12, fill=MUTED, cls="stage-label"))
+        column: list[Shape] = [
+            draw_box(x, top, COL_W, bottom - top, fill=STAGE_FILL, stroke="#9aa5b1", cls="stage-column"),
+            draw_text(x + 10, top + 22, [f"{word('stage', lang)} {number}"], size=15, weight="bold"),
+            draw_text(x + 10, top + 22 + LINE + 4, heads[i], size=12, fill=MUTED, cls="stage-label"),
+        ]
         y = body_y
         for actor, lines in columns[i]:
             h = 18 + LINE * len(lines)
             if actor is None:
-                out.append(draw_box(x + 8, y, COL_W - 16, h, fill="none", stroke="#9aa5b1", dashed=True))
-                out.append(draw_text(x + COL_W / 2, y + 22, lines, size=12, fill=MUTED, anchor="middle"))
+                column.append(draw_box(x + 8, y, COL_W - 16, h, fill="none", stroke="#9aa5b1", dashed=True))
+                column.append(draw_text(x + COL_W / 2, y + 22, lines, size=12, fill=MUTED, anchor="middle"))
             else:
-                out.append(
+                column.append(
                     draw_actor(x + 8, y, COL_W - 16, h, lines, kind="actor", group=actor.is_group, inset=8)
                 )
             y += h + 10
-        out.append("</g>")
+        out.append(Group("stage", tuple(column), order=number))
         if i + 1 < len(scheme.stages):
             out.append(draw_arrow(x + COL_W + 4, col_x[i + 1] - 4, mid))
     if scheme.finisher is not None:
-        out.append('<g class="finisher">')
-        out.append(
+        box_h = 18 + LINE * len(fin_lines)
+        finisher: tuple[Shape, ...] = (
             draw_box(
                 fin_x,
                 top,
@@ -205,31 +209,23 @@ def render_scheme(scheme: Scheme, lang: Lang) -> str:
                 stroke=ANCHOR_INK,
                 width=2.5,
                 cls="finisher-column",
-            )
-        )
-        out.append(
+            ),
             draw_text(
                 fin_x + 10, top + 22, [word("final-assembly", lang)], size=15, weight="bold", fill=ANCHOR_INK
-            )
-        )
-        out.append(draw_text(fin_x + 10, top + 22 + LINE + 4, heads[-1], size=12, fill=ANCHOR_INK))
-        box_h = 18 + LINE * len(fin_lines)
-        out.append(
+            ),
+            draw_text(fin_x + 10, top + 22 + LINE + 4, heads[-1], size=12, fill=ANCHOR_INK),
             draw_box(
                 fin_x + 10, mid - box_h / 2, FIN_W - 20, box_h, fill="#ffffff", stroke=ANCHOR_INK, width=2.5
-            )
-        )
-        out.append(
+            ),
             draw_text(
                 fin_x + 18, mid - box_h / 2 + 22, fin_lines, size=13, weight="bold", cls="finisher-label"
-            )
+            ),
         )
-        out.append("</g>")
+        out.append(Group("finisher", finisher))
         if scheme.stages:
             out.append(draw_arrow(col_x[-1] + COL_W + 4, fin_x - 4, mid))
     if band_lines:
-        out.append('<g class="through-technology">')
-        out.append(
+        band = (
             draw_box(
                 MARGIN - 6,
                 band_y,
@@ -238,10 +234,10 @@ def render_scheme(scheme: Scheme, lang: Lang) -> str:
                 fill=BAND_FILL,
                 stroke=ARROW,
                 radius=band_h // 2,
-            )
+            ),
+            draw_text(MARGIN + 14, band_y + 20, band_lines, size=13, weight="bold", fill=ARROW),
         )
-        out.append(draw_text(MARGIN + 14, band_y + 20, band_lines, size=13, weight="bold", fill=ARROW))
-        out.append("</g>")
+        out.append(Group("through-technology", band))
     out += legend(bottom + 22, lang)
     width = max(right + MARGIN, 900)
     return draw_svg(width, bottom + 60, scheme.project.text(lang), out, "scheme")

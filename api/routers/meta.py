@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import RuntimeDep
 from api.descriptions import rdf_response
-from api.routers import linked_data
+from api.dumps import void_dumps
 from kg import rq
 from kg.describe import service
 from kg.engine.local_store import text_of
@@ -64,7 +64,7 @@ async def void(request: Request, runtime: RuntimeDep) -> Response:
         totals=totals,
         classes=classes,
         properties=properties,
-        dumps=await linked_data.void_dumps(request, runtime),
+        dumps=await void_dumps(request, runtime),
     )
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     return rdf_response(graph, request, format_params)

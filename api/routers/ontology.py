@@ -3,28 +3,28 @@
 Negotiated with :func:`api.negotiation.negotiate_rdf`: Turtle is the hand-edited file itself;
 N-Triples, RDF/XML, TriG, N-Quads and JSON-LD (compacted with ``/context.jsonld``) are
 converted from it; HTML is documentation generated here from the ontology graph (no pyLODE:
-one page, no dependency). The page has one section per term of the ``ckg:`` namespace, with
-``id`` the term's local name, so each term IRI ``https://w3id.org/clusterkg/ontology#X``
-resolves to its place in the page: labels in English and Russian, definitions, types,
-super-classes and super-properties, domain, range and inverses.
+one page, no dependency), rendered by the template ``ontology.html``. The page has one section
+per term of the ``ckg:`` namespace, with ``id`` the term's local name, so each term IRI
+``https://w3id.org/clusterkg/ontology#X`` resolves to its place in the page: labels in English
+and Russian, definitions, types, super-classes and super-properties, domain, range and inverses.
 
 ``/ontology/<version>`` answers for the current ``owl:versionInfo`` only (404 otherwise).
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
+from api import html
+from api.jsonld_context import jsonld_context
 from api.negotiation import negotiate_rdf
-from api.routers.linked_data import compact, jsonld_context, template
 from kg.engine import results
 from kg.errors import NotFound
 from kg.namespaces import PREFIXES
@@ -75,7 +75,7 @@ def ontology_version() -> str:
 
 @cache
 def ontology_document(target: str) -> bytes:
-    """The ontology in a graph format (a key of :data:`kg.engine.local_store.GRAPH_FORMATS`)."""
+    """The ontology in a graph format (a name in :data:`kg.formats.RDF_FORMATS`)."""
     if target == "turtle":
         return ONTOLOGY_FILE.read_bytes()
     ntriples = ox.serialize(
@@ -107,23 +107,71 @@ def ckg_terms(graph: Graph) -> list[URIRef]:
     )
 
 
-def _link(node: object) -> str:
+@dataclass(frozen=True)
+class Value:
+    """One value in a term's documentation, as the page shows it.
+
+    A link (``href``: ``#local`` for a ``ckg:`` term, else the IRI) shows ``text`` as code, as
+    does ``code``; a text may carry a language; a ``note`` stands for what the page does not
+    draw (a class expression).
+    """
+
+    text: str
+    href: str | None = None
+    language: str | None = None
+    code: bool = False
+    note: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """A row of a term's documentation: its name and values, one a line or ``inline``."""
+
+    name: str
+    values: tuple[Value, ...]
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class TermDoc:
+    """The documentation of one term: ``<section id="<local name>">`` with its rows."""
+
+    local: str
+    heading: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class KindDoc:
+    """A section of the page: one kind of term (classes, object properties...)."""
+
+    key: str
+    title: str
+    terms: tuple[TermDoc, ...]
+
+
+def link_value(node: object) -> Value:
+    """A value shown as a link: a ``ckg:`` term to its section, another IRI to itself.
+
+    >>> link_value(CKG.Cluster)
+    Value(text='ckg:Cluster', href='#Cluster', language=None, code=False, note=False)
+    """
     if isinstance(node, URIRef):
         iri = str(node)
         if iri.startswith(NAMESPACE):
             local = iri[len(NAMESPACE) :]
-            return f'<a href="#{html.escape(local)}"><code>ckg:{html.escape(local)}</code></a>'
-        return f'<a href="{html.escape(iri)}"><code>{html.escape(compact(iri))}</code></a>'
+            return Value(f"ckg:{local}", href=f"#{local}")
+        return Value(html.compact(iri), href=iri)
     if isinstance(node, BNode):
-        return "<em>a class expression (see the Turtle)</em>"
-    return html.escape(str(node))
+        return Value("a class expression (see the Turtle)", note=True)
+    return Value(str(node))
 
 
-def _text(node: object) -> str:
+def text_value(node: object) -> Value:
+    """A value shown as text, with its language tag if it has one."""
     if isinstance(node, Literal) and node.language:
-        lang = html.escape(node.language)
-        return f'<span lang="{lang}">{html.escape(str(node))}</span> <small class="meta">@{lang}</small>'
-    return html.escape(str(node))
+        return Value(str(node), language=node.language)
+    return Value(str(node))
 
 
 def _by_language(values: Iterable[object]) -> list[object]:
@@ -131,91 +179,74 @@ def _by_language(values: Iterable[object]) -> list[object]:
     return sorted(values, key=lambda v: (order.get(getattr(v, "language", None) or "", 2), str(v)))
 
 
-def _label(graph: Graph, term: URIRef, language: str) -> str | None:
-    for label in graph.objects(term, RDFS.label):
-        if isinstance(label, Literal) and label.language == language:
-            return str(label)
-    return None
-
-
-def term_section(graph: Graph, term: URIRef) -> str:
-    """The documentation of one term: ``<section id="<local name>">``."""
-    local = str(term)[len(NAMESPACE) :]
-    heading = _label(graph, term, "en") or local
-    rows = [f"<dt>IRI</dt><dd><code>{html.escape(str(term))}</code></dd>"]
-    labels = _by_language(graph.objects(term, RDFS.label))
-    if labels:
-        rows.append(f"<dt>Labels</dt><dd>{'<br>'.join(_text(v) for v in labels)}</dd>")
-    types = sorted(t for t in graph.objects(term, RDF.type) if isinstance(t, URIRef))
-    if types:
-        rows.append(f"<dt>Type</dt><dd>{', '.join(_link(t) for t in types)}</dd>")
-    for name, predicate in TEXTS:
-        values = _by_language(graph.objects(term, predicate))
-        if values:
-            rows.append(f"<dt>{name}</dt><dd>{'<br>'.join(_text(v) for v in values)}</dd>")
-    for name, predicate in RELATIONS:
-        values = sorted(graph.objects(term, predicate), key=str)
-        if values:
-            rows.append(f"<dt>{name}</dt><dd>{', '.join(_link(v) for v in values)}</dd>")
-    if (term, OWL.deprecated, Literal(True)) in graph:
-        rows.append("<dt>Status</dt><dd>deprecated</dd>")
-    return (
-        f'<section class="term" id="{html.escape(local)}">\n<h3>{html.escape(heading)} '
-        f'<small class="meta"><code>ckg:{html.escape(local)}</code></small></h3>\n'
-        f"<dl>\n{chr(10).join(rows)}\n</dl>\n</section>"
-    )
-
-
-@cache
-def ontology_page() -> str:
-    """The HTML documentation of the ontology, generated from the ontology graph."""
-    graph = ontology_graph()
-    ontology = URIRef(ONTOLOGY_IRI)
-    by_kind: dict[str, list[URIRef]] = {key: [] for key, _, _ in KINDS}
-    for term in ckg_terms(graph):
-        by_kind[term_kind(graph, term)].append(term)
-    toc: list[str] = []
-    sections: list[str] = []
-    for key, title, _ in KINDS:
-        terms = by_kind[key]
-        if not terms:
-            continue
-        locals_ = [html.escape(str(t)[len(NAMESPACE) :]) for t in terms]
-        items = "".join(f'<li><a href="#{local}">{local}</a></li>' for local in locals_)
-        toc.append(f'<h3><a href="#{key}">{title}</a></h3><ul>{items}</ul>')
-        body = "\n".join(term_section(graph, t) for t in terms)
-        sections.append(f'<section id="{key}">\n<h2>{title}</h2>\n{body}\n</section>')
-    title_en = _label_of(graph, ontology, DCTERMS.title, "en") or "clusterkg ontology"
-    title_ru = _label_of(graph, ontology, DCTERMS.title, "ru")
-    descriptions = _by_language(graph.objects(ontology, DCTERMS.description))
-    licences = sorted(graph.objects(ontology, DCTERMS.license), key=str)
-    version_iri = graph.value(ontology, OWL.versionIRI)
-    return template("ontology.html").substitute(
-        title=html.escape(title_en),
-        title_ru=f'<p lang="ru">{html.escape(title_ru)}</p>' if title_ru else "",
-        iri=html.escape(ONTOLOGY_IRI),
-        version_iri=html.escape(str(version_iri or "")),
-        version=html.escape(ontology_version()),
-        namespace=html.escape(NAMESPACE),
-        license=", ".join(_link(v) for v in licences) or "—",
-        description="\n".join(f"<p>{_text(d)}</p>" for d in descriptions),
-        toc="\n".join(toc),
-        sections="\n".join(sections),
-    )
-
-
-def _label_of(graph: Graph, subject: URIRef, predicate: URIRef, language: str) -> str | None:
+def _label(graph: Graph, subject: URIRef, predicate: URIRef, language: str) -> str | None:
     for value in graph.objects(subject, predicate):
         if isinstance(value, Literal) and value.language == language:
             return str(value)
     return None
 
 
+def term_doc(graph: Graph, term: URIRef) -> TermDoc:
+    """The documentation of one term: IRI, labels, types, texts, relations, status."""
+    local = str(term)[len(NAMESPACE) :]
+    heading = _label(graph, term, RDFS.label, "en") or local
+    rows = [Row("IRI", (Value(str(term), code=True),))]
+    labels = _by_language(graph.objects(term, RDFS.label))
+    if labels:
+        rows.append(Row("Labels", tuple(text_value(v) for v in labels)))
+    types = sorted(t for t in graph.objects(term, RDF.type) if isinstance(t, URIRef))
+    if types:
+        rows.append(Row("Type", tuple(link_value(t) for t in types), inline=True))
+    for name, predicate in TEXTS:
+        values = _by_language(graph.objects(term, predicate))
+        if values:
+            rows.append(Row(name, tuple(text_value(v) for v in values)))
+    for name, predicate in RELATIONS:
+        values = sorted(graph.objects(term, predicate), key=str)
+        if values:
+            rows.append(Row(name, tuple(link_value(v) for v in values), inline=True))
+    if (term, OWL.deprecated, Literal(True)) in graph:
+        rows.append(Row("Status", (Value("deprecated"),)))
+    return TermDoc(local, heading, tuple(rows))
+
+
+def render_ontology(graph: Graph, version: str) -> str:
+    """The HTML documentation of an ontology graph (``ontology.html``), every text escaped."""
+    ontology = URIRef(ONTOLOGY_IRI)
+    by_kind: dict[str, list[URIRef]] = {key: [] for key, _, _ in KINDS}
+    for term in ckg_terms(graph):
+        by_kind[term_kind(graph, term)].append(term)
+    kinds = [
+        KindDoc(key, title, tuple(term_doc(graph, t) for t in by_kind[key]))
+        for key, title, _ in KINDS
+        if by_kind[key]
+    ]
+    version_iri = graph.value(ontology, OWL.versionIRI)
+    return html.render(
+        "ontology.html",
+        title=_label(graph, ontology, DCTERMS.title, "en") or "clusterkg ontology",
+        title_ru=_label(graph, ontology, DCTERMS.title, "ru"),
+        iri=ONTOLOGY_IRI,
+        version_iri=str(version_iri or ""),
+        version=version,
+        namespace=NAMESPACE,
+        licences=[link_value(v) for v in sorted(graph.objects(ontology, DCTERMS.license), key=str)],
+        descriptions=[text_value(d) for d in _by_language(graph.objects(ontology, DCTERMS.description))],
+        kinds=kinds,
+    )
+
+
+@cache
+def ontology_page() -> str:
+    """The HTML documentation of the ontology, generated from the ontology graph (once)."""
+    return render_ontology(ontology_graph(), ontology_version())
+
+
 def _answer(request: Request) -> Response:
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     chosen = negotiate_rdf(request.headers.get("accept"), format_params, html=True)
     if chosen.format == "html":
-        return HTMLResponse(ontology_page(), headers={"Vary": "Accept"})
+        return html.response(ontology_page(), headers={"Vary": "Accept"})
     return Response(
         ontology_document(chosen.format), media_type=chosen.content_type, headers={"Vary": "Accept"}
     )

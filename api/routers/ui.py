@@ -2,14 +2,15 @@
 
 The page loads nothing from another host: the editor and its stylesheet are our own copies,
 its autocompleters that fetch prefix.cc and Linked Open Vocabularies are replaced by our
-prefixes (``api/static/ui/clusterkg-ui.js``), and a Content-Security-Policy tells the browser
-to refuse any request elsewhere. The tabs are a default query and one example per named
-query in ``queries/``, with the parameters' example values in a comment (never spliced in).
+prefixes (``api/static/ui/clusterkg-ui.js``), and the pages' Content-Security-Policy
+(:data:`api.html.CSP`) tells the browser to refuse any request elsewhere. The tabs are a
+default query and one example per named query in ``queries/``, with the parameters' example
+values in a comment (never spliced in). The page is the template ``ui.html``; its
+configuration goes in as JSON data (``tojson``), never as code.
 """
 
 from __future__ import annotations
 
-import json
 import textwrap
 from functools import cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import queries
+from api import html
 from kg import package_version
 from kg.errors import ParameterError
 from kg.namespaces import PREFIXES
@@ -28,24 +30,6 @@ router = APIRouter(tags=["ui"])
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 """Our static files: ``yasgui/`` (vendored, see its VENDORED.md) and ``ui/`` (ours)."""
-
-# Every fetch, script, style, image and font must come from this origin. Styles also allow
-# inline ones: YASR's table (column-resizer) inserts a <style> element and YASQE draws its
-# tooltips with style attributes; inline CSS cannot reach another host, since img-src and
-# font-src stay 'self'. Images allow data: URIs (CodeMirror's drag image, our empty favicon).
-CSP = "; ".join(
-    [
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
 
 DEFAULT_QUERY = """\
 # The clusters of the graph with their English labels. Ctrl+Enter (or the ▶ button) runs
@@ -57,31 +41,6 @@ SELECT ?cluster ?label WHERE {
 }
 ORDER BY ?cluster
 LIMIT 100
-"""
-
-PAGE = """\
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>clusterkg · SPARQL</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="static/yasgui/yasgui.min.css">
-<link rel="stylesheet" href="static/ui/clusterkg-ui.css">
-</head>
-<body>
-<header class="clusterkg-header">
-<h1>clusterkg <small>{version}</small></h1>
-<p>Industrial clusters, through-technologies, production stages and IP rights.
-SPARQL endpoint: <code>/sparql</code> on this host; each tab holds a named query.</p>
-</header>
-<main id="yasgui"></main>
-<script id="clusterkg-ui-config" type="application/json">{config}</script>
-<script src="static/yasgui/yasgui.min.js"></script>
-<script src="static/ui/clusterkg-ui.js"></script>
-</body>
-</html>
 """
 
 
@@ -156,22 +115,9 @@ def ui_config() -> dict[str, Any]:
     }
 
 
-def _script_json(data: object) -> str:
-    """JSON safe inside a <script> element (no ``</script>``, no HTML-significant characters)."""
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-
-
 @router.get("/", include_in_schema=False, response_class=HTMLResponse)
 async def query_ui() -> HTMLResponse:
     """The query UI: YASGUI with our prefixes and the named queries as tabs."""
-    html = PAGE.format(version=package_version(), config=_script_json(ui_config()))
-    return HTMLResponse(
-        html,
-        headers={
-            "Content-Security-Policy": CSP,
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cache-Control": "no-cache",
-        },
+    return html.page(
+        "ui.html", version=package_version(), config=ui_config(), headers={"Cache-Control": "no-cache"}
     )

@@ -4,14 +4,17 @@ Three queries from ``kg/rq/describe-*.rq``, each with the resource bound by a VA
 block built from a pyoxigraph term (never from request text):
 
 - ``describe-graph``: the triples about the resource (outgoing, in every graph, inferred ones
-  included) and the links to it (incoming). This is the RDF document served for it; an empty
-  graph means the server knows nothing of the IRI (404).
+  included), the links to it (incoming) and the triples about the hash IRIs under it that it
+  links to or is linked from (``<r#selector>`` of a quote ``<r>``, with its ``oa:exact`` text).
+  This is the RDF document served for it; an empty graph means the server knows nothing of the
+  IRI (404).
 - ``describe-labels``: labels (``rdfs:label``, ``skos:prefLabel``) of every IRI the page shows.
 - ``describe-claims``: the claim graphs that state something about the resource, with the
   quote each claim was derived from, the quote's exact text and its source.
 
->>> preferred_languages("ru-RU,ru;q=0.9,en;q=0.8")
-['ru', 'en']
+Which label a page shows is :func:`pick_label`'s choice, from the languages the caller
+prefers (the web layer reads them from ``Accept-Language``; nothing here reads HTTP).
+
 >>> pick_label([ox.Literal("BioMed", language="en"), ox.Literal("БиоМед", language="ru")], ["ru"])
 'БиоМед'
 """
@@ -33,7 +36,7 @@ NTRIPLES = "application/n-triples"
 RESULTS_JSON = "application/sparql-results+json"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 LANGUAGES = ("en", "ru")
-"""The languages the data carries labels in; the fallback order after the client's choice."""
+"""The languages the data carries labels in: :func:`pick_label`'s fallback after the caller's."""
 
 
 @dataclass
@@ -56,6 +59,8 @@ class Description:
     incoming: list[ox.Triple]
     labels: dict[str, list[ox.Literal]]
     claims: list[Claim]
+    fragments: dict[str, list[ox.Triple]] = field(default_factory=dict)
+    """The hash IRIs under the resource's (``<iri>#...``), each with the triples about it."""
 
     @property
     def types(self) -> list[str]:
@@ -69,39 +74,16 @@ class Description:
         )
 
 
-def preferred_languages(accept_language: str | None) -> list[str]:
-    """Primary language tags of an ``Accept-Language`` header, best first (``q=0`` dropped).
+def pick_label(labels: Sequence[ox.Literal], preferred: Sequence[str]) -> str | None:
+    """The label in the first language of ``preferred`` that has one, then of :data:`LANGUAGES`;
+    else an untagged one; else any (the first in code point order, so the choice is stable).
 
-    Then the data's own languages (``en``, ``ru``) as the fallback.
-
-    >>> preferred_languages(None)
-    ['en', 'ru']
-    >>> preferred_languages("de, ru;q=0.5")
-    ['de', 'ru', 'en']
-    """
-    weighted: list[tuple[float, int, str]] = []
-    for position, element in enumerate((accept_language or "").split(",")):
-        tag, *params = (part.strip() for part in element.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        primary = tag.lower().split("-", 1)[0]
-        if primary and primary != "*" and primary.isalpha() and q > 0:
-            weighted.append((-q, position, primary))
-    ordered = [tag for _, _, tag in sorted(weighted)]
-    return list(dict.fromkeys([*ordered, *LANGUAGES]))
-
-
-def pick_label(labels: Sequence[ox.Literal], languages: Sequence[str]) -> str | None:
-    """The label in the first of ``languages`` that has one; else an untagged one; else any.
+    :param preferred: primary language tags (``ru``, ``de``...), best first.
 
     >>> pick_label([ox.Literal("x")], ["ru"])
     'x'
+    >>> pick_label([ox.Literal("BioMed", language="en"), ox.Literal("БиоМед", language="ru")], ["de"])
+    'BioMed'
     >>> pick_label([], ["en"]) is None
     True
     """
@@ -109,7 +91,7 @@ def pick_label(labels: Sequence[ox.Literal], languages: Sequence[str]) -> str | 
     for label in labels:
         primary = (label.language or "").lower().split("-", 1)[0]
         by_language.setdefault(primary, []).append(label.value)
-    for language in [*languages, ""]:
+    for language in [*preferred, *LANGUAGES, ""]:
         if language in by_language:
             return sorted(by_language[language])[0]
     every = sorted(label.value for label in labels)
@@ -141,6 +123,10 @@ async def describe(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float)
         return None
     outgoing = sorted((t for t in triples if t.subject == iri), key=str)
     incoming = sorted((t for t in triples if t.object == iri and t.subject != iri), key=str)
+    fragments: dict[str, list[ox.Triple]] = {}
+    for t in sorted(triples, key=str):
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(iri.value + "#"):
+            fragments.setdefault(t.subject.value, []).append(t)
     claims = await _claims(client, iri, timeout_s=timeout_s)
     shown: set[str] = {iri.value}
     for t in triples:
@@ -153,7 +139,7 @@ async def describe(client: EngineClient, iri: ox.NamedNode, *, timeout_s: float)
         for s, _, o in claim.statements:
             shown.update(term.value for term in (s, o) if isinstance(term, ox.NamedNode))
     labels = await _labels(client, sorted(shown), timeout_s=timeout_s)
-    return Description(iri.value, body, outgoing, incoming, labels, claims)
+    return Description(iri.value, body, outgoing, incoming, labels, claims, dict(sorted(fragments.items())))
 
 
 async def _labels(

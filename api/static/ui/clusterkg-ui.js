@@ -1,6 +1,7 @@
 // The clusterkg query UI: YASGUI (vendored, api/static/yasgui) set up so that it talks to
-// this host only. The page (api/routers/ui.py) hands us the endpoint, our prefixes and the
-// tabs in a JSON block; its Content-Security-Policy refuses requests to any other host.
+// this host only. The page (api/routers/ui.py, template api/templates/ui.html) hands us the
+// endpoint, our prefixes and the tabs in a JSON block; its Content-Security-Policy refuses
+// requests to any other host.
 (function () {
   "use strict";
 
