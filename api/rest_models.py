@@ -13,6 +13,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.openapi import ErrorBody as ErrorBody  # the error answer, documented in one place
+
 MEDINZH = "https://w3id.org/clusterkg/id/organization/medinzh"
 BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"
 PROJECT = "https://w3id.org/clusterkg/id/project/medinzh-x-ray-endovascular-devices"
@@ -205,10 +207,3 @@ class Technology(BaseModel):
     broader: list[Ref] = Field(description="Broader technologies (skos:broader).")
     users: list[Member] = Field(description="The organisations and groups that use it (stated or inferred).")
     projects: list[Ref] = Field(description="The projects with it as their through-technology.")
-
-
-class ErrorBody(BaseModel):
-    """An error answer."""
-
-    error: str = Field(description="The kind of error.", examples=["http-404"])
-    message: str = Field(description="What went wrong.")
