@@ -68,6 +68,7 @@ class TermError(ValueError):
 
 
 # --- Patterns (JSON Schema and the parsers share them) -------------------------------------------
+# Each is a valid ECMA-262 regular expression too, so OpenAPI can publish it as a ``pattern``.
 
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 _YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
@@ -97,9 +98,7 @@ _IRREGULAR = (
     "en-GB-oed", "i-ami", "i-bnn", "i-default", "i-enochian", "i-hak", "i-klingon", "i-lux",
     "i-mingo", "i-navajo", "i-pwn", "i-tao", "i-tay", "i-tsu", "sgn-BE-FR", "sgn-BE-NL", "sgn-CH-DE",
 )  # fmt: skip
-LANGUAGE_TAG_PATTERN = (
-    f"(?:{_LANGTAG}|[xX](?:-{_ALNUM}{{1,8}})+|" + "|".join(re.escape(t) for t in _IRREGULAR) + ")"
-)
+LANGUAGE_TAG_PATTERN = f"(?:{_LANGTAG}|[xX](?:-{_ALNUM}{{1,8}})+|" + "|".join(_IRREGULAR) + ")"
 """A well-formed BCP 47 language tag (RFC 5646 ``Language-Tag``; matched case-insensitively)."""
 LOCAL_NAME_PATTERN = r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?"
 """The local names of the CURIEs the API prints and reads (a subset of SPARQL's ``PN_LOCAL``)."""
