@@ -76,24 +76,29 @@ def resource_links(path: str, iri: str, slug: str, *, explorer: bool = False) ->
 
 
 def text(row: Row, name: str) -> str | None:
+    """The IRI or lexical form bound to a variable, else ``None``."""
     term = row.get(name)
     return term.value if isinstance(term, ox.NamedNode | ox.Literal) else None
 
 
 def is_true(row: Row, name: str) -> bool:
+    """Whether a variable is bound to a true boolean."""
     return text(row, name) in ("true", "1")
 
 
 def labels(row: Row, name: str) -> Labels:
+    """The labels bound to ``<name>LabelEn`` and ``<name>LabelRu``."""
     return Labels(en=text(row, name + "LabelEn"), ru=text(row, name + "LabelRu"))
 
 
 def ref(row: Row, name: str) -> Ref | None:
+    """A link to the resource bound to a variable, with its labels (``None`` when unbound)."""
     iri = text(row, name)
     return None if iri is None else Ref(iri=iri, id=slug_of(iri), labels=labels(row, name))
 
 
 def member(row: Row, name: str) -> Member | None:
+    """The organisation or group bound to a variable, with its labels and group facts."""
     iri = text(row, name)
     if iri is None:
         return None
@@ -121,14 +126,14 @@ def clusters(rows: list[Row]) -> list[Cluster]:
     grouped: dict[str, list[Row]] = {}
     for row in rows:
         grouped.setdefault(text(row, "cluster") or "", []).append(row)
-    clusters = []
+    found = []
     for iri, group in grouped.items():
         slug = resource_slug(iri, ("cluster",))
         if slug is None:
             continue
         first = group[0]
         region = text(first, "region")
-        clusters.append(
+        found.append(
             Cluster(
                 iri=iri,
                 id=slug,
@@ -143,29 +148,32 @@ def clusters(rows: list[Row]) -> list[Cluster]:
                 links=resource_links("clusters", iri, slug, explorer=True),
             )
         )
-    return clusters
+    return found
 
 
 def kind(row: Row) -> Literal["enterprise", "group"] | None:
+    """An agent's kind from ``isGroup`` and ``isEnterprise``."""
     return "group" if is_true(row, "isGroup") else "enterprise" if is_true(row, "isEnterprise") else None
 
 
 def stages(rows: list[Row]) -> list[Stage]:
-    stages: dict[str, Stage] = {}
+    """The stages of ``api-project-stages`` rows, each with its distinct actors, in row order."""
+    found: dict[str, Stage] = {}
     for row in rows:
         iri = text(row, "stage")
         if iri is None:
             continue
-        stage = stages.setdefault(
+        stage = found.setdefault(
             iri, Stage(order=cell_int(row, "stageOrder"), iri=iri, labels=labels(row, "stage"), actors=[])
         )
         actor = member(row, "actor")
         if actor is not None and all(a.iri != actor.iri for a in stage.actors):
             stage.actors.append(actor)
-    return list(stages.values())
+    return list(found.values())
 
 
 def ip_rights(rows: list[Row]) -> list[IPRight]:
+    """The IP rights of ``api-ip-rights`` rows, with their holders (and shares) and licences."""
     rights: dict[str, IPRight] = {}
     for row in rows:
         iri = text(row, "right") or ""
