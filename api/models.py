@@ -1,7 +1,9 @@
-"""The JSON shapes of the API: named-query listings, and RDF terms as plain JSON values.
+"""The JSON shapes of the API: named-query listings and answers, and RDF terms as plain JSON values.
 
-A result row is a plain object keyed by variable (unbound variables are left out); each value
-is :func:`plain_value` of its term, a stable mapping:
+A result row is a plain object keyed by variable (unbound variables are left out), the key being
+:func:`json_key` of the variable's name: its camelCase words in snake_case, as every JSON key of
+the API is (``labelEn`` -> ``label_en``). Each value is :func:`plain_value` of its term, a stable
+mapping:
 
 - ``xsd:integer`` and its derived types -> a JSON integer; ``xsd:decimal``, ``xsd:double``,
   ``xsd:float`` -> a JSON number (a non-finite double stays its lexical string);
@@ -17,13 +19,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 
 import pyoxigraph as ox
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from kg.namespaces import PREFIXES
+from kg import terms
+from kg.errors import QueryError
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD = terms.XSD
 _INTEGERS = frozenset(
     XSD + t
     for t in (
@@ -33,7 +37,9 @@ _INTEGERS = frozenset(
     )
 )  # fmt: skip
 _FLOATS = frozenset(XSD + t for t in ("decimal", "double", "float"))
-_LOCAL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+# A word starts at an upper-case letter after a lower-case one or a digit (labelEn), or at the
+# last capital of a run followed by a lower-case letter (regionISOCode -> region_iso_code).
+_WORD = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 JsonValue = str | int | float | bool | dict[str, str | None]
 
@@ -68,19 +74,51 @@ class QueryList(BaseModel):
     queries: list[QueryInfo]
 
 
+class QueryAnswer(BaseModel):
+    """A page of a named query's rows, as JSON."""
+
+    query: str = Field(description="The query's name.", examples=["statistics"])
+    variables: list[str] = Field(
+        description="The row keys in the query's order: its SPARQL variables in snake_case.",
+        examples=[["subject", "subject_label_en", "value"]],
+    )
+    limit: int = Field(description="The page size asked for.", examples=[100])
+    offset: int = Field(description="The rows skipped.", examples=[0])
+    rows: list[dict[str, JsonValue]] = Field(
+        description="The rows: a key per bound variable, its value as a plain JSON value."
+    )
+
+
+def json_key(variable: str) -> str:
+    """The JSON key of a SPARQL variable: its camelCase words joined by ``_``, lower-cased.
+
+    >>> [json_key(v) for v in ("labelEn", "isGroup", "x", "regionISOCode", "label2En", "as_of")]
+    ['label_en', 'is_group', 'x', 'region_iso_code', 'label2_en', 'as_of']
+    """
+    return _WORD.sub("_", variable).lower()
+
+
+def json_keys(variables: Iterable[str]) -> list[str]:
+    """The JSON keys of a query's variables, in order.
+
+    :raises QueryError: when two variables have the same key (``labelEn`` and ``label_en``).
+    """
+    keys: dict[str, str] = {}
+    for variable in variables:
+        key = json_key(variable)
+        if key in keys:
+            raise QueryError(f"the variables ?{keys[key]} and ?{variable} both become the JSON key {key!r}")
+        keys[key] = variable
+    return list(keys)
+
+
 def curie(iri: str) -> str | None:
-    """The IRI as a compact URI with the longest known namespace, or ``None``.
+    """The IRI as a compact URI with the longest published namespace, or ``None`` (:func:`kg.terms.compact`).
 
     >>> curie("https://w3id.org/clusterkg/ontology#Cluster")
     'ckg:Cluster'
     """
-    best = max(
-        (p for p, ns in PREFIXES.items() if iri.startswith(ns)), key=lambda p: len(PREFIXES[p]), default=None
-    )
-    if best is None:
-        return None
-    local = iri[len(PREFIXES[best]) :]
-    return f"{best}:{local}" if _LOCAL.fullmatch(local) else None
+    return terms.compact(iri)
 
 
 def plain_value(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> JsonValue:

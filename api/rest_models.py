@@ -1,10 +1,12 @@
 """The JSON shapes of the resource endpoints (``/api/clusters``, ``/api/projects/{id}``, ...).
 
 Every resource carries its ``iri`` and its ``id`` (the slug: the last segment of
-``https://w3id.org/clusterkg/id/<kind>/<id>``), and its ``labels`` in English and Russian.
-A link to another resource is a :class:`Ref`. Many-valued links are lists (possibly empty),
-single-valued facts are ``null`` when the graph does not state them. Field names are
-snake_case; the schemas are published in ``/openapi.json``.
+``https://w3id.org/clusterkg/id/<kind>/<id>``, or of the same under the synthetic namespace
+``https://w3id.org/clusterkg/synthetic/id/``), and its ``labels`` in English and Russian; the
+``id`` is what ``/api/<kind>/{id}`` takes. A link to another resource is a :class:`Ref`.
+Many-valued links are lists (possibly empty), single-valued facts are ``null`` when the graph
+does not state them. A list (``/api/organizations`` ...) is a page: its rows, ``limit`` and
+``offset``. Field names are snake_case; the schemas are published in ``/openapi.json``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from __future__ import annotations
 from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from api.openapi import ErrorBody as ErrorBody  # the error answer, documented in one place
 
 MEDINZH = "https://w3id.org/clusterkg/id/organization/medinzh"
 BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"
@@ -35,7 +39,9 @@ class Ref(BaseModel):
 
     iri: str = Field(description="The resource's IRI.", examples=[MEDINZH])
     id: str | None = Field(
-        None, description="Its slug under the id namespace (null for ontology terms).", examples=["medinzh"]
+        None,
+        description="Its slug under the id (or synthetic id) namespace; null for ontology terms.",
+        examples=["medinzh"],
     )
     labels: Labels = Field(description="Its labels.")
 
@@ -80,7 +86,8 @@ class Cluster(BaseModel):
     )
     links: dict[str, str] = Field(
         default_factory=dict,
-        description="Related URLs on this server: self (this JSON), html (the resource page), explorer.",
+        description="Related URLs on this server: self (this JSON); for the id namespace's resources"
+        " also html (the resource page) and explorer.",
         examples=[
             {
                 "self": "/api/clusters/biomed",
@@ -91,10 +98,68 @@ class Cluster(BaseModel):
     )
 
 
-class ClusterList(BaseModel):
-    """Every cluster of the graph."""
+class Page(BaseModel):
+    """Where a page of a list starts, and its size."""
+
+    limit: int = Field(description="The page size asked for.", examples=[100])
+    offset: int = Field(description="The resources skipped.", examples=[0])
+
+
+class ClusterList(Page):
+    """A page of the clusters of the graph."""
 
     clusters: list[Cluster] = Field(description="The clusters, by English label.")
+
+
+class Summary(BaseModel):
+    """A resource as a list shows it."""
+
+    iri: str = Field(description="The resource's IRI.", examples=[MEDINZH])
+    id: str = Field(description="Its slug: /api/<kind>/{id} gives the whole resource.", examples=["medinzh"])
+    labels: Labels = Field(description="Its labels.")
+    links: dict[str, str] = Field(
+        default_factory=dict,
+        description="Related URLs on this server: self (its JSON); html for the id namespace's resources.",
+        examples=[{"self": "/api/organizations/medinzh", "html": "/id/organization/medinzh"}],
+    )
+
+
+class OrganizationSummary(Summary):
+    """An organisation or group as ``/api/organizations`` lists it."""
+
+    kind: Literal["enterprise", "group"] | None = Field(
+        None,
+        description="enterprise (ckg:Enterprise), group (ckg:OrganisationGroup), or null for other agents.",
+    )
+    group_size: int | None = Field(None, description="A group's size, where the source states one.")
+
+
+class OrganizationList(Page):
+    """A page of the organisations and groups."""
+
+    organizations: list[OrganizationSummary] = Field(description="The organisations, by English label.")
+
+
+class ProjectSummary(Summary):
+    """A cooperation project as ``/api/projects`` lists it."""
+
+    start_year: int | None = Field(None, description="The year it started.", examples=[2015])
+
+
+class ProjectList(Page):
+    """A page of the cooperation projects."""
+
+    projects: list[ProjectSummary] = Field(description="The projects, by start year and English label.")
+
+
+class TechnologySummary(Summary):
+    """A technology as ``/api/technologies`` lists it."""
+
+
+class TechnologyList(Page):
+    """A page of the technologies."""
+
+    technologies: list[TechnologySummary] = Field(description="The technologies, by English label.")
 
 
 class RoleMembers(BaseModel):
@@ -205,10 +270,3 @@ class Technology(BaseModel):
     broader: list[Ref] = Field(description="Broader technologies (skos:broader).")
     users: list[Member] = Field(description="The organisations and groups that use it (stated or inferred).")
     projects: list[Ref] = Field(description="The projects with it as their through-technology.")
-
-
-class ErrorBody(BaseModel):
-    """An error answer."""
-
-    error: str = Field(description="The kind of error.", examples=["http-404"])
-    message: str = Field(description="What went wrong.")

@@ -7,14 +7,18 @@ The header (lines starting with ``#+``) declares::
     #+ description: Longer text (optional).
     #+ params:
     #+   - name: cluster            # the SPARQL variable ?cluster
-    #+     type: iri                # iri, string, langstring, integer, decimal, year, date, boolean
+    #+     type: iri                # iri, string, langstring, integer, decimal, year, date,
+    #+                                  # duration, boolean
     #+     required: true
     #+     example: https://w3id.org/clusterkg/id/cluster/biomed
     #+     enum_from: ckg:Cluster   # optional: allowed values are the instances of a class
     #+     enum: [a, b]             # optional: a fixed list of allowed values
 
 Parameters are bound as RDF terms (SPARQL variable substitution), never spliced into the
-text: :func:`bind` turns raw strings into typed terms or raises :class:`ParameterError`.
+text: :func:`bind` turns raw strings into typed terms or raises :class:`ParameterError`. The
+values are read by :mod:`kg.terms`, the parser the ingest uses too: an ``iri`` is an absolute
+IRI or a CURIE with a published prefix (``ckg:anchorFinisherRole``), a ``year`` an
+``xsd:gYear`` (``2015``, ``-0044``), a ``langstring`` ``text@tag`` with a BCP 47 tag.
 """
 
 from __future__ import annotations
@@ -22,7 +26,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,18 +33,24 @@ from typing import Any
 import pyoxigraph as ox
 import yaml
 
+from kg import terms
 from kg.errors import ParameterError, QueryError, UnknownQuery
 
 HERE = Path(__file__).resolve().parent
-XSD = "http://www.w3.org/2001/XMLSchema#"
-PARAM_TYPES = ("iri", "string", "langstring", "integer", "decimal", "year", "date", "boolean")
+XSD = terms.XSD
+DATATYPES = {
+    "string": XSD + "string",
+    "integer": XSD + "integer",
+    "decimal": XSD + "decimal",
+    "year": XSD + "gYear",
+    "date": XSD + "date",
+    "duration": XSD + "duration",
+    "boolean": XSD + "boolean",
+}
+"""The literal parameter types and their datatypes (``iri`` and ``langstring`` are the others)."""
+PARAM_TYPES = ("iri", "langstring", *DATATYPES)
 _NAME = re.compile(r"[a-z][a-z0-9-]*")
 _VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_YEAR = re.compile(r"-?\d{4}")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_LANG = re.compile(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*")
-# Characters that may not appear in an IRI (RFC 3987 / SPARQL IRIREF).
-_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 @dataclass(frozen=True)
@@ -153,52 +162,28 @@ def get(name: str, folder: Path = HERE) -> NamedQuery:
 
 
 def to_term(param: Param, raw: str) -> ox.NamedNode | ox.Literal:
-    """Turn a raw string into the RDF term the parameter's type asks for.
+    """Turn a raw string into the RDF term the parameter's type asks for (read by :mod:`kg.terms`).
 
     >>> to_term(Param("y", "year"), "2015")
     <Literal value=2015 datatype=<NamedNode value=http://www.w3.org/2001/XMLSchema#gYear>>
+    >>> to_term(Param("role", "iri"), "ckg:anchorFinisherRole")
+    <NamedNode value=https://w3id.org/clusterkg/ontology#anchorFinisherRole>
+    >>> to_term(Param("resource", "iri"), "_:b0")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    kg.errors.ParameterError: parameter 'resource': expected an absolute IRI ...; got '_:b0' (...)
 
     :raises ParameterError: naming the parameter when the value does not fit.
     """
     if param.enum and raw not in param.enum:
         raise ParameterError(param.name, f"must be one of {', '.join(param.enum)}; got {raw!r}")
-    kind = param.type
-    if kind == "iri":
-        if not raw or _BAD_IRI.search(raw) or ":" not in raw:
-            raise ParameterError(param.name, f"not an absolute IRI: {raw!r}")
-        return ox.NamedNode(raw)
-    if kind == "string":
-        return ox.Literal(raw)
-    if kind == "langstring":
-        text, sep, lang = raw.rpartition("@")
-        if not sep or not _LANG.fullmatch(lang):
-            raise ParameterError(param.name, f"expected text@lang (e.g. МедИнж@ru); got {raw!r}")
-        return ox.Literal(text, language=lang)
-    if kind == "integer":
-        if not re.fullmatch(r"[+-]?\d+", raw):
-            raise ParameterError(param.name, f"not an integer: {raw!r}")
-        return ox.Literal(str(int(raw)), datatype=ox.NamedNode(XSD + "integer"))
-    if kind == "decimal":
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ParameterError(param.name, f"not a decimal number: {raw!r}") from None
-        if not value.is_finite():
-            raise ParameterError(param.name, f"not a finite decimal number: {raw!r}")
-        return ox.Literal(str(value), datatype=ox.NamedNode(XSD + "decimal"))
-    if kind == "year":
-        if not _YEAR.fullmatch(raw):
-            raise ParameterError(param.name, f"not a year (YYYY): {raw!r}")
-        return ox.Literal(raw, datatype=ox.NamedNode(XSD + "gYear"))
-    if kind == "date":
-        if not _DATE.fullmatch(raw):
-            raise ParameterError(param.name, f"not a date (YYYY-MM-DD): {raw!r}")
-        return ox.Literal(raw, datatype=ox.NamedNode(XSD + "date"))
-    if kind == "boolean":
-        if raw not in ("true", "false"):
-            raise ParameterError(param.name, f"not a boolean (true/false): {raw!r}")
-        return ox.Literal(raw, datatype=ox.NamedNode(XSD + "boolean"))
-    raise ParameterError(param.name, f"unknown type {kind!r}")  # pragma: no cover
+    try:
+        if param.type == "iri":
+            return terms.iri(raw)
+        if param.type == "langstring":
+            return terms.lang_string(raw)
+        return terms.literal(raw, DATATYPES[param.type])
+    except terms.TermError as exc:
+        raise ParameterError(param.name, str(exc)) from None
 
 
 Substitutions = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]

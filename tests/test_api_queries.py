@@ -13,6 +13,7 @@ from conftest import make_store
 from fastapi.testclient import TestClient
 
 import queries
+from kg import terms
 from kg.engine import binding
 from kg.sources import SourceSet
 
@@ -136,8 +137,8 @@ def test_statistics_gives_28_participants(client: TestClient) -> None:
     (row,) = answer.json()["rows"]
     assert row["value"] == 28
     assert row["indicator"] == {"iri": CKG + "participantCount", "curie": "ckg:participantCount"}
-    assert row["asOf"] == {"value": "2018-05", "datatype": "xsd:gYearMonth"}
-    assert row["subjectLabelEn"] == {"value": "BioMed industrial cluster of Penza Oblast", "lang": "en"}
+    assert row["as_of"] == {"value": "2018-05", "datatype": "xsd:gYearMonth"}
+    assert row["subject_label_en"] == {"value": "BioMed industrial cluster of Penza Oblast", "lang": "en"}
 
 
 def test_clusters_gives_biomed(client: TestClient) -> None:
@@ -146,14 +147,14 @@ def test_clusters_gives_biomed(client: TestClient) -> None:
     biomed = [r for r in rows if r["cluster"]["iri"] == BIOMED]
     assert len(biomed) == 3  # one row per specialisation area
     assert {r["participants"] for r in biomed} == {28}
-    assert {r["labelRu"]["value"] for r in biomed} == {"промышленный кластер Пензенской области «БиоМед»"}
-    assert {r["regionCode"] for r in biomed} == {"RU-PNZ"}
+    assert {r["label_ru"]["value"] for r in biomed} == {"промышленный кластер Пензенской области «БиоМед»"}
+    assert {r["region_code"] for r in biomed} == {"RU-PNZ"}
 
 
 def test_booleans_are_json_booleans(client: TestClient) -> None:
     rows = client.get("/api/queries/cluster-participants", params={"cluster": BIOMED}).json()["rows"]
     assert rows
-    assert {type(r["isGroup"]) for r in rows} == {bool}
+    assert {type(r["is_group"]) for r in rows} == {bool}
 
 
 # --- Formats -----------------------------------------------------------------------------------
@@ -267,7 +268,7 @@ def test_openapi_documents_every_query(client: TestClient) -> None:
     assert shared["technology"]["schema"]["format"] == "iri"
     assert "ckg:ThroughTechnology" in shared["technology"]["description"]
     projects = {p["name"]: p for p in spec["paths"]["/api/queries/cluster-projects"]["get"]["parameters"]}
-    assert projects["since"]["schema"]["pattern"] == "^-?[0-9]{4}$"
+    assert projects["since"]["schema"]["pattern"] == f"^{terms.G_YEAR_PATTERN}$"
     assert projects["since"]["examples"]["example"]["value"] == "2015"
     stages = {p["name"]: p for p in spec["paths"]["/api/queries/project-stages"]["get"]["parameters"]}
     assert stages["project"]["required"] is True
@@ -376,3 +377,72 @@ def test_typed_values_are_bound(client: TestClient) -> None:
     rows = client.get("/api/queries/cluster-projects", params={"since": "2015"}).json()["rows"]
     assert rows
     assert {r["since"]["value"] for r in rows} == {"2015"}
+
+
+# --- One REST style: unknown parameters, CURIEs, bad IRIs, snake_case keys ----------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "params"),
+    [
+        ("/api/queries/statistics", {"foo": "bar"}),
+        ("/api/queries/statistics", {"subjet": BIOMED}),
+        ("/api/queries/clusters", {"limit": "5", "Limit": "5"}),
+        ("/api/queries", {"foo": "bar"}),
+    ],
+)
+def test_an_unknown_parameter_is_422_naming_it(client: TestClient, url: str, params: dict[str, str]) -> None:
+    answer = client.get(url, params=params)
+    assert answer.status_code == 422
+    body = answer.json()
+    unknown = next(name for name in params if name not in ("limit",))
+    assert body["error"] == "parameter-error"
+    assert body["parameter"] == unknown
+    assert body["message"].startswith(f"parameter {unknown!r}: unknown parameter; accepted: ")
+
+
+def test_the_accepted_parameters_are_listed(client: TestClient) -> None:
+    message = client.get("/api/queries/statistics", params={"foo": "1"}).json()["message"]
+    assert message.endswith("accepted: format, indicator, limit, offset, subject")
+    assert client.get("/api/queries", params={"x": "1"}).json()["message"].endswith("accepted: none")
+
+
+def test_a_curie_is_taken_wherever_an_iri_is(client: TestClient) -> None:
+    by_iri = client.get(
+        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": CKG + "anchorFinisherRole"}
+    )
+    by_curie = client.get(
+        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": "ckg:anchorFinisherRole"}
+    )
+    assert by_iri.status_code == by_curie.status_code == 200, by_curie.text
+    assert by_curie.json()["rows"] == by_iri.json()["rows"] != []
+    assert {r["role"]["curie"] for r in by_curie.json()["rows"]} == {"ckg:anchorFinisherRole"}
+    stats = client.get("/api/queries/statistics", params={"indicator": "ckg:participantCount"})
+    assert [r["value"] for r in stats.json()["rows"]] == [28]
+
+
+@pytest.mark.parametrize("value", ["_:b0", ":x", "1:x", "http://[x", "a%:b", "é:x", "ckg:", "ckg:a b"])
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [("claims-about", "resource"), ("cluster-participants", "cluster"), ("statistics", "subject")],
+)
+def test_a_malformed_iri_is_422_never_500(client: TestClient, query: str, name: str, value: str) -> None:
+    answer = client.get(f"/api/queries/{query}", params={name: value})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["parameter"] == name
+    assert "IRI" in answer.json()["message"] or "CURIE" in answer.json()["message"]
+
+
+def test_every_json_key_of_the_rows_is_snake_case(client: TestClient) -> None:
+    for query in NAMED:
+        body = client.get(f"/api/queries/{query.name}", params=examples(query)).json()
+        for key in body["variables"]:
+            assert re.fullmatch(r"[a-z0-9_]+", key), (query.name, key)
+        assert all(set(row) <= set(body["variables"]) for row in body["rows"])
+
+
+def test_pages_link_to_the_first(client: TestClient) -> None:
+    answer = client.get("/api/queries/claims-about", params={"resource": BIOMED, "limit": 4, "offset": 4})
+    first = _link(answer, "first")
+    assert first is not None and "offset=0" in first and "resource=" in first
+    assert client.get(first).json()["offset"] == 0

@@ -3,8 +3,11 @@ the founding case: the BioMed cluster, the MedInzh project and its through-techn
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 import pytest
+from conftest import TOKEN
 from fastapi.testclient import TestClient
 
 ID = "https://w3id.org/clusterkg/id/"
@@ -139,7 +142,7 @@ def test_openapi_has_the_models(client: TestClient) -> None:
 
 
 def test_ip_rights_group_holders_and_licences() -> None:
-    from api.routers.rest import _ip_rights
+    from api.rest_rows import ip_rights
 
     def iri(local: str) -> ox.NamedNode:
         return ox.NamedNode(ID + local)
@@ -172,7 +175,7 @@ def test_ip_rights_group_holders_and_licences() -> None:
         ),
         {"right": iri("right/r2")},
     ]
-    first, second = _ip_rights(rows)  # type: ignore[arg-type]
+    first, second = ip_rights(rows)  # type: ignore[arg-type]
     assert (first.type and first.type.iri, first.number) == (CKG + "Patent", "2650000")
     assert [(h.id, h.share_percent) for h in first.holders] == [("a", 60.0), ("b", 40.0)]
     (licence,) = first.licences
@@ -183,3 +186,133 @@ def test_ip_rights_group_holders_and_licences() -> None:
     )
     assert licence.actions == [ODRL + "use", ODRL + "reproduce"]
     assert (second.iri, second.holders, second.licences) == (ID + "right/r2", [], [])
+
+
+# --- Lists, pages, ids, unknown parameters -----------------------------------------------------
+
+KINDS = {
+    "clusters": ("clusters", "cluster"),
+    "organizations": ("organizations", "organization"),
+    "projects": ("projects", "project"),
+    "technologies": ("technologies", "technology"),
+}
+
+
+def _link(answer: object, rel: str) -> str | None:
+    header = answer.headers.get("link", "")  # type: ignore[attr-defined]
+    match = re.search(rf'<([^>]*)>; rel="{rel}"', header)
+    return match[1] if match else None
+
+
+@pytest.mark.parametrize("path", list(KINDS))
+def test_every_kind_has_a_list_whose_ids_find_the_resource(client: TestClient, path: str) -> None:
+    answer = client.get(f"/api/{path}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["limit"], body["offset"]) == (100, 0)
+    rows = body[KINDS[path][0]]
+    assert rows
+    for row in rows:
+        assert row["id"] and row["iri"].endswith("/" + row["id"])
+        assert row["links"]["self"] == f"/api/{path}/{row['id']}"
+        one = client.get(row["links"]["self"])
+        assert one.status_code == 200, one.text
+        assert (one.json()["iri"], one.json()["id"]) == (row["iri"], row["id"])
+        assert one.json()["labels"] == row["labels"]
+    assert _link(answer, "next") is None
+    assert _link(answer, "first") is not None
+
+
+def test_the_organizations_list_has_enterprises_and_groups(client: TestClient) -> None:
+    rows = {o["id"]: o for o in client.get("/api/organizations").json()["organizations"]}
+    assert (rows["medinzh"]["kind"], rows["medinzh"]["group_size"]) == ("enterprise", None)
+    assert rows["medinzh"]["links"]["html"] == "/id/organization/medinzh"
+    assert (
+        rows["medinzh-project-rd-companies"]["kind"],
+        rows["medinzh-project-rd-companies"]["group_size"],
+    ) == (
+        "group",
+        11,
+    )
+    assert rows["medinzh-project-rd-companies"]["links"]["html"] == "/id/group/medinzh-project-rd-companies"
+    assert len(rows) == 10
+    (project,) = client.get("/api/projects").json()["projects"]
+    assert (project["id"], project["start_year"]) == ("medinzh-x-ray-endovascular-devices", 2015)
+
+
+def test_pages_follow_the_link_headers(client: TestClient) -> None:
+    everything = client.get("/api/organizations").json()["organizations"]
+    seen: list[dict[str, object]] = []
+    url: str | None = "/api/organizations?limit=3"
+    pages = 0
+    while url is not None:
+        answer = client.get(url)
+        assert answer.status_code == 200
+        assert len(answer.json()["organizations"]) <= 3
+        seen += answer.json()["organizations"]
+        if pages:
+            assert _link(answer, "prev") is not None
+        url = _link(answer, "next")
+        pages += 1
+    assert seen == everything
+    assert pages == 4
+    last = client.get("/api/organizations", params={"limit": 3, "offset": 9})
+    assert "offset=6" in (_link(last, "prev") or "")
+    assert "offset=0" in (_link(last, "first") or "")
+    assert client.get("/api/clusters", params={"offset": 1}).json()["clusters"] == []
+    assert _link(client.get("/api/clusters", params={"limit": 1}), "next") is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/clusters",
+        "/api/clusters/biomed",
+        "/api/organizations",
+        "/api/organizations/medinzh",
+        "/api/projects",
+        "/api/projects/medinzh-x-ray-endovascular-devices",
+        "/api/technologies",
+        "/api/technologies/minimally-invasive-surgery",
+    ],
+)
+def test_an_unknown_parameter_is_422_naming_it(client: TestClient, path: str) -> None:
+    answer = client.get(path, params={"lang": "en"})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert (body["error"], body["parameter"]) == ("parameter-error", "lang")
+    accepted = "limit, offset" if path.count("/") == 2 else "none"
+    assert body["message"] == f"parameter 'lang': unknown parameter; accepted: {accepted}"
+
+
+@pytest.mark.parametrize("params", [{"limit": "0"}, {"limit": "1001"}, {"offset": "-1"}, {"limit": "x"}])
+def test_bad_pages_are_422(client: TestClient, params: dict[str, str]) -> None:
+    answer = client.get("/api/technologies", params=params)
+    assert answer.status_code == 422
+    assert answer.json()["parameter"] == next(iter(params))
+
+
+SYNTHETIC = "https://w3id.org/clusterkg/synthetic/id/"
+GRAPH = "https://w3id.org/clusterkg/synthetic/graph/case/rest-style"
+
+
+def test_synthetic_resources_are_listed_and_found_by_their_last_segment(client: TestClient) -> None:
+    insert = f"""PREFIX ckg: <{CKG}>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+INSERT DATA {{ GRAPH <{GRAPH}> {{
+  <{SYNTHETIC}technology/demo-tech> a ckg:Technology ; ckg:synthetic true ; rdfs:label "demo technology"@en .
+  <https://example.org/elsewhere/tech> a ckg:Technology ; rdfs:label "a technology elsewhere"@en .
+}} }}"""
+    answer = client.post(
+        "/sparql",
+        content=insert.encode(),
+        headers={"Content-Type": "application/sparql-update", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert answer.status_code in (200, 204), answer.text
+    rows = {t["id"]: t for t in client.get("/api/technologies").json()["technologies"]}
+    assert set(rows) == {"minimally-invasive-surgery", "demo-tech"}  # the IRI elsewhere has no {id}
+    assert rows["demo-tech"]["iri"] == SYNTHETIC + "technology/demo-tech"
+    assert rows["demo-tech"]["links"] == {"self": "/api/technologies/demo-tech"}
+    one = client.get("/api/technologies/demo-tech")
+    assert one.status_code == 200
+    assert one.json()["iri"] == SYNTHETIC + "technology/demo-tech"

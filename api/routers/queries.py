@@ -8,9 +8,15 @@ block (:mod:`kg.engine.binding`), never spliced as text. A parameter with ``enum
 instance of that class in the graph, checked per request (the graph changes with writes, so
 OpenAPI documents the class rather than a list of values).
 
-Answers: JSON by default (rows as plain objects, :mod:`api.models`), CSV or SPARQL Results
-JSON with ``format=csv|sparql-json`` or ``Accept``. Pages: ``limit`` (default 100, at most
-1000) and ``offset``; ``Link`` headers ``rel="next"``/``rel="prev"`` repeat the other parameters.
+An ``iri`` parameter takes an absolute IRI or a CURIE with a published prefix
+(``role=ckg:anchorFinisherRole``); a parameter the query does not declare is a 422 naming it
+(:mod:`api.parameters`), as is a value that does not fit its type.
+
+Answers: JSON by default (rows as plain objects, :mod:`api.models`), whose keys are the SPARQL
+variables in snake_case (:func:`api.models.json_key`: ``labelEn`` -> ``label_en``); CSV or
+SPARQL Results JSON with ``format=csv|sparql-json`` or ``Accept``, which keep the variable names
+as those formats define them. Pages (:mod:`api.paging`): ``limit`` (default 100, at most 1000)
+and ``offset``; ``Link`` headers ``rel="next"``/``"prev"``/``"first"`` repeat the other parameters.
 """
 
 from __future__ import annotations
@@ -29,32 +35,44 @@ from fastapi.responses import JSONResponse
 
 import queries
 from api.deps import RuntimeDep, SettingsDep
-from api.models import ParamInfo, QueryInfo, QueryList, plain_value
-from kg import rq
+from api.models import ParamInfo, QueryAnswer, QueryInfo, QueryList, json_keys, plain_value
+from api.openapi import ENGINE, error_responses
+from api.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
+from api.parameters import RejectUnknown
+from kg import rq, terms
 from kg.engine import binding
 from kg.engine.runtime import Runtime
 from kg.errors import EngineError, ParameterError
-from kg.namespaces import PREFIXES
 from kg.settings import Settings
 
 PREFIX = "/api/queries"
 RESULTS_JSON = "application/sparql-results+json"
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
 FORMATS = {"json": "application/json", "csv": "text/csv", "sparql-json": RESULTS_JSON}
 _CONTROL = ("limit", "offset", "format")
 _SCHEMA: dict[str, dict[str, Any]] = {
     "iri": {"type": "string", "format": "iri"},
     "string": {"type": "string"},
-    "langstring": {"type": "string", "pattern": "^.*@[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$"},
+    "langstring": {"type": "string", "pattern": f"^.*@{terms.LANGUAGE_TAG_PATTERN}$"},
     "integer": {"type": "integer"},
     "decimal": {"type": "number"},
-    "year": {"type": "string", "pattern": "^-?[0-9]{4}$"},
+    "year": {"type": "string", "pattern": f"^{terms.G_YEAR_PATTERN}$"},
     "date": {"type": "string", "format": "date"},
+    "duration": {"type": "string", "pattern": f"^{terms.DURATION_PATTERN}$"},
     "boolean": {"type": "boolean"},
 }
+_HINTS = {
+    "iri": " An absolute IRI, or a CURIE with a published prefix (ckg:, skos:, ...).",
+    "langstring": " Text@tag, with a BCP 47 language tag (МедИнж@ru).",
+    "year": " An xsd:gYear (2015, -0044).",
+}
+KEYS = (
+    "JSON rows have a key per bound SPARQL variable: the variable's camelCase words in snake_case"
+    " (`labelEn` becomes `label_en`, `isGroup` `is_group`, `x` stays `x`); CSV and SPARQL Results"
+    " JSON keep the variable names."
+)
+"""How a SPARQL variable becomes a JSON key, as OpenAPI tells it."""
 
-Rows = list[dict[str, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]]
+Rows = list[dict[str, terms.Term]]
 
 
 def _info(query: queries.NamedQuery, base: str) -> QueryInfo:
@@ -111,8 +129,7 @@ async def _check_enum(
     """Refuse a value of an ``enum_from`` parameter that is no instance of the class in the graph."""
     if param.enum_from is None:
         return
-    prefix, _, local = param.enum_from.partition(":")
-    cls = ox.NamedNode(PREFIXES[prefix] + local if prefix in PREFIXES else param.enum_from)
+    cls = terms.iri(param.enum_from)
     text = binding.bind_values(rq.load("enum-member"), {"value": term, "class": cls})
     answer = await runtime.client.query(text, accept=RESULTS_JSON, timeout_s=settings.query_timeout_s)
     parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
@@ -197,16 +214,6 @@ def csv_text(variables: list[str], rows: Rows) -> bytes:
     return buffer.getvalue().encode()
 
 
-def _links(request: Request, limit: int, offset: int, more: bool) -> str:
-    links = []
-    if more:
-        links.append(f'<{request.url.include_query_params(limit=limit, offset=offset + limit)}>; rel="next"')
-    if offset > 0:
-        prev = max(offset - limit, 0)
-        links.append(f'<{request.url.include_query_params(limit=limit, offset=prev)}>; rel="prev"')
-    return ", ".join(links)
-
-
 def _typed(kind: str, raw: str) -> Any:
     """An example or default as the JSON type OpenAPI shows (integers, numbers, booleans)."""
     try:
@@ -255,20 +262,18 @@ def _endpoint(query: queries.NamedQuery) -> Endpoint:
         values = {name: raw for name, raw in given.items() if isinstance(raw, str)}
         chosen = _choose_format(kwargs["format"], request.headers.get("accept"))
         variables, rows, more = await run(kwargs["runtime"], kwargs["settings"], query, values, limit, offset)
-        headers = {"Vary": "Accept"}
-        link = _links(request, limit, offset, more)
-        if link:
-            headers["Link"] = link
+        headers = {"Vary": "Accept", "Link": links(request.url, limit, offset, more)}
         if chosen == "csv":
             return Response(csv_text(variables, rows), media_type="text/csv; charset=utf-8", headers=headers)
         if chosen == "sparql-json":
             return Response(sparql_json(variables, rows), media_type=RESULTS_JSON, headers=headers)
+        keys = dict(zip(variables, json_keys(variables), strict=True))
         body = {
             "query": query.name,
-            "variables": variables,
+            "variables": list(keys.values()),
             "limit": limit,
             "offset": offset,
-            "rows": [{k: plain_value(v) for k, v in row.items()} for row in rows],
+            "rows": [{keys[k]: plain_value(v) for k, v in row.items()} for row in rows],
         }
         return JSONResponse(body, headers=headers)
 
@@ -279,7 +284,7 @@ def _endpoint(query: queries.NamedQuery) -> Endpoint:
         inspect.Parameter("settings", keyword, annotation=SettingsDep),
     ]
     for param in query.params:
-        description = param.description
+        description = param.description + _HINTS.get(param.type, "")
         if param.enum_from:
             description += f" Must be an instance of {param.enum_from} in the graph."
         example = None if param.example is None else _typed(param.type, param.example)
@@ -299,18 +304,8 @@ def _endpoint(query: queries.NamedQuery) -> Endpoint:
             inspect.Parameter(f"p_{param.name}", keyword, annotation=annotation, default=default)
         )
     signature += [
-        inspect.Parameter(
-            "limit",
-            keyword,
-            annotation=Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")],
-            default=DEFAULT_LIMIT,
-        ),
-        inspect.Parameter(
-            "offset",
-            keyword,
-            annotation=Annotated[int, Query(ge=0, description="Rows to skip.")],
-            default=0,
-        ),
+        inspect.Parameter("limit", keyword, annotation=Limit, default=DEFAULT_LIMIT),
+        inspect.Parameter("offset", keyword, annotation=Offset, default=0),
         inspect.Parameter(
             "format",
             keyword,
@@ -331,10 +326,12 @@ def _endpoint(query: queries.NamedQuery) -> Endpoint:
 
 def router(folder: Path = queries.HERE) -> APIRouter:
     """The routes of the named queries in the folder (one per ``.rq`` file) and their listing."""
-    routes = APIRouter(prefix=PREFIX, tags=["queries"])
+    routes = APIRouter(prefix=PREFIX, tags=["queries"], dependencies=[RejectUnknown])
     named = queries.list_queries(folder)
 
-    @routes.get("", summary="List the named queries", response_model=QueryList)
+    @routes.get(
+        "", summary="List the named queries", response_model=QueryList, responses=error_responses(422)
+    )
     async def list_named(request: Request) -> QueryList:
         """Every named query with its summary, question, parameters and links."""
         base = str(request.base_url).rstrip("/")
@@ -346,14 +343,19 @@ def router(folder: Path = queries.HERE) -> APIRouter:
             _endpoint(query),
             methods=["GET"],
             summary=query.summary,
-            description="\n\n".join(t for t in (query.question, query.description) if t),
+            description="\n\n".join(t for t in (query.question, query.description, KEYS) if t),
             response_class=Response,
             responses={
                 200: {
+                    "model": QueryAnswer,
                     "description": "The rows (JSON by default; CSV or SPARQL Results JSON on request).",
-                    "content": {"application/json": {}, "text/csv": {}, RESULTS_JSON: {}},
+                    "content": {
+                        "text/csv": {"schema": {"type": "string"}},
+                        RESULTS_JSON: {"schema": {"type": "object"}},
+                    },
+                    "headers": LINK_HEADER,
                 },
-                422: {"description": "A parameter does not fit; the body names it in `parameter`."},
+                **error_responses(422, *ENGINE),
             },
         )
     return routes

@@ -1,108 +1,63 @@
 """Resources as JSON with stable schemas: clusters, organisations, projects and technologies.
 
-``GET /api/clusters``, ``/api/clusters/{id}``, ``/api/organizations/{id}``,
-``/api/projects/{id}`` and ``/api/technologies/{id}``, answered with the models of
-:mod:`api.rest_models` (their schemas are in ``/openapi.json``). ``{id}`` is the slug: the
-last segment of ``https://w3id.org/clusterkg/id/<kind>/<id>`` (an organisation is looked up
-under ``organization/`` and then ``group/``). A slug that does not match :data:`SLUG`, or names
-nothing of that kind in the graph, is a 404 JSON error.
+Lists: ``GET /api/clusters``, ``/api/organizations``, ``/api/projects`` and
+``/api/technologies``, a page at a time (``limit``, ``offset`` and ``Link`` headers, as
+:mod:`api.paging` describes). One resource: ``/api/clusters/{id}``, ``/api/organizations/{id}``,
+``/api/projects/{id}`` and ``/api/technologies/{id}``. The answers are the models of
+:mod:`api.rest_models` (their schemas are in ``/openapi.json``, with every error status).
+
+``{id}`` is the slug: the last segment of ``https://w3id.org/clusterkg/id/<kind>/<id>`` (an
+organisation is looked up under ``organization/`` and then ``group/``), else of the same under
+the synthetic namespace ``https://w3id.org/clusterkg/synthetic/id/``. A list holds exactly the
+resources of its kind with such an IRI, so every row's ``id`` finds it. A slug that does not
+match :data:`api.rest_rows.SLUG`, or names nothing of that kind in the graph, is a 404 JSON error; a query
+parameter the route does not declare is a 422 naming it (:mod:`api.parameters`).
 
 The data come from ``kg/rq/api-*.rq``; the resource's IRI is bound as a pyoxigraph
-``NamedNode`` in a ``VALUES`` block (:func:`kg.engine.binding.bind_values`), never spliced as text.
+``NamedNode`` in a ``VALUES`` block (:func:`kg.engine.binding.bind_values`), never spliced as
+text, and a list's page is cut by the engine (:func:`kg.engine.binding.page`), except the
+clusters': their rows carry many-valued links, so they are grouped first and the page is cut
+from the groups.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Sequence
+from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 
+from api import rest_rows as shape
 from api.deps import RuntimeDep, SettingsDep
+from api.openapi import ENGINE, error_responses
+from api.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
+from api.parameters import RejectUnknown
 from api.rest_models import (
-    Cluster,
     ClusterDetail,
     ClusterList,
-    ErrorBody,
-    Holder,
-    IPRight,
-    Labels,
-    Licence,
-    Member,
     Membership,
     Organization,
+    OrganizationList,
     Project,
-    Ref,
-    Region,
+    ProjectList,
     RoleMembers,
-    Stage,
     Technology,
+    TechnologyList,
 )
-from kg import namespaces, rq
+from kg import rq
 from kg.engine import binding
-from kg.engine.local_store import Term
 from kg.engine.runtime import Runtime
 from kg.entities import cell_int
+from kg.errors import QueryError
 from kg.settings import Settings
 
-router = APIRouter(prefix="/api", tags=["resources"])
+router = APIRouter(prefix="/api", tags=["resources"], dependencies=[RejectUnknown])
 
-ID = str(namespaces.ID)
-SLUG = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._~-]{0,198}[A-Za-z0-9])?")
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorBody, "description": "No such resource."}}
+ONE: dict[int | str, dict[str, Any]] = error_responses(404, 422, *ENGINE)
+LIST: dict[int | str, dict[str, Any]] = {200: {"headers": LINK_HEADER}, **error_responses(422, *ENGINE)}
 
-Row = dict[str, Term]
-T = TypeVar("T", bound=Ref)
-
-
-def _slug(iri: str) -> str | None:
-    """The slug of an IRI under the id namespace, else ``None``."""
-    return iri.rsplit("/", 1)[-1] if iri.startswith(ID) else None
-
-
-def _text(row: Row, name: str) -> str | None:
-    term = row.get(name)
-    return term.value if isinstance(term, ox.NamedNode | ox.Literal) else None
-
-
-def _labels(row: Row, name: str) -> Labels:
-    return Labels(en=_text(row, name + "LabelEn"), ru=_text(row, name + "LabelRu"))
-
-
-def _ref(row: Row, name: str) -> Ref | None:
-    iri = _text(row, name)
-    return None if iri is None else Ref(iri=iri, id=_slug(iri), labels=_labels(row, name))
-
-
-def _member(row: Row, name: str) -> Member | None:
-    iri = _text(row, name)
-    if iri is None:
-        return None
-    return Member(
-        iri=iri,
-        id=_slug(iri),
-        labels=_labels(row, name),
-        is_group=_text(row, name + "IsGroup") in ("true", "1"),
-        group_size=cell_int(row, name + "GroupSize"),
-    )
-
-
-def _unique(rows: Iterable[Row], make: Callable[[Row, str], T | None], name: str) -> list[T]:
-    """The distinct resources of a variable, in row order."""
-    seen: dict[str, T] = {}
-    for row in rows:
-        item = make(row, name)
-        if item is not None and item.iri not in seen:
-            seen[item.iri] = item
-    return list(seen.values())
-
-
-def _iri(kind: str, slug: str) -> str:
-    if not SLUG.fullmatch(slug):
-        raise HTTPException(404, f"no {kind} with id {slug!r}")
-    return f"{ID}{kind}/{slug}"
+Row = shape.Row
 
 
 async def _select(runtime: Runtime, settings: Settings, name: str, **terms: ox.NamedNode) -> list[Row]:
@@ -110,164 +65,152 @@ async def _select(runtime: Runtime, settings: Settings, name: str, **terms: ox.N
     return await runtime.client.select(text, timeout_s=settings.query_timeout_s)
 
 
-def _clusters(rows: list[Row]) -> list[Cluster]:
-    grouped: dict[str, list[Row]] = {}
-    for row in rows:
-        grouped.setdefault(_text(row, "cluster") or "", []).append(row)
-    clusters = []
-    for iri, group in grouped.items():
-        first = group[0]
-        slug = _slug(iri) or iri
-        region = _text(first, "region")
-        clusters.append(
-            Cluster(
-                iri=iri,
-                id=slug,
-                labels=_labels(first, "cluster"),
-                region=None
-                if region is None
-                else Region(iri=region, code=_text(first, "regionCode"), labels=_labels(first, "region")),
-                type=_ref(first, "type"),
-                specialisations=_unique(group, _ref, "specialisation"),
-                participant_count=cell_int(first, "participants"),
-                participant_count_as_of=_text(first, "participantsAsOf"),
-                links={
-                    "self": f"/api/clusters/{slug}",
-                    "html": f"/id/cluster/{slug}",
-                    "explorer": f"/explore/cluster/{slug}",
-                },
-            )
-        )
-    return clusters
+async def _find(
+    runtime: Runtime, settings: Settings, name: str, variable: str, kinds: Sequence[str], slug: str
+) -> tuple[ox.NamedNode, list[Row]]:
+    """The first IRI the slug stands for that the query finds, with its rows; else a 404."""
+    if shape.SLUG.fullmatch(slug):
+        for namespace in shape.NAMESPACES:
+            for kind in kinds:
+                term = ox.NamedNode(f"{namespace}{kind}/{slug}")
+                rows = await _select(runtime, settings, name, **{variable: term})
+                if rows:
+                    return term, rows
+    raise HTTPException(404, f"no {kinds[0]} with id {slug!r}")
 
 
-@router.get("/clusters", response_model=ClusterList, summary="The clusters")
-async def list_clusters(runtime: RuntimeDep, settings: SettingsDep) -> ClusterList:
-    """Every cluster with its region, type, specialisations and latest participant count."""
-    return ClusterList(clusters=_clusters(await _select(runtime, settings, "api-clusters")))
+async def _page(
+    runtime: Runtime, settings: Settings, name: str, limit: int, offset: int
+) -> tuple[list[Row], bool]:
+    """A page of a list query's rows (one per resource), and whether more follow."""
+    text = binding.page(rq.load(name), limit + 1, offset)
+    if text is None:  # pragma: no cover - the list queries have no LIMIT of their own
+        raise QueryError(f"{name}: a list query must leave LIMIT and OFFSET to the caller")
+    rows = await runtime.client.select(text, timeout_s=settings.query_timeout_s)
+    return rows[:limit], len(rows) > limit
 
 
-@router.get("/clusters/{id}", response_model=ClusterDetail, responses=NOT_FOUND, summary="A cluster")
+# --- Lists ---------------------------------------------------------------------------------------
+
+
+@router.get("/clusters", response_model=ClusterList, responses=LIST, summary="The clusters")
+async def list_clusters(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> ClusterList:
+    """A page of the clusters, each with its region, type, specialisations and latest participant count."""
+    clusters = shape.clusters(await _select(runtime, settings, "api-clusters"))
+    page = clusters[offset : offset + limit]
+    response.headers["Link"] = links(request.url, limit, offset, len(clusters) > offset + limit)
+    return ClusterList(clusters=page, limit=limit, offset=offset)
+
+
+@router.get(
+    "/organizations", response_model=OrganizationList, responses=LIST, summary="The organisations and groups"
+)
+async def list_organizations(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> OrganizationList:
+    """A page of the organisations and groups of organisations, with their kind and group size."""
+    rows, more = await _page(runtime, settings, "api-list-organizations", limit, offset)
+    found = [summary for row in rows if (summary := shape.organization_summary(row)) is not None]
+    response.headers["Link"] = links(request.url, limit, offset, more)
+    return OrganizationList(organizations=found, limit=limit, offset=offset)
+
+
+@router.get("/projects", response_model=ProjectList, responses=LIST, summary="The cooperation projects")
+async def list_projects(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> ProjectList:
+    """A page of the cooperation projects, with their start year."""
+    rows, more = await _page(runtime, settings, "api-list-projects", limit, offset)
+    found = [summary for row in rows if (summary := shape.project_summary(row)) is not None]
+    response.headers["Link"] = links(request.url, limit, offset, more)
+    return ProjectList(projects=found, limit=limit, offset=offset)
+
+
+@router.get("/technologies", response_model=TechnologyList, responses=LIST, summary="The technologies")
+async def list_technologies(
+    request: Request,
+    response: Response,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> TechnologyList:
+    """A page of the technologies."""
+    rows, more = await _page(runtime, settings, "api-list-technologies", limit, offset)
+    found = [summary for row in rows if (summary := shape.technology_summary(row)) is not None]
+    response.headers["Link"] = links(request.url, limit, offset, more)
+    return TechnologyList(technologies=found, limit=limit, offset=offset)
+
+
+# --- One resource --------------------------------------------------------------------------------
+
+
+@router.get("/clusters/{id}", response_model=ClusterDetail, responses=ONE, summary="A cluster")
 async def get_cluster(id: str, runtime: RuntimeDep, settings: SettingsDep) -> ClusterDetail:
     """A cluster with its participants by role and its cooperation projects."""
-    term = ox.NamedNode(_iri("cluster", id))
-    found = _clusters(await _select(runtime, settings, "api-clusters", cluster=term))
-    if not found:
-        raise HTTPException(404, f"no cluster with id {id!r}")
+    term, rows = await _find(runtime, settings, "api-clusters", "cluster", ("cluster",), id)
+    found = shape.clusters(rows)
     members = await _select(runtime, settings, "api-memberships", cluster=term)
     by_role: dict[str, RoleMembers] = {}
     for row in members:
-        role, member = _ref(row, "role"), _member(row, "member")
+        role, member = shape.ref(row, "role"), shape.member(row, "member")
         if role is not None and member is not None:
             by_role.setdefault(role.iri, RoleMembers(role=role, members=[])).members.append(member)
     projects = await _select(runtime, settings, "api-projects", cluster=term)
     return ClusterDetail(
         **found[0].model_dump(),
         participants_by_role=list(by_role.values()),
-        projects=_unique(projects, _ref, "project"),
+        projects=shape.unique(projects, shape.ref, "project"),
     )
 
 
-@router.get(
-    "/organizations/{id}", response_model=Organization, responses=NOT_FOUND, summary="An organisation"
-)
+@router.get("/organizations/{id}", response_model=Organization, responses=ONE, summary="An organisation")
 async def get_organization(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Organization:
     """An organisation or group: its kind, cluster memberships, projects and technologies."""
-    for kind in ("organization", "group"):
-        term = ox.NamedNode(_iri(kind, id))
-        rows = await _select(runtime, settings, "api-organization", organization=term)
-        if rows:
-            break
-    else:
-        raise HTTPException(404, f"no organization with id {id!r}")
+    term, rows = await _find(
+        runtime, settings, "api-organization", "organization", ("organization", "group"), id
+    )
     first = rows[0]
     memberships = await _select(runtime, settings, "api-memberships", member=term)
     projects = await _select(runtime, settings, "api-project-participants", participant=term)
     return Organization(
         iri=term.value,
         id=id,
-        labels=_labels(first, "organization"),
-        kind="group"
-        if _text(first, "isGroup") in ("true", "1")
-        else "enterprise"
-        if _text(first, "isEnterprise") in ("true", "1")
-        else None,
+        labels=shape.labels(first, "organization"),
+        kind=shape.kind(first),
         group_size=cell_int(first, "groupSize"),
         memberships=[
             Membership(cluster=cluster, role=role)
             for row in memberships
-            if (cluster := _ref(row, "cluster")) is not None and (role := _ref(row, "role")) is not None
+            if (cluster := shape.ref(row, "cluster")) is not None
+            and (role := shape.ref(row, "role")) is not None
         ],
-        projects=_unique(projects, _ref, "project"),
-        technologies=_unique(rows, _ref, "technology"),
+        projects=shape.unique(projects, shape.ref, "project"),
+        technologies=shape.unique(rows, shape.ref, "technology"),
     )
 
 
-def _stages(rows: list[Row]) -> list[Stage]:
-    stages: dict[str, Stage] = {}
-    for row in rows:
-        iri = _text(row, "stage")
-        if iri is None:
-            continue
-        stage = stages.setdefault(
-            iri, Stage(order=cell_int(row, "stageOrder"), iri=iri, labels=_labels(row, "stage"), actors=[])
-        )
-        actor = _member(row, "actor")
-        if actor is not None and all(a.iri != actor.iri for a in stage.actors):
-            stage.actors.append(actor)
-    return list(stages.values())
-
-
-def _ip_rights(rows: list[Row]) -> list[IPRight]:
-    rights: dict[str, IPRight] = {}
-    for row in rows:
-        iri = _text(row, "right") or ""
-        right = rights.setdefault(
-            iri,
-            IPRight(
-                iri=iri,
-                type=_ref(row, "type"),
-                number=_text(row, "number"),
-                year=_text(row, "year"),
-                holders=[],
-                licences=[],
-            ),
-        )
-        party = _ref(row, "party")
-        relation = _text(row, "relation")
-        if party is None:
-            continue
-        if relation == "holder" and all(h.iri != party.iri for h in right.holders):
-            share = _text(row, "share")
-            right.holders.append(
-                Holder(**party.model_dump(), share_percent=None if share is None else float(share))
-            )
-        licence_iri = _text(row, "licence")
-        if relation == "licensee" and licence_iri is not None:
-            licence = next((x for x in right.licences if x.iri == licence_iri), None)
-            if licence is None:
-                exclusive = _text(row, "exclusive")
-                licence = Licence(
-                    iri=licence_iri,
-                    licensee=party,
-                    licensor=_ref(row, "licensor"),
-                    exclusive=None if exclusive is None else exclusive in ("true", "1"),
-                    actions=[],
-                )
-                right.licences.append(licence)
-            action = _text(row, "action")
-            if action is not None and action not in licence.actions:
-                licence.actions.append(action)
-    return list(rights.values())
-
-
-@router.get("/projects/{id}", response_model=Project, responses=NOT_FOUND, summary="A cooperation project")
+@router.get("/projects/{id}", response_model=Project, responses=ONE, summary="A cooperation project")
 async def get_project(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Project:
     """A project with its stages and their actors, finisher, participants and IP rights."""
-    term = ox.NamedNode(_iri("project", id))
-    rows = await _select(runtime, settings, "api-projects", project=term)
-    if not rows:
-        raise HTTPException(404, f"no project with id {id!r}")
+    term, rows = await _find(runtime, settings, "api-projects", "project", ("project",), id)
     first = rows[0]
     stages = await _select(runtime, settings, "api-project-stages", project=term)
     participants = await _select(runtime, settings, "api-project-participants", project=term)
@@ -275,34 +218,31 @@ async def get_project(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Pr
     return Project(
         iri=term.value,
         id=id,
-        labels=_labels(first, "project"),
-        clusters=_unique(rows, _ref, "cluster"),
-        initiators=_unique(rows, _ref, "initiator"),
+        labels=shape.labels(first, "project"),
+        clusters=shape.unique(rows, shape.ref, "cluster"),
+        initiators=shape.unique(rows, shape.ref, "initiator"),
         start_year=cell_int(first, "startYear"),
         production_launch_year=cell_int(first, "launchYear"),
-        production_launch_within=_text(first, "launchWithin"),
-        through_technologies=_unique(rows, _ref, "technology"),
-        innovation_models=_unique(rows, _ref, "model"),
+        production_launch_within=shape.text(first, "launchWithin"),
+        through_technologies=shape.unique(rows, shape.ref, "technology"),
+        innovation_models=shape.unique(rows, shape.ref, "model"),
         stage_count=next((n for row in stages if (n := cell_int(row, "stageCount")) is not None), None),
-        stages=_stages(stages),
-        finishers=_unique(stages, _ref, "finisher"),
-        participants=_unique(participants, _member, "participant"),
-        ip_rights=_ip_rights(rights),
+        stages=shape.stages(stages),
+        finishers=shape.unique(stages, shape.ref, "finisher"),
+        participants=shape.unique(participants, shape.member, "participant"),
+        ip_rights=shape.ip_rights(rights),
     )
 
 
-@router.get("/technologies/{id}", response_model=Technology, responses=NOT_FOUND, summary="A technology")
+@router.get("/technologies/{id}", response_model=Technology, responses=ONE, summary="A technology")
 async def get_technology(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Technology:
     """A technology with its broader technologies, its users and the projects built on it."""
-    term = ox.NamedNode(_iri("technology", id))
-    rows = await _select(runtime, settings, "api-technology", technology=term)
-    if not rows:
-        raise HTTPException(404, f"no technology with id {id!r}")
+    term, rows = await _find(runtime, settings, "api-technology", "technology", ("technology",), id)
     return Technology(
         iri=term.value,
         id=id,
-        labels=_labels(rows[0], "technology"),
-        broader=_unique(rows, _ref, "broader"),
-        users=_unique(rows, _member, "user"),
-        projects=_unique(rows, _ref, "project"),
+        labels=shape.labels(rows[0], "technology"),
+        broader=shape.unique(rows, shape.ref, "broader"),
+        users=shape.unique(rows, shape.member, "user"),
+        projects=shape.unique(rows, shape.ref, "project"),
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from unidecode import unidecode
 
+from kg import terms
 from kg.ingest.problems import CellError
 from kg.namespaces import BASE, CKG, ID
 
@@ -34,7 +35,6 @@ SYNTHETIC_BASE = BASE + "synthetic/"
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
-_IRI = re.compile(r"https?://[^\s<>\"{}|\\^`]+")
 
 
 def suggest_slug(text: str) -> str:
@@ -97,9 +97,12 @@ class Prefixes:
         if text.startswith("<") and text.endswith(">"):
             text = text[1:-1]
         if text.startswith(("http://", "https://")):
-            if not _IRI.fullmatch(text):
-                raise CellError('an IRI without spaces or <>"{}|\\^` characters')
-            return text
+            try:
+                return terms.iri(text, prefixes={}).value
+            except terms.TermError as exc:
+                raise CellError(
+                    f'a well-formed IRI, without spaces or <>"{{}}|\\^` characters ({exc.reason})'
+                ) from None
         if ":" in text:
             return self._expand(text)
         if default is None:

@@ -1,10 +1,12 @@
 """Cell text to RDF literals: one parser per datatype, each saying what it expected on failure.
 
 The mapping names a column's datatype with a short name (``integer``, ``gYear``, ``temporal``
-...); a statement row may name any of the XSD datatypes below by CURIE. Whole numbers become
-``xsd:integer``, a ``number`` is an integer or a decimal as written, decimals accept a comma,
-dates accept ``2018-05-31`` and ``31.05.2018``, and a ``temporal`` value is a year, a year and
-month or a date, whichever it is written as.
+...); a statement row may name any of the XSD datatypes below by CURIE. The XSD rules are those
+of :mod:`kg.terms`, shared with the REST parameters; on top of them a cell may be written the way
+a spreadsheet user writes it: decimals with a comma, dates as ``31.05.2018``, a year and month as
+``05.2018``, booleans as yes/no/да/нет. Whole numbers become ``xsd:integer``, a ``number`` is an
+integer or a decimal as written, and a ``temporal`` value is a year, a year and month or a date,
+whichever it is written as.
 
 >>> parse("28", "number")
 Lit(lexical='28', datatype='http://www.w3.org/2001/XMLSchema#integer', language=None)
@@ -25,10 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from kg import terms
 from kg.ingest.problems import CellError
+from kg.terms import TermError
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+XSD = terms.XSD
+RDF_LANG_STRING = terms.RDF_LANG_STRING
 
 
 @dataclass(frozen=True)
@@ -47,14 +51,10 @@ class Lit:
             return None
 
 
-_INTEGER = re.compile(r"[+-]?\d+")
-_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
-_YEAR = re.compile(r"\d{4}")
-_YEAR_MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])|(0[1-9]|1[0-2])\.(\d{4})")
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_RU_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_DURATION = re.compile(r"-?P(?=\d|T\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+(\.\d+)?S)?)?")
-_LANGUAGE = re.compile(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*")
+# Spreadsheet spellings, turned into the XSD lexical forms before the shared parsers see them.
+_COMMA_DECIMAL = re.compile(r"([+-]?[0-9]*),([0-9]*)")
+_RU_YEAR_MONTH = re.compile(r"(0[1-9]|1[0-2])\.([0-9]{4})")
+_RU_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _TRUE = {"true", "yes", "1", "да"}
 _FALSE = {"false", "no", "0", "нет"}
 
@@ -63,25 +63,37 @@ def _string(text: str) -> Lit:
     return Lit(text, XSD + "string")
 
 
+def _at_least(lexical: str, minimum: int) -> bool:
+    """Whether a canonical integer is at least a (small) minimum, without reading huge numbers."""
+    if len(lexical) > 18:
+        return not lexical.startswith("-")
+    return int(lexical) >= minimum
+
+
 def _integer(text: str, *, minimum: int | None = None, datatype: str = "integer") -> Lit:
-    if not _INTEGER.fullmatch(text) or (minimum is not None and int(text) < minimum):
+    try:
+        lexical = terms.integer(text)
+    except TermError:
+        lexical = None
+    if lexical is None or (minimum is not None and not _at_least(lexical, minimum)):
         at_least = f" of at least {minimum}" if minimum is not None else ""
         raise CellError(f"a whole number{at_least}, such as 28")
-    return Lit(str(int(text)), XSD + datatype)
+    return Lit(lexical, XSD + datatype)
 
 
-def _decimal(text: str) -> Lit:
-    if not _DECIMAL.fullmatch(text):
-        raise CellError("a number such as 60 or 60.5")
-    return Lit(text.replace(",", ".").lstrip("+"), XSD + "decimal")
+def _decimal(text: str, expected: str = "a number such as 60 or 60.5") -> Lit:
+    comma = _COMMA_DECIMAL.fullmatch(text)
+    try:
+        return Lit(terms.decimal(f"{comma[1]}.{comma[2]}" if comma else text), XSD + "decimal")
+    except TermError:
+        raise CellError(expected) from None
 
 
 def _number(text: str) -> Lit:
-    if _INTEGER.fullmatch(text):
-        return _integer(text)
-    if not _DECIMAL.fullmatch(text):
-        raise CellError("a number such as 28 or 60.5")
-    return _decimal(text)
+    try:
+        return Lit(terms.integer(text), XSD + "integer")
+    except TermError:
+        return _decimal(text, "a number such as 28 or 60.5")
 
 
 def _boolean(text: str) -> Lit:
@@ -94,31 +106,26 @@ def _boolean(text: str) -> Lit:
 
 
 def _year(text: str) -> Lit:
-    if not _YEAR.fullmatch(text):
-        raise CellError("a year of four digits such as 2015")
-    return Lit(text, XSD + "gYear")
+    try:
+        return Lit(terms.g_year(text), XSD + "gYear")
+    except TermError:
+        raise CellError("a year such as 2015") from None
 
 
 def _year_month(text: str) -> Lit:
-    match = _YEAR_MONTH.fullmatch(text)
-    if not match:
-        raise CellError("a year and month such as 2018-05")
-    if match.group(1):
-        return Lit(text, XSD + "gYearMonth")
-    return Lit(f"{match.group(4)}-{match.group(3)}", XSD + "gYearMonth")
+    ru = _RU_YEAR_MONTH.fullmatch(text)
+    try:
+        return Lit(terms.g_year_month(f"{ru[2]}-{ru[1]}" if ru else text), XSD + "gYearMonth")
+    except TermError:
+        raise CellError("a year and month such as 2018-05") from None
 
 
 def _date(text: str) -> Lit:
+    ru = _RU_DATE.fullmatch(text)
     try:
-        if _ISO_DATE.fullmatch(text):
-            return Lit(dt.date.fromisoformat(text).isoformat(), XSD + "date")
-        match = _RU_DATE.fullmatch(text)
-        if match:
-            day, month, year = (int(g) for g in match.groups())
-            return Lit(dt.date(year, month, day).isoformat(), XSD + "date")
-    except ValueError:
-        pass
-    raise CellError("a date such as 2018-05-31 or 31.05.2018")
+        return Lit(terms.date(f"{ru[3]}-{int(ru[2]):02}-{int(ru[1]):02}" if ru else text), XSD + "date")
+    except TermError:
+        raise CellError("a date such as 2018-05-31 or 31.05.2018") from None
 
 
 def _date_time(text: str) -> Lit:
@@ -138,15 +145,17 @@ def _temporal(text: str) -> Lit:
 
 
 def _duration(text: str) -> Lit:
-    if not _DURATION.fullmatch(text):
-        raise CellError("a duration such as P3Y (3 years) or P6M (6 months)")
-    return Lit(text, XSD + "duration")
+    try:
+        return Lit(terms.duration(text), XSD + "duration")
+    except TermError:
+        raise CellError("a duration such as P3Y (3 years) or P6M (6 months)") from None
 
 
 def _any_uri(text: str) -> Lit:
-    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", text):
-        raise CellError("an absolute IRI such as https://example.org/")
-    return Lit(text, XSD + "anyURI")
+    try:
+        return Lit(terms.iri(text, prefixes={}).value, XSD + "anyURI")
+    except TermError:
+        raise CellError("an absolute IRI such as https://example.org/") from None
 
 
 PARSERS: dict[str, Callable[[str], Lit]] = {
@@ -195,10 +204,11 @@ def parse_xsd(text: str, datatype: str) -> Lit:
 
 
 def language_tag(text: str) -> str:
-    """A BCP 47 language tag such as ``ru`` or ``en-GB``, lower-cased."""
-    if not _LANGUAGE.fullmatch(text):
-        raise CellError("a language tag such as ru or en")
-    return text.lower()
+    """A BCP 47 language tag such as ``ru`` or ``en-GB``, lower-cased (:func:`kg.terms.language_tag`)."""
+    try:
+        return terms.language_tag(text)
+    except TermError:
+        raise CellError("a language tag such as ru or en") from None
 
 
 def text_literal(text: str, language: str | None) -> Lit:
