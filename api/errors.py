@@ -35,12 +35,14 @@ from kg.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from kg.terms import TermError
 
 log = logging.getLogger("clusterkg.api")
 
 
 STATUSES: tuple[tuple[type[KgError], int], ...] = (
     (ParameterError, 422),
+    (TermError, 422),
     (QueryError, 400),
     (UnknownQuery, 404),
     (NotFound, 404),
@@ -121,7 +123,7 @@ def install(app: FastAPI) -> None:
         first = problems[0] if problems else {"parameter": "", "message": "invalid request"}
         return JSONResponse(
             {
-                "error": "request-error",
+                "error": "parameter-error",
                 "message": f"parameter {first['parameter']!r}: {first['message']}",
                 "parameter": first["parameter"],
                 "problems": problems,

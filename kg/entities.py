@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kg.engine.local_store import Term, text_of
+from kg.engine.local_store import text_of
+from kg.terms import Term
 
 __all__ = [
     "Actor",

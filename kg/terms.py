@@ -44,6 +44,7 @@ from collections.abc import Callable, Mapping
 
 import pyoxigraph as ox
 
+from kg.errors import KgError
 from kg.namespaces import PREFIXES
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
@@ -56,8 +57,12 @@ RDF_TYPE = ox.NamedNode(RDF + "type")
 RDF_LANG_STRING = RDF + "langString"
 
 
-class TermError(ValueError):
-    """A text is not the term its datatype asks for; ``expected`` says what would be."""
+class TermError(KgError, ValueError):
+    """A text is not the term its datatype asks for; ``expected`` says what would be.
+
+    A :class:`~kg.errors.KgError` (the API answers it with a 422), and a ``ValueError`` for
+    callers that read values.
+    """
 
     def __init__(self, expected: str, text: str, reason: str | None = None) -> None:
         detail = f" ({reason})" if reason else ""

@@ -115,7 +115,7 @@ def test_technology_users(client: TestClient) -> None:
 def test_unknown_is_404_json(client: TestClient, path: str) -> None:
     answer = client.get(path)
     assert answer.status_code == 404
-    assert answer.json()["error"] == "http-404"
+    assert answer.json()["error"] == "not-found"
 
 
 def test_openapi_has_the_models(client: TestClient) -> None:

@@ -36,9 +36,9 @@ from api.negotiation import Negotiated, accepted_languages, negotiate_rdf
 from api.words import choose, word
 from kg.describe.resource import Description, describe, pick_label, resource_graph
 from kg.engine import results
-from kg.engine.local_store import Term
 from kg.entities import Lang
 from kg.namespaces import PREFIXES
+from kg.terms import Term
 
 router = APIRouter(tags=["resources"])
 

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyoxigraph as ox
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from api import rest_rows as shape
 from api.deps import RuntimeDep, SettingsDep
@@ -49,7 +49,7 @@ from kg import rq
 from kg.engine import binding
 from kg.engine.runtime import Runtime
 from kg.entities import cell_int
-from kg.errors import QueryError
+from kg.errors import NotFound, QueryError
 from kg.settings import Settings
 
 router = APIRouter(prefix="/api", tags=["resources"], dependencies=[RejectUnknown])
@@ -76,7 +76,7 @@ async def _find(
                 rows = await _select(runtime, settings, name, **{variable: term})
                 if rows:
                     return term, rows
-    raise HTTPException(404, f"no {kinds[0]} with id {slug!r}")
+    raise NotFound(f"no {kinds[0]} with id {slug!r}")
 
 
 async def _page(

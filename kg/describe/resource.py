@@ -26,15 +26,15 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from kg import rq
+from kg import rq, terms
 from kg.engine.binding import bind_values
 from kg.engine.client import EngineClient
-from kg.engine.local_store import Term
 from kg.errors import EngineError
+from kg.terms import Term
 
 NTRIPLES = "application/n-triples"
 RESULTS_JSON = "application/sparql-results+json"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = terms.RDF_TYPE.value
 LANGUAGES = ("en", "ru")
 """The languages the data carries labels in: :func:`pick_label`'s fallback after the caller's."""
 

@@ -24,7 +24,6 @@ import aiohttp
 import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
-from kg.engine.local_store import Term
 from kg.errors import (
     EngineError,
     EngineUnavailable,
@@ -34,6 +33,7 @@ from kg.errors import (
     TooLarge,
 )
 from kg.settings import Settings
+from kg.terms import Term
 
 
 @dataclass(frozen=True)

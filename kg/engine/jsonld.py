@@ -14,9 +14,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg import terms
 from kg.errors import NotAcceptable
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = terms.RDF_TYPE.value
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 _GEN_DELIMS = tuple(":/?#[]@")

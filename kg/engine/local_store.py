@@ -16,10 +16,9 @@ from rdflib import Dataset, Graph
 
 from kg import formats, rq
 from kg.errors import QueryError, StoreError
+from kg.terms import Term
 
 MANIFEST = "clusterkg-build.json"
-
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 
 
 def open_store(path: Path, *, read_only: bool = True) -> ox.Store:

@@ -36,11 +36,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg import terms
 from kg.engine.jsonld import Compactor
 from kg.errors import EngineError, NotAcceptable, QueryTimeout, ResultTooLarge
 from kg.formats import rdf_format, results_format
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = terms.RDF_TYPE.value
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _PN_PREFIX = re.compile(r"(?:[^\W\d_](?:[\w.-]*[\w-])?)?")
 _TIMEOUT_WORDS = (b"timeout", b"timed out", b"time limit", b"cancelled")

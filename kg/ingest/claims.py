@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.ingest.collect import RDF_TYPE, Output
+from kg.ingest.collect import Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError
 from kg.ingest.terms import SYNTHETIC_BASE
@@ -26,6 +26,7 @@ from kg.ingest.workbook import Sheet
 from kg.namespaces import CKG, OA, PROV
 from kg.provenance import CLAIM_PREFIX, SourceText, fold
 from kg.sources import SOURCES_DIR
+from kg.terms import RDF_TYPE
 
 
 def _n(term: object) -> ox.NamedNode:

@@ -16,7 +16,6 @@ from kg.ingest.terms import Prefixes, is_full_iri, synthetic_iri
 from kg.ingest.values import Lit
 from kg.namespaces import CKG
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 SYNTHETIC = ox.NamedNode(str(CKG.synthetic))
 TRUE = ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean"))
 

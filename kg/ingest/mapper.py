@@ -19,7 +19,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.ingest.claims import read_quotes, read_sources, write_provenance
-from kg.ingest.collect import RDF_TYPE, Output
+from kg.ingest.collect import Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError, Problem
 from kg.ingest.rows import SheetMapper
@@ -28,6 +28,7 @@ from kg.ingest.terms import SYNTHETIC_BASE, is_full_iri, slug
 from kg.ingest.values import parse
 from kg.ingest.workbook import Row, Template
 from kg.namespaces import BASE, DCT, GRAPH, PROVENANCE_GRAPH
+from kg.terms import RDF_TYPE
 
 VOID_DATASET = ox.NamedNode("http://rdfs.org/ns/void#Dataset")
 HAS_PART = ox.NamedNode(str(DCT.hasPart))

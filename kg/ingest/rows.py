@@ -15,11 +15,12 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
-from kg.ingest.collect import RDF_TYPE, Output, literal
+from kg.ingest.collect import Output, literal
 from kg.ingest.mapping_spec import Column, Mapping, SheetSpec
 from kg.ingest.problems import CellError
 from kg.ingest.values import RDF_LANG_STRING, XSD_PARSERS, Lit, language_tag, parse, parse_xsd, text_literal
 from kg.ingest.workbook import Row, Sheet
+from kg.terms import RDF_TYPE
 
 Object = ox.NamedNode | ox.Literal
 

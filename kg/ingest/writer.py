@@ -16,6 +16,7 @@ from pathlib import Path
 from kg.ingest.errors import IngestFileError
 from kg.ingest.mapping_spec import Column, Mapping, SheetSpec
 from kg.ingest.workbook import RESERVED_SHEETS
+from kg.terms import RDF_TYPE
 
 README, LISTS = RESERVED_SHEETS
 BOOLEAN = ("true", "false")
@@ -71,7 +72,7 @@ def column_note(mapping: Mapping, spec: SheetSpec, column: Column) -> str:
     elif term is None and column.property_by_datatype:
         term = next(iter(column.property_by_datatype.values()))
     elif column.role == "type":
-        term = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+        term = RDF_TYPE.value
     lines = []
     if term is not None:
         definition = mapping.vocabulary.definitions.get(term, "")

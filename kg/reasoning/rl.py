@@ -73,6 +73,7 @@ import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
+from kg.terms import Term
 
 RULES_DIR = Path(__file__).resolve().parent / "rules"
 RULE_FAMILIES = ("cax-", "cls-", "eq-", "prp-", "scm-", "dt-")
@@ -87,7 +88,6 @@ XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 # Chains of these lengths are followed by rules/prp-spo2-len<n>.rq, longer ones in Python.
 SPARQL_CHAIN_LENGTHS = frozenset({2, 3})
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Chain = tuple[ox.NamedNode, tuple[ox.NamedNode, ...]]
 
 

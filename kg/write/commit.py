@@ -32,7 +32,8 @@ from typing import IO
 import pyoxigraph as ox
 
 from kg.errors import Unprocessable
-from kg.write.quad_templates import GraphName, Term
+from kg.terms import Term
+from kg.write.quad_templates import GraphName
 from kg.write.step import blanks_of, has_blank
 
 

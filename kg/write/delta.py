@@ -27,7 +27,8 @@ import pyoxigraph as ox
 from kg.errors import QueryError, RemoteError, RequestError
 from kg.settings import Settings
 from kg.sparql_text import UpdateOperation
-from kg.write.quad_templates import GraphName, Template, Term, data_quads
+from kg.terms import Term
+from kg.write.quad_templates import GraphName, Template, data_quads
 from kg.write.readers import Reader, Row
 from kg.write.step import Step, named
 from kg.write.uploads import fetch_rdf

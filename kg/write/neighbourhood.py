@@ -38,6 +38,7 @@ import pyoxigraph as ox
 
 from kg import rq
 from kg.engine.binding import bind_values
+from kg.terms import RDF_TYPE
 from kg.write.reach import EVERYTHING, Reach
 from kg.write.readers import EngineReader
 from kg.write.step import blank_nodes
@@ -46,7 +47,6 @@ INCOMING_MARKERS = ("#@in-1", "#@in-2", "#@in-3")
 """The lines of ``writes-incoming.rq`` that receive the predicates followed backwards."""
 CHUNK = 500
 """Terms bound into one query, at the most (a larger write's queries go in chunks)."""
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 VOCABULARIES = (
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "http://www.w3.org/2000/01/rdf-schema#",

@@ -28,8 +28,8 @@ import pyoxigraph as ox
 
 from kg.errors import QueryError
 from kg.sparql_text import decode_escapes, tokenize
+from kg.terms import Term
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 GraphName = ox.NamedNode | ox.DefaultGraph
 
 _OPEN = frozenset("{[(")

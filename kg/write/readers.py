@@ -22,7 +22,8 @@ from kg import rq
 from kg.engine.binding import bind_values
 from kg.engine.client import EngineClient
 from kg.errors import EngineError, QueryError, QueryTimeout, ResultTooLarge
-from kg.write.quad_templates import GraphName, Term
+from kg.terms import Term
+from kg.write.quad_templates import GraphName
 from kg.write.step import Step, blank_nodes
 
 RESULTS_JSON = "application/sparql-results+json"
