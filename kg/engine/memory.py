@@ -33,6 +33,8 @@ from pathlib import Path
 log = logging.getLogger("clusterkg.engine")
 
 MIB = 1024 * 1024
+BACKSTOP_EXTRA = 512 * MIB
+"""The address-space backstop is three times the ceiling plus this (an idle engine maps 430 MB)."""
 ALLOCATION_FAILED = "memory allocation of"
 """What a Rust program writes on its standard error when an allocation fails (then it aborts)."""
 

@@ -14,27 +14,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import logging
 import math
 import os
-import resource
 import shutil
 import signal
 import socket
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
 from kg.engine import memory, pidfile
+from kg.engine.child import child_setup, exit_reason
 from kg.engine.local_store import MANIFEST
 from kg.errors import EngineUnavailable, StoreError
 
 log = logging.getLogger("clusterkg.engine")
+
+Guard = Literal["auto", "watch", "watch-only", "rlimit"]
 
 
 def oxigraph_binary() -> str:
@@ -46,32 +47,6 @@ def oxigraph_binary() -> str:
     if found is None:
         raise EngineUnavailable("the `oxigraph` executable is not installed (pip install oxigraph)")
     return found
-
-
-PR_SET_PDEATHSIG = 1
-"""``prctl`` option: the signal the kernel sends a process when the thread that started it exits."""
-
-
-def child_setup(address_space: int | None) -> Callable[[], None]:
-    """What the engine's process runs between fork and exec: ask for SIGKILL when its parent
-    dies, write no core dumps, and limit its address space (the memory backstop) if asked.
-
-    Only calls that take no lock run in the child (libc is loaded here, in the parent). If the
-    parent died before the signal was asked for, the child exits at once.
-    """
-    parent = os.getpid()
-    prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
-
-    def setup() -> None:
-        if prctl is not None:
-            prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-            if os.getppid() != parent:
-                os._exit(1)
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if address_space is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-
-    return setup
 
 
 def free_port() -> int:
@@ -101,7 +76,7 @@ class ManagedEngine:
         *,
         timeout_s: float,
         memory_mb: int | None = None,
-        guard: str = "auto",
+        guard: Guard = "auto",
         startup_timeout_s: float = 60.0,
         binary: str | None = None,
     ) -> None:
@@ -164,12 +139,16 @@ class ManagedEngine:
             self.memory_guard = "cgroup"
             self._oom_kills = self._cgroup.oom_kills()
         else:
-            if self.guard != "rlimit":
-                self._rss = memory.RssWatch(ceiling, self._note_over)
-            if self.guard != "watch-only":
-                self._address_space = 3 * ceiling + 512 * memory.MIB
-            self.memory_guard = "rlimit" if self._rss is None else "watch"
+            self._watch_memory(ceiling)
         log.info("engine memory ceiling: %s MiB, by %s", self.memory_mb, self.memory_guard)
+
+    def _watch_memory(self, ceiling: int) -> None:
+        """Guard the ceiling without a cgroup: the watch and/or the address-space backstop."""
+        if self.guard != "rlimit":
+            self._rss = memory.RssWatch(ceiling, self._note_over)
+        if self.guard != "watch-only":
+            self._address_space = 3 * ceiling + memory.BACKSTOP_EXTRA
+        self.memory_guard = "rlimit" if self._rss is None else "watch"
 
     def _note_over(self, pid: int, resident: int) -> None:
         """Called by the memory watch (from its thread) just before it kills the engine."""
@@ -177,6 +156,11 @@ class ManagedEngine:
         log.warning(
             "engine over its memory ceiling", extra={"pid": pid, "resident_mb": resident // memory.MIB}
         )
+
+    @property
+    def memory_guard_bytes(self) -> int:
+        """The memory ceiling in bytes (0: none)."""
+        return (self.memory_mb or 0) * memory.MIB
 
     def _ceiling_reason(self) -> str:
         return f"it went over its memory ceiling of {self.memory_mb} MiB (CLUSTERKG_ENGINE_MEMORY_MB)"
@@ -207,6 +191,7 @@ class ManagedEngine:
                 preexec_fn=child_setup(self._address_space),
             )
             self.port = port
+            self._ended.pop(f"http://127.0.0.1:{port}", None)  # a port an earlier engine had
             self._adopt(self.process.pid)
             if await self._wait_ready():
                 self.generation += 1
@@ -222,8 +207,11 @@ class ManagedEngine:
         if self._cgroup is not None:
             try:
                 self._cgroup.add(pid)
-            except OSError as exc:
-                log.warning("could not move the engine into its cgroup: %s", exc)
+            except OSError as exc:  # the group was taken from us: watch instead, from now on
+                log.warning("could not move the engine into its cgroup (%s); watching it instead", exc)
+                self._cgroup.remove()
+                self._cgroup = None
+                self._watch_memory(self.memory_guard_bytes)
         if self._rss is not None:
             self._rss.watch(pid)
         with contextlib.suppress(OSError):
@@ -321,7 +309,7 @@ class ManagedEngine:
                 if self.process is proc and not self._stopping:
                     self._ready.clear()
                     log.warning("engine exited with %s; restarting", proc.returncode)
-                    await self._reap(f"it exited (status {proc.returncode})")
+                    await self._reap(exit_reason(proc.returncode))
                     try:
                         await self._spawn()
                         self.restarts += 1
