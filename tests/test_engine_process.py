@@ -185,6 +185,7 @@ asyncio.run(main())
 
 
 def test_the_engine_dies_with_its_api_process(fresh_store: Path) -> None:
+    engine = 0
     with subprocess.Popen(
         [sys.executable, "-c", API_STANDIN, str(fresh_store)], stdout=subprocess.PIPE, text=True
     ) as api:
@@ -198,6 +199,8 @@ def test_the_engine_dies_with_its_api_process(fresh_store: Path) -> None:
             assert wait_gone(engine, 5.0), "the engine outlived its API process"
         finally:
             api.kill()
+            if engine and pidfile.serves(engine, fresh_store):
+                os.kill(engine, signal.SIGKILL)  # an orphan left by a failure: not for the next test
 
 
 def _oxigraph(store: Path) -> subprocess.Popen[bytes]:
@@ -323,13 +326,35 @@ def test_no_cgroup_where_the_memory_controller_cannot_be_had(
     assert not (own / "clusterkg-engine-7").exists()
 
 
-def test_no_cgroup_where_the_kernel_refuses_to_pass_memory_on(tmp_path: Path) -> None:
-    proc = fake_machine(tmp_path, group="/service", controllers="memory", subtree="")
-    own = tmp_path / "cgroup" / "service"
+@pytest.mark.parametrize("parent_passes_memory", [True, False])
+def test_where_our_group_cannot_pass_memory_on_the_engine_goes_beside_it(
+    tmp_path: Path, parent_passes_memory: bool
+) -> None:
+    """The kernel refuses to enable a controller below a group that holds processes: then the
+    engine's group is made beside ours, under the parent that gives us ``memory``."""
+    proc = fake_machine(tmp_path, group="/slice/service", controllers="memory", subtree="")
+    own, parent = tmp_path / "cgroup" / "slice" / "service", tmp_path / "cgroup" / "slice"
     (own / "cgroup.subtree_control").unlink()
-    (own / "cgroup.subtree_control").mkdir()  # reads as empty, and writing it fails
-    (own / "cgroup.subtree_control" / "x").write_text("")
-    assert memory.cgroup_v2_child("clusterkg-engine-7", 300 * memory.MIB, proc) is None
+    (own / "cgroup.subtree_control").mkdir()  # writing it fails, as the kernel's EBUSY would
+    (parent / "cgroup.subtree_control").write_text("memory pids\n" if parent_passes_memory else "pids\n")
+    group = memory.cgroup_v2_child("clusterkg-engine-7", 300 * memory.MIB, proc)
+    if parent_passes_memory:
+        assert group is not None and group.path == parent / "clusterkg-engine-7"
+        assert (group.path / "memory.max").read_text() == str(300 * memory.MIB)
+    else:
+        assert group is None
+        assert not (parent / "clusterkg-engine-7").exists()
+
+
+def test_groups_of_dead_api_processes_are_removed(tmp_path: Path) -> None:
+    proc = fake_machine(tmp_path, group="/service", controllers="memory", subtree="memory")
+    own = tmp_path / "cgroup" / "service"
+    (own / "clusterkg-engine-999999").mkdir()  # no such process in the fake /proc
+    (proc / "4242").mkdir()
+    (own / "clusterkg-engine-4242").mkdir()  # a live one
+    assert memory.cgroup_v2_child("clusterkg-engine-7", 300 * memory.MIB, proc) is not None
+    assert not (own / "clusterkg-engine-999999").exists()
+    assert (own / "clusterkg-engine-4242").exists()
 
 
 def test_the_default_ceiling_is_a_quarter_of_the_memory_we_may_use(tmp_path: Path) -> None:
@@ -341,20 +366,22 @@ def test_the_default_ceiling_is_a_quarter_of_the_memory_we_may_use(tmp_path: Pat
     assert memory.default_ceiling_mb(proc) == 512  # a quarter, but never under 512 MiB
 
 
-def test_this_machine_gets_a_cgroup_only_where_it_may(tmp_path: Path) -> None:
-    """On the real /proc: a group is made only where the memory controller is offered to ours."""
-    where = [(mount, path) for mount, kind, path in memory._own_cgroups(Path("/proc")) if kind == "cgroup2"]
-    group = memory.cgroup_v2_child(f"clusterkg-engine-test-{os.getpid()}", 300 * memory.MIB)
-    try:
-        if group is not None:
-            assert (group.path / "memory.max").read_text().strip() == str(300 * memory.MIB)
-        else:
-            offered = []
-            for mount, path in where:
-                controllers = mount / path / "cgroup.controllers"
-                offered += controllers.read_text().split() if controllers.exists() else []
-            subtree = [(mount / path / "cgroup.subtree_control").read_text().split() for mount, path in where]
-            assert "memory" not in offered or not any("memory" in s for s in subtree)
-    finally:
-        if group is not None:
-            group.remove()
+def test_on_a_machine_with_cgroup_v2_memory_the_engine_group_is_real(fresh_store: Path) -> None:
+    """Where this machine lets us make a cgroup v2 group with the memory controller, the kernel
+    takes the ceiling and the engine runs in the group (skipped elsewhere: here, cgroup v1)."""
+    group = memory.cgroup_v2_child(f"clusterkg-engine-{os.getpid()}", 300 * memory.MIB)
+    if group is None:
+        pytest.skip("no cgroup v2 memory controller that this process may use here")
+    group.remove()
+
+    async def run() -> None:
+        engine = ManagedEngine(fresh_store, timeout_s=5, memory_mb=CEILING_MB)
+        await engine.start()
+        try:
+            assert engine.memory_guard == "cgroup"
+            membership = Path(f"/proc/{engine.pid}/cgroup").read_text()
+            assert f"clusterkg-engine-{os.getpid()}" in membership
+        finally:
+            await engine.stop()
+
+    asyncio.run(run())

@@ -5,10 +5,10 @@ address space; bulk-loading 500k quads, 490 MB resident in 1.28 GB; ten nested C
 build a 10^9-character string (a 550-byte query), 2.1 GB resident in 3.2 GB, growing by up to
 1.5 GB a second. Past its ceiling the engine is killed (and then restarted by its owner); how:
 
-- **cgroup v2**, where the machine has one with the memory controller that this process may
-  divide (its own group already delegates ``memory`` to children, or can be made to): a child
-  group with ``memory.max`` at the ceiling, no swap, and ``memory.oom.group``: the kernel
-  kills the engine past it, and ``memory.events`` counts the kill (:func:`cgroup_v2_child`).
+- **cgroup v2**, where the machine has one whose memory controller reaches a group we may
+  make (beside or below our own, :func:`cgroup_v2_child`): the engine's group has
+  ``memory.max`` at the ceiling, no swap, and ``memory.oom.group``: the kernel kills the
+  engine past it, and ``memory.events`` counts the kill.
 - **a watch** otherwise (cgroup v1, no delegation, no permission): a thread reads the engine's
   resident memory (``VmRSS`` in ``/proc/<pid>/status``) every 100 ms and kills it past the
   ceiling (:class:`RssWatch`): at the growth measured above it overshoots by ~150 MB at most.
@@ -136,11 +136,15 @@ class Cgroup:
 
 
 def cgroup_v2_child(name: str, ceiling_bytes: int, proc: Path = Path("/proc")) -> Cgroup | None:
-    """A child of this process's cgroup v2 group with ``memory.max`` set, or None where none can be made.
+    """A cgroup v2 group for the engine with ``memory.max`` set, or None where none can be made.
 
-    None where the machine has no cgroup v2 hierarchy, its memory controller is not offered to
-    our group (cgroup v1 holds it, or it was not delegated), or our group cannot pass it on
-    (a non-root group that holds processes cannot: the kernel refuses with EBUSY).
+    The group is made where the memory controller reaches it: a child of this process's own
+    group when that group passes ``memory`` on to its children (or can be made to: the kernel
+    allows it only for a group without processes of its own, so seldom), else a sibling under
+    its parent, which passes ``memory`` on (that is how our group has it), when we may write
+    there (root on a cgroup v2 machine). None where there is no cgroup v2 hierarchy, its
+    memory controller is not offered to our group (cgroup v1 holds it, or it was not
+    delegated), or neither place is writable. The machine's top group is never changed.
     """
     where = next(((mount, path) for mount, kind, path in _own_cgroups(proc) if kind == "cgroup2"), None)
     if where is None:
@@ -149,24 +153,46 @@ def cgroup_v2_child(name: str, ceiling_bytes: int, proc: Path = Path("/proc")) -
     try:
         if "memory" not in (own / "cgroup.controllers").read_text().split():
             return None
-        if "memory" not in (own / "cgroup.subtree_control").read_text().split():
-            if not where[1]:
-                return None  # the top of the hierarchy: never change the whole machine's groups
-            (own / "cgroup.subtree_control").write_text("+memory")
-        _remove_abandoned_groups(own, name, proc)
-        child = own / name
-        child.mkdir(exist_ok=True)
     except OSError:
         return None
-    group = Cgroup(child)
+    places = [own, own.parent] if where[1] else [own]
+    for place in places:
+        if _passes_memory_on(place, enable=place == own and bool(where[1])):
+            group = _make_group(place / name, ceiling_bytes, proc)
+            if group is not None:
+                return group
+    return None
+
+
+def _passes_memory_on(group: Path, *, enable: bool) -> bool:
+    """True if the group's children get the memory controller (enabling it first if asked)."""
     try:
-        (child / "memory.max").write_text(str(ceiling_bytes))
+        if "memory" in (group / "cgroup.subtree_control").read_text().split():
+            return True
+        if enable:
+            (group / "cgroup.subtree_control").write_text("+memory")
+            return True
+    except OSError:
+        pass
+    return False
+
+
+def _make_group(path: Path, ceiling_bytes: int, proc: Path) -> Cgroup | None:
+    """Make the engine's group with its ceiling (None if the kernel or permissions refuse)."""
+    try:
+        _remove_abandoned_groups(path.parent, path.name, proc)
+        path.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    group = Cgroup(path)
+    try:
+        (path / "memory.max").write_text(str(ceiling_bytes))
     except OSError:
         group.remove()
         return None
     for setting, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
         with contextlib.suppress(OSError):  # no swap accounting, or an older kernel
-            (child / setting).write_text(value)
+            (path / setting).write_text(value)
     return group
 
 

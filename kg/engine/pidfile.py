@@ -36,7 +36,7 @@ def record(store: Path, engine_pid: int) -> None:
 
 def forget(store: Path, engine_pid: int) -> None:
     """Remove the pid file if it still names this engine."""
-    if read(store) is not None and read(store) == (engine_pid, os.getpid()):
+    if read(store) == (engine_pid, os.getpid()):
         with contextlib.suppress(OSError):
             (store / PIDFILE).unlink()
 
