@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from api import errors
 from api.access_log import AccessLog
+from api.body import BodyDeadline
 from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -22,7 +22,7 @@ from kg.errors import KgError, QueryError
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, rdf_format, results_format
 from kg.generate import FILE_FORMATS
 from kg.progress import Reporter
-from kg.settings import DEFAULT_STORE, Settings, load_settings
+from kg.settings import DEFAULT_STORE, Settings, environment_help, load_settings
 from kg.sources import load_sources
 
 STORE_HELP = f"the store directory (default: $CLUSTERKG_STORE or ./{DEFAULT_STORE})"
@@ -45,7 +45,14 @@ def _parser() -> argparse.ArgumentParser:
         "--skip-dl", action="store_true", default=None, help="skip the HermiT OWL DL check (large data)"
     )
 
-    p = sub.add_parser("serve", help="serve the graph over HTTP (builds it first if needed)")
+    p = sub.add_parser(
+        "serve",
+        help="serve the graph over HTTP (builds it first if needed)",
+        description="Serve the graph over HTTP: the API in front of a managed Oxigraph engine\n"
+        "(or a remote engine, CLUSTERKG_ENGINE_URL). Builds the store first if there is none.",
+        epilog="environment variables (flags win over them):\n" + environment_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--host", default=None, help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=None, help="port (default 8000)")
     p.add_argument("--store", type=Path, help=STORE_HELP)
@@ -156,6 +163,12 @@ def _serve(args: argparse.Namespace, settings: Settings, out: Console) -> int:
         port=settings.port,
         log_level="info",
         access_log=False,
+        # slow clients: headers (api.main:HTTPProtocol), idle connections, connections at once
+        http="api.main:HTTPProtocol",
+        ws="none",
+        timeout_keep_alive=settings.keep_alive_s,
+        limit_concurrency=settings.connection_limit,
+        h11_max_incomplete_event_size=settings.header_limit_bytes,
     )
     return 0
 

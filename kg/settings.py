@@ -9,12 +9,15 @@ PosixPath('/tmp/s')
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from kg.engine.memory import default_ceiling_mb
 
 DEFAULT_STORE = Path("var/store")
 
@@ -32,17 +35,25 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Extra TriG/Turtle data files or folders to build in, besides the founding case.",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_base: str = "https://w3id.org/clusterkg/"
+    host: str = Field(default="127.0.0.1", description="The interface the server listens on.")
+    port: int = Field(default=8000, description="The port the server listens on.")
+    public_base: str = Field(
+        default="https://w3id.org/clusterkg/", description="The base IRI of the graph's resources."
+    )
     update_token: SecretStr | None = Field(
         default=None, description="Bearer token for writes; without one, writes are off."
     )
     query_timeout_s: float = Field(default=30.0, gt=0, description="Server maximum query time.")
-    result_limit_rows: int = Field(default=100_000, gt=0)
-    result_limit_bytes: int = Field(default=64 * 1024 * 1024, gt=0)
-    body_limit_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
-    query_length_limit: int = Field(default=100_000, gt=0)
+    result_limit_rows: int = Field(default=100_000, gt=0, description="Most rows in a result (413 past it).")
+    result_limit_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="Most bytes in a result (413 past it)."
+    )
+    body_limit_bytes: int = Field(
+        default=16 * 1024 * 1024, gt=0, description="Most bytes in a request body (413 past it)."
+    )
+    query_length_limit: int = Field(
+        default=100_000, gt=0, description="Most characters in a query or update text (400 past it)."
+    )
     service_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="IRI prefixes SERVICE and LOAD may reach; empty: none."
     )
@@ -56,10 +67,33 @@ class Settings(BaseSettings):
         default=None,
         description="The remote engine's Graph Store endpoint (default: derived from engine_url).",
     )
-    engine_user: str | None = None
-    engine_password: SecretStr | None = None
+    engine_user: str | None = Field(default=None, description="The remote engine's user (HTTP Basic).")
+    engine_password: SecretStr | None = Field(default=None, description="The remote engine's password.")
     engine_grace_s: float = Field(
         default=2.0, gt=0, description="Past timeout + grace, a stuck managed engine is restarted."
+    )
+    engine_memory_mb: int = Field(
+        default_factory=default_ceiling_mb,
+        gt=0,
+        description="The managed engine's memory ceiling in MiB; past it the engine is restarted and "
+        "its requests get 503 (default: a quarter of the machine's memory, at least 512).",
+    )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="A connection must send a request's headers within this time, or it is closed.",
+    )
+    header_limit_bytes: int = Field(
+        default=1024 * 1024, gt=0, description="Most bytes of a request line and headers (closed past it)."
+    )
+    body_timeout_s: float = Field(
+        default=60.0, gt=0, description="A request body must arrive whole within this time (408 past it)."
+    )
+    keep_alive_s: int = Field(
+        default=5, gt=0, description="An idle keep-alive connection is closed after this many seconds."
+    )
+    connection_limit: int = Field(
+        default=512, gt=0, description="Most connections and requests at once; past it requests get 503."
     )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["*"], description="Origins allowed to read cross-origin (no credentials)."
@@ -67,7 +101,7 @@ class Settings(BaseSettings):
     skip_dl: bool = Field(
         default=False, description="Skip the OWL DL (HermiT) check in builds, for very large data."
     )
-    java_memory_mb: int = Field(default=2000, gt=0)
+    java_memory_mb: int = Field(default=2000, gt=0, description="The Java heap of the OWL DL check, in MB.")
 
     @field_validator("data", "service_allow", "cors_origins", mode="before")
     @classmethod
@@ -76,6 +110,30 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part for part in value.replace(",", " ").split() if part]
         return value
+
+
+def environment_help(settings: type[Settings] = Settings) -> str:
+    """The ``CLUSTERKG_*`` environment variables, their defaults and meanings, from the model.
+
+    >>> print(environment_help().splitlines()[0])
+    CLUSTERKG_STORE (default: var/store)
+    """
+    prefix = str(settings.model_config.get("env_prefix", ""))
+    lines: list[str] = []
+    for name, field in settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, list):
+            shown = " ".join(str(v) for v in default) or "empty"
+        elif default is None:
+            shown = "none"
+        else:
+            shown = str(default)
+        lines.append(f"{prefix}{name.upper()} (default: {shown})")
+        if field.description:
+            lines.extend(
+                textwrap.wrap(field.description, 92, initial_indent="    ", subsequent_indent="    ")
+            )
+    return "\n".join(lines)
 
 
 def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:

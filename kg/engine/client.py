@@ -102,7 +102,8 @@ class EngineClient:
     """Talks to the engine; turns its failures into typed errors.
 
     ``on_stuck`` is called when a request outlives its deadline plus the grace period, so the
-    owner of a managed engine can kill and restart it.
+    owner of a managed engine can kill and restart it; ``lost(url)`` says why the engine at a
+    URL stopped (its memory ceiling, a restart), for the requests it was serving.
     """
 
     def __init__(
@@ -114,6 +115,7 @@ class EngineClient:
         max_bytes: int = 64 * 1024 * 1024,
         on_stuck: Callable[[str], Awaitable[None]] | None = None,
         ready: Callable[[float], Awaitable[None]] | None = None,
+        lost: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self._endpoints = endpoints
         self.auth = auth
@@ -121,6 +123,7 @@ class EngineClient:
         self.max_bytes = max_bytes
         self.on_stuck = on_stuck
         self.ready = ready
+        self.lost = lost
         self._watchers: set[asyncio.Future[None]] = set()
         self._session: aiohttp.ClientSession | None = None
 
@@ -165,6 +168,11 @@ class EngineClient:
             self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
             raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped") from None
         except (aiohttp.ClientError, OSError) as exc:
+            reason = None if self.lost is None else await self.lost(request.url)
+            if reason is not None:
+                raise EngineUnavailable(
+                    f"the engine stopped during the {what}: {reason}; it is back shortly"
+                ) from exc
             raise EngineUnavailable(f"the engine did not answer the {what}: {type(exc).__name__}") from exc
         except asyncio.CancelledError:
             task.cancel()

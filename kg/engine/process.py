@@ -2,8 +2,12 @@
 
 :class:`ManagedEngine` starts it with the union default graph and the query timeout set,
 watches it and starts it again if it dies, kills and restarts it when a query is stuck past
-its time limit (the last resort the Oxigraph server needs for some query shapes), and stops
-it on shutdown. Only this process opens the store directory while the engine runs.
+its time limit (the last resort the Oxigraph server needs for some query shapes) or its memory
+passes the ceiling (:mod:`kg.engine.memory`), and stops it on shutdown. Only this process opens
+the store directory while the engine runs: the engine asks the kernel to kill it when its
+parent dies (``PR_SET_PDEATHSIG``), and a stale engine that outlived an earlier API is stopped
+before a new one starts (:mod:`kg.engine.pidfile`). Why an engine stopped is kept, so the
+requests it was serving can be told (:meth:`ManagedEngine.lost`).
 """
 
 from __future__ import annotations
@@ -18,14 +22,20 @@ import signal
 import socket
 import sys
 import time
+from collections import OrderedDict
 from pathlib import Path
+from typing import Literal
 
 import httpx
 
+from kg.engine import memory, pidfile
+from kg.engine.child import child_setup, exit_reason
 from kg.engine.local_store import MANIFEST
 from kg.errors import EngineUnavailable, StoreError
 
 log = logging.getLogger("clusterkg.engine")
+
+Guard = Literal["auto", "watch", "watch-only", "rlimit"]
 
 
 def oxigraph_binary() -> str:
@@ -50,6 +60,11 @@ def free_port() -> int:
 class ManagedEngine:
     """An ``oxigraph serve`` child process over a store directory, kept alive.
 
+    ``memory_mb`` is its memory ceiling (None: none); ``guard`` picks how it is enforced:
+    ``"auto"`` (a cgroup v2 group where one can be made, else the watch with its address-space
+    backstop), ``"watch"`` (the watch and the backstop), ``"watch-only"`` (no backstop) or
+    ``"rlimit"`` (the backstop alone): the last two let tests reach each path on its own.
+
     >>> engine = ManagedEngine(Path("var/store"), timeout_s=30)
     >>> engine.url is None
     True
@@ -60,17 +75,29 @@ class ManagedEngine:
         store: Path,
         *,
         timeout_s: float,
+        memory_mb: int | None = None,
+        guard: Guard = "auto",
         startup_timeout_s: float = 60.0,
         binary: str | None = None,
     ) -> None:
         self.store = store
         self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self.guard = guard
         self.startup_timeout_s = startup_timeout_s
         self.binary = binary
         self.port: int | None = None
         self.process: asyncio.subprocess.Process | None = None
         self.restarts = 0
         self.generation = 0
+        self.memory_guard = "none"
+        """How the memory ceiling is enforced once started: cgroup, watch, rlimit or none."""
+        self._cgroup: memory.Cgroup | None = None
+        self._rss: memory.RssWatch | None = None
+        self._address_space: int | None = None
+        self._oom_kills = 0
+        self._over: dict[int, str] = {}  # pid -> why the memory watch killed it
+        self._ended: OrderedDict[str, str] = OrderedDict()  # url -> why it stopped ("" unknown)
         self._stopping = False
         self._watch: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -95,9 +122,48 @@ class ManagedEngine:
         if not (self.store / MANIFEST).is_file():
             raise StoreError(f"no built store at {self.store}: run `clusterkg build --store {self.store}`")
         self._stopping = False
+        await asyncio.to_thread(pidfile.stop_stale, self.store)
+        self._guard_memory()
         async with self._lock:
             await self._spawn()
         self._watch = asyncio.create_task(self._watchdog(), name="clusterkg-engine-watchdog")
+
+    def _guard_memory(self) -> None:
+        """Set up the memory ceiling: a cgroup v2 group, else the watch and/or the backstop."""
+        if self.memory_mb is None or self.memory_guard != "none":
+            return
+        ceiling = self.memory_mb * memory.MIB
+        if self.guard == "auto":
+            self._cgroup = memory.cgroup_v2_child(f"clusterkg-engine-{os.getpid()}", ceiling)
+        if self._cgroup is not None:
+            self.memory_guard = "cgroup"
+            self._oom_kills = self._cgroup.oom_kills()
+        else:
+            self._watch_memory(ceiling)
+        log.info("engine memory ceiling: %s MiB, by %s", self.memory_mb, self.memory_guard)
+
+    def _watch_memory(self, ceiling: int) -> None:
+        """Guard the ceiling without a cgroup: the watch and/or the address-space backstop."""
+        if self.guard != "rlimit":
+            self._rss = memory.RssWatch(ceiling, self._note_over)
+        if self.guard != "watch-only":
+            self._address_space = 3 * ceiling + memory.BACKSTOP_EXTRA
+        self.memory_guard = "rlimit" if self._rss is None else "watch"
+
+    def _note_over(self, pid: int, resident: int) -> None:
+        """Called by the memory watch (from its thread) just before it kills the engine."""
+        self._over[pid] = self._ceiling_reason()
+        log.warning(
+            "engine over its memory ceiling", extra={"pid": pid, "resident_mb": resident // memory.MIB}
+        )
+
+    @property
+    def memory_guard_bytes(self) -> int:
+        """The memory ceiling in bytes (0: none)."""
+        return (self.memory_mb or 0) * memory.MIB
+
+    def _ceiling_reason(self) -> str:
+        return f"it went over its memory ceiling of {self.memory_mb} MiB (CLUSTERKG_ENGINE_MEMORY_MB)"
 
     async def _spawn(self) -> None:
         binary = self.binary or oxigraph_binary()
@@ -122,8 +188,11 @@ class ManagedEngine:
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.PIPE,
                 start_new_session=True,
+                preexec_fn=child_setup(self._address_space),
             )
             self.port = port
+            self._ended.pop(f"http://127.0.0.1:{port}", None)  # a port an earlier engine had
+            self._adopt(self.process.pid)
             if await self._wait_ready():
                 self.generation += 1
                 self._ready.set()
@@ -132,6 +201,21 @@ class ManagedEngine:
             last_error = await self._reap()
         self.port = None
         raise EngineUnavailable(f"the Oxigraph engine did not start: {last_error.strip()[-500:]}")
+
+    def _adopt(self, pid: int) -> None:
+        """Put a new engine process under the memory ceiling and name it in the pid file."""
+        if self._cgroup is not None:
+            try:
+                self._cgroup.add(pid)
+            except OSError as exc:  # the group was taken from us: watch instead, from now on
+                log.warning("could not move the engine into its cgroup (%s); watching it instead", exc)
+                self._cgroup.remove()
+                self._cgroup = None
+                self._watch_memory(self.memory_guard_bytes)
+        if self._rss is not None:
+            self._rss.watch(pid)
+        with contextlib.suppress(OSError):
+            pidfile.record(self.store, pid)
 
     def _remove_abandoned_bulk_files(self) -> None:
         """Delete the index files of a bulk load the engine died during (kg.engine.client.load_dataset).
@@ -160,11 +244,12 @@ class ManagedEngine:
                 await asyncio.sleep(0.05)
         return False
 
-    async def _reap(self) -> str:
-        """Kill the current process (if alive) and return what it wrote on stderr."""
+    async def _reap(self, reason: str = "") -> str:
+        """Kill the current process (if alive), note why it stopped, and return what it wrote on stderr."""
         proc = self.process
         if proc is None:
             return ""
+        url = self.url
         if proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -174,7 +259,40 @@ class ManagedEngine:
                 err = await asyncio.wait_for(proc.stderr.read(), timeout=5)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(proc.wait(), timeout=10)
-        return err.decode("utf-8", "replace")
+        text = err.decode("utf-8", "replace")
+        if url is not None:
+            self._ended[url] = self._why_stopped(proc.pid, text) or reason
+            while len(self._ended) > 32:
+                self._ended.popitem(last=False)
+        return text
+
+    def _why_stopped(self, pid: int, stderr: str) -> str:
+        """Why an engine process stopped, when it was its memory ceiling ("" otherwise)."""
+        over = self._over.pop(pid, "")
+        if over:
+            return over
+        if self._address_space is not None and memory.ALLOCATION_FAILED in stderr:
+            return self._ceiling_reason()
+        if self._cgroup is not None:
+            kills, self._oom_kills = self._oom_kills, self._cgroup.oom_kills()
+            if self._oom_kills > kills:
+                return self._ceiling_reason()
+        return ""
+
+    async def lost(self, url: str, wait_s: float = 1.0) -> str | None:
+        """Why the engine a request was sent to (its URL) stopped, for the requests it was
+        serving: a sentence, or None when it is not known to have stopped.
+
+        Waits briefly for the process to be reaped: a request sees its connection drop a
+        moment before the engine's exit is noticed.
+
+        >>> asyncio.run(ManagedEngine(Path("var/store"), timeout_s=1).lost("http://127.0.0.1:9/query", 0))
+        """
+        url = "/".join(url.split("/", 3)[:3])  # the engine's base URL: scheme, empty, host:port
+        deadline = time.monotonic() + wait_s
+        while url not in self._ended and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return self._ended.get(url) or None
 
     async def _watchdog(self) -> None:
         backoff = 0.2
@@ -191,7 +309,7 @@ class ManagedEngine:
                 if self.process is proc and not self._stopping:
                     self._ready.clear()
                     log.warning("engine exited with %s; restarting", proc.returncode)
-                    await self._reap()
+                    await self._reap(exit_reason(proc.returncode))
                     try:
                         await self._spawn()
                         self.restarts += 1
@@ -214,7 +332,7 @@ class ManagedEngine:
             log.warning("restarting the engine: %s", reason)
             self._ready.clear()
             if self.process is not None:
-                await self._reap()
+                await self._reap(f"it was restarted ({reason})")
             await self._spawn()
             self.restarts += 1
 
@@ -236,6 +354,8 @@ class ManagedEngine:
             self._watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._watch
+        if self._rss is not None:
+            self._rss.stop()
         proc = self.process
         if proc is not None and proc.returncode is None:
             with contextlib.suppress(ProcessLookupError):
@@ -244,5 +364,12 @@ class ManagedEngine:
                 await asyncio.wait_for(proc.wait(), timeout=10)
             except TimeoutError:
                 await self._reap()
+        if proc is not None:
+            pidfile.forget(self.store, proc.pid)
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
+        self._rss = None
+        self.memory_guard = "none"
         self.process = None
         self.port = None

@@ -36,13 +36,18 @@ class Runtime:
                 max_bytes=settings.result_limit_bytes,
             )
         else:
-            self.engine = ManagedEngine(settings.store.resolve(), timeout_s=settings.query_timeout_s)
+            self.engine = ManagedEngine(
+                settings.store.resolve(),
+                timeout_s=settings.query_timeout_s,
+                memory_mb=settings.engine_memory_mb,
+            )
             self.client = EngineClient(
                 self._managed_endpoints,
                 grace_s=settings.engine_grace_s,
                 max_bytes=settings.result_limit_bytes,
                 on_stuck=self.engine.restart,
                 ready=self.engine.wait_ready,
+                lost=self.engine.lost,
             )
 
     @property
