@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from kg.ingest.collect import Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError
-from kg.ingest.terms import SYNTHETIC_BASE
+from kg.ingest.references import SYNTHETIC_BASE
 from kg.ingest.values import language_tag
 from kg.ingest.workbook import Sheet
 from kg.namespaces import CKG, OA, PROV

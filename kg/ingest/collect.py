@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.ingest.problems import Problem
-from kg.ingest.terms import Prefixes, is_full_iri, synthetic_iri
+from kg.ingest.references import Prefixes, is_full_iri, synthetic_iri
 from kg.ingest.values import Lit
 from kg.namespaces import CKG
 

@@ -22,9 +22,9 @@ from kg.ingest.claims import read_quotes, read_sources, write_provenance
 from kg.ingest.collect import Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError, Problem
+from kg.ingest.references import SYNTHETIC_BASE, is_full_iri, slug
 from kg.ingest.rows import SheetMapper
 from kg.ingest.structure import check_structure
-from kg.ingest.terms import SYNTHETIC_BASE, is_full_iri, slug
 from kg.ingest.values import parse
 from kg.ingest.workbook import Row, Template
 from kg.namespaces import BASE, DCT, GRAPH, PROVENANCE_GRAPH

@@ -18,7 +18,7 @@ import yaml
 from kg.ingest.errors import MappingError
 from kg.ingest.mapping_spec import Column, Enumeration, EnumValue, Mapping, PathStep, SheetSpec
 from kg.ingest.problems import CellError
-from kg.ingest.terms import CKG_NS, Prefixes
+from kg.ingest.references import CKG_NS, Prefixes
 from kg.ingest.values import PARSERS
 from kg.ingest.vocabulary import Vocabulary, load_vocabulary
 from kg.namespaces import PREFIXES

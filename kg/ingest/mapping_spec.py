@@ -53,7 +53,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from kg.ingest.problems import CellError
-from kg.ingest.terms import Prefixes
+from kg.ingest.references import Prefixes
 from kg.ingest.vocabulary import Vocabulary
 
 
