@@ -69,11 +69,24 @@ def _graph_format(name: str) -> ox.RdfFormat:
         raise ValueError(f"unknown RDF format {name!r}; one of {', '.join(GRAPH_FORMATS)}") from None
 
 
+def _value_too_large(exc: MemoryError) -> ResultTooLarge:
+    """pyoxigraph's JSON results reader holds one token in a buffer of at most 16 MiB: a value
+    longer than about 8 MiB fills it (a MemoryError that is not the machine's memory)."""
+    if "buffer maximal size" not in str(exc):
+        raise exc
+    return ResultTooLarge(
+        "a value in the result is larger than one value may be (about 8 MB); narrow the query "
+        "(SUBSTR, STRLEN) or ask for fewer values"
+    )
+
+
 def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
     try:
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
 
 
 def _check_boolean(body: bytes) -> None:
@@ -96,6 +109,8 @@ def _drain(body: bytes, solutions: ox.QuerySolutions, stop_after: int | None = N
                 break
     except SyntaxError as exc:
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
     return rows
 
 
@@ -177,6 +192,8 @@ def _serialize_results(
         out = parsed.serialize(format=fmt)
     except SyntaxError as exc:  # the parser is lazy: a truncation shows while writing
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
     if out is None:  # pragma: no cover - only when an output stream is given
         raise ValueError("no output")
     return _xml_safe(out, "SPARQL Results XML") if fmt == ox.QueryResultsFormat.XML else out
