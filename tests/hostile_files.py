@@ -102,6 +102,20 @@ def long_cell_workbook(chars: int, *, piece: int = 1 << 20) -> bytes:
     return workbook(sheet(rows()))
 
 
+def lying_workbook(chars: int = 10_000_000) -> bytes:
+    """A workbook whose sheet declares (in the zip's directory) 1,000 bytes and inflates to more."""
+    data = bytearray(long_cell_workbook(chars))
+    name = b"xl/worksheets/sheet1.xml"
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:
+        length = int.from_bytes(data[at + 28 : at + 30], "little")
+        if data[at + 46 : at + 46 + length] == name:
+            data[at + 24 : at + 28] = (1000).to_bytes(4, "little")
+            return bytes(data)
+        at = data.find(b"PK\x01\x02", at + 4)
+    raise AssertionError("the zip has no directory entry for the sheet")
+
+
 def shared_string_workbook(chars: int) -> bytes:
     """A workbook whose one shared string is ``chars`` characters long."""
     strings = f'<sst xmlns="{MAIN}" count="1" uniqueCount="1"><si><t>{"B" * chars}</t></si></sst>'.encode()

@@ -142,6 +142,7 @@ CASES = [
     ),
     ingest("xlsx-row-1048576", "book.xlsx", hostile.far_row_workbook, 413, SHEET, "row 1048576", "100000"),
     ingest("xlsx-column-XFD", "book.xlsx", hostile.far_column_workbook, 413, SHEET, "cell XFD1", "1024"),
+    ingest("xlsx-lying-size", "book.xlsx", hostile.lying_workbook, 422, SHEET, "cannot be read"),
     ingest("xlsx-deep", "book.xlsx", hostile.deep_workbook, 413, SHEET, "64 deep", "line 1"),
     # declares A1:XFD1048576 (openpyxl would pad to it) but holds one row: read as it is
     ingest("xlsx-wide-dimension", "book.xlsx", hostile.wide_dimension_workbook, 200, '"case":"demo"'),
@@ -312,6 +313,18 @@ def test_a_long_cell_under_the_size_limits_is_found_by_the_scan(tmp_path: Path) 
     with pytest.raises(TooLarge, match=r"sheet 'case'\), cell A2: more than 32767 characters"):
         read_template(book, limits=Limits(ratio=10**9))
     assert (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak) / 1024 < 100
+
+
+def test_our_own_template_passes_the_scan(tmp_path: Path) -> None:
+    """The workbook ``clusterkg ingest --template`` writes (comments, VML, 20 sheets) is read."""
+    from kg.ingest import default_mapping
+    from kg.ingest.workbook import read_template
+    from kg.ingest.writer import write_template
+
+    write_template(default_mapping(), tmp_path / "case.xlsx")
+    template = read_template(tmp_path / "case.xlsx")
+    assert "case" in template.sheets and "README" not in template.sheets
+    assert template.problems == ()
 
 
 def test_the_harmless_workbook_is_read() -> None:
