@@ -15,6 +15,7 @@ from api.body import BodyDeadline
 from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
+    docs,
     dumps,
     ingest,
     linked_data,
@@ -49,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
         version=package_version(),
         description="A knowledge graph of industrial clusters, through-technologies, stages and IP rights.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: api/routers/docs.py, from our copies, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
@@ -73,5 +76,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(rest.router)
     app.include_router(ontology.router)
     app.include_router(ingest.router)
+    app.include_router(docs.router)
     app.mount("/static", ui.static_files(), name="static")
     return app

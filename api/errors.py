@@ -35,6 +35,7 @@ from kg.errors import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from kg.ingest.errors import IngestFileError
 from kg.terms import TermError
 
 log = logging.getLogger("clusterkg.api")
@@ -53,6 +54,7 @@ STATUSES: tuple[tuple[type[KgError], int], ...] = (
     (Unprocessable, 422),
     (ValidationFailed, 422),
     (CaseRefused, 422),
+    (IngestFileError, 422),
     (RequestError, 400),
     (PolicyRefused, 403),
     (QueryTimeout, 503),

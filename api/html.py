@@ -49,6 +49,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 # tooltips with style attributes and the resource and ontology pages carry their own <style>;
 # inline CSS cannot reach another host, since img-src and font-src stay 'self'. Images allow
 # data: URIs (CodeMirror's drag image, our empty favicon). No inline script runs anywhere.
+# Workers may start from blob: URLs of this page's own scripts (ReDoc's search index at /redoc).
 CSP = "; ".join(
     [
         "default-src 'none'",
@@ -57,6 +58,7 @@ CSP = "; ".join(
         "img-src 'self' data:",
         "font-src 'self'",
         "connect-src 'self'",
+        "worker-src 'self' blob:",
         "base-uri 'none'",
         "form-action 'self'",
         "frame-ancestors 'none'",

@@ -7,23 +7,40 @@ the zip), so quotes are checked against them.
 Query parameters: ``dry_run`` (check everything, write nothing) and ``graph`` (the case
 graph's IRI). Writes need the update token, as every write does. The answer is the outcome
 (200), or 422 with every problem of the template (sheet, row, column, value, expected).
+
+The form is parsed as the body arrives and refused (413) as soon as the body passes the
+server's limit, chunked or not. Workbooks and zips are read within the limits of
+:mod:`kg.ingest.archive`: a member, a cell or a sheet over one is a 413 naming the part and the
+cell; a file that is not what its name says is a 422 naming it. No message names a path on the
+server.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
-import zipfile
+from collections.abc import AsyncGenerator
 from pathlib import Path
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep, WriterDep
-from kg.errors import RequestError, TooLarge, UnsupportedMediaType
-from kg.ingest import cases
+from kg.errors import (
+    ParameterError,
+    RequestError,
+    ResultTooLarge,
+    TooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from kg.ingest import IngestFileError, cases
+from kg.ingest.archive import LIMITS, iter_member, open_archive
 
 router = APIRouter(prefix="/api", tags=["ingest"])
 
@@ -48,23 +65,59 @@ async def ingest(
 ) -> JSONResponse:
     """Map, validate and load a case template in one transaction; 422 lists every problem."""
     refuse_declared_over_limit(request, settings)
+    if graph:
+        try:
+            ox.NamedNode(graph)
+        except ValueError as exc:
+            raise ParameterError(
+                "graph", f"the case graph's name must be an absolute IRI, not {graph!r}: {exc}"
+            ) from None
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise UnsupportedMediaType(f"send the template as multipart/form-data, in the field {FIELD!r}")
     with tempfile.TemporaryDirectory(prefix="clusterkg-ingest-") as tmp:
-        async with request.form(max_files=MAX_PARTS, max_fields=MAX_PARTS) as form:
+        form = await _form(request, settings.body_limit_bytes)
+        try:
             uploads = [v for k, v in form.multi_items() if k == FIELD and isinstance(v, UploadFile)]
             path, source = await _save(uploads, Path(tmp), settings.body_limit_bytes)
-        outcome = await cases.ingest(
-            runtime,
-            path,
-            graph=graph,
-            dry_run=dry_run,
-            timeout_s=settings.query_timeout_s,
-            source=source,
-            # .txt parts sent beside a zip (a zipped text of the same name comes first)
-            text_dirs=[Path(tmp) / UPLOADED],
-        )
+        finally:
+            await form.close()
+        try:
+            outcome = await cases.ingest(
+                runtime,
+                path,
+                graph=graph,
+                dry_run=dry_run,
+                timeout_s=settings.query_timeout_s,
+                source=source,
+                # .txt parts sent beside a zip (a zipped text of the same name comes first)
+                text_dirs=[Path(tmp) / UPLOADED],
+            )
+        except IngestFileError as exc:  # its path is in our temporary folder: name the upload
+            raise Unprocessable(f"{source}: {exc.message}") from None
+        except TooLarge as exc:
+            if isinstance(exc, ResultTooLarge):
+                raise
+            raise TooLarge(f"{source}: {exc}") from None
     return JSONResponse(outcome.as_dict())
+
+
+async def _form(request: Request, limit: int) -> FormData:
+    """The multipart form, parsed as the body arrives and refused as soon as it passes ``limit``
+    (a chunked body declares no length: it is never read past the limit)."""
+
+    async def bounded() -> AsyncGenerator[bytes, None]:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"the upload is over the limit of {limit} bytes")
+            yield chunk
+
+    parser = MultiPartParser(request.headers, bounded(), max_files=MAX_PARTS, max_fields=MAX_PARTS)
+    try:
+        return await parser.parse()
+    except MultiPartException as exc:
+        raise RequestError(f"the multipart form cannot be read: {exc.message}") from None
 
 
 async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Path, str]:
@@ -92,24 +145,33 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> tuple[Pa
     only = sheets / templates[0]
     if kinds == {"xlsx"}:
         return only, templates[0]
-    return _unzip(only, folder / "unzipped", limit), templates[0]
+    try:
+        return _unzip(only, folder / "unzipped", limit), templates[0]
+    except IngestFileError as exc:
+        raise Unprocessable(f"{templates[0]}: {exc.message}") from None
+    except TooLarge as exc:
+        raise TooLarge(f"{templates[0]}: {exc}") from None
 
 
 def _unzip(archive: Path, target: Path, limit: int) -> Path:
-    """The CSV files of a zip archive (flat; no other members, no paths, bounded size)."""
+    """The CSV and text files of a zip archive (flat; no other members, no paths), read within
+    the archive limits of :mod:`kg.ingest.archive`, all of them within ``limit`` bytes."""
+    limits = dataclasses.replace(LIMITS, total_bytes=limit, part_bytes=min(LIMITS.part_bytes, limit))
     target.mkdir()
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            if sum(m.file_size for m in members) > limit:
-                raise TooLarge(f"the zip archive unpacks to more than {limit} bytes")
-            for member in members:
-                name = member.filename.rsplit("/", 1)[-1]
-                if not name.lower().endswith((".csv", ".txt")) or name.startswith((".", "_")):
-                    continue  # folders' clutter (__MACOSX, .DS_Store) and non-sheets
-                (target / _safe_name(name)).write_bytes(zf.read(member))
-    except zipfile.BadZipFile as exc:
-        raise RequestError(f"the .zip file cannot be read: {exc}") from None
+    found = 0
+    with open_archive(archive, limits) as zf:
+        for member in zf.infolist():
+            name = member.filename.rsplit("/", 1)[-1]
+            if member.is_dir() or not name.lower().endswith((".csv", ".txt")) or name.startswith((".", "_")):
+                continue  # folders' clutter (__MACOSX, .DS_Store) and non-sheets
+            with (target / _safe_name(name)).open("wb") as out:
+                for piece in iter_member(zf, member, limits):
+                    out.write(piece)
+            found += name.lower().endswith(".csv")
+    if not found:
+        raise Unprocessable(
+            f"{archive.name}: the .zip archive has no .csv files (one per sheet, named after the sheet)"
+        )
     return target
 
 

@@ -18,6 +18,7 @@ types 415. Nothing is fetched while parsing (:mod:`kg.write.uploads`).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from urllib.parse import parse_qsl, urlencode
 
@@ -80,7 +81,8 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
         )
     body = await read_body(request, settings)
     base = graph.value if isinstance(graph, ox.NamedNode) else None
-    return parse_into_store(body, fmt, into=graph, base_iri=base)
+    # in a worker thread: a large or deep document takes seconds, and /health must still answer
+    return await asyncio.to_thread(parse_into_store, body, fmt, into=graph, base_iri=base)
 
 
 def _written(request: Request, outcome: pipeline.WriteOutcome, status: int, **headers: str) -> Response:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -81,6 +82,9 @@ class EngineResponse:
     seconds: float
     headers: dict[str, str] = field(default_factory=dict)
 
+
+_UNKNOWN_FUNCTION = re.compile(r"^The custom function <([^>\s]*)> is not supported")
+"""The Oxigraph server's answer (500) to a query that calls a function it does not have."""
 
 LARGE_BODY = 1 << 20
 """Request bodies over this many bytes are streamed from a buffer."""
@@ -343,6 +347,12 @@ class EngineClient:
         message = answer.body.decode("utf-8", "replace").strip()[:2000]
         if answer.status == 400:
             raise QueryError(f"the engine refused the {what}: {message}")
+        unknown = _UNKNOWN_FUNCTION.search(message)
+        if unknown is not None:  # the Oxigraph server answers 500 for a function it does not have
+            raise QueryError(
+                f"the {what} calls the function <{unknown.group(1)}>, which the engine does not have "
+                "(an unknown IRI in function position)"
+            )
         if answer.status in (408, 504) or "timeout" in message.lower():
             raise QueryTimeout(f"the {what} timed out and was stopped: {message}")
         if answer.status == 413:

@@ -56,11 +56,24 @@ def _incomplete(body: bytes, exc: Exception) -> EngineError:
     return EngineError(message)
 
 
+def _value_too_large(exc: MemoryError) -> ResultTooLarge:
+    """pyoxigraph's JSON results reader holds one token in a buffer of at most 16 MiB: a value
+    longer than about 8 MiB fills it (a MemoryError that is not the machine's memory)."""
+    if "buffer maximal size" not in str(exc):
+        raise exc
+    return ResultTooLarge(
+        "a value in the result is larger than one value may be (about 8 MB); narrow the query "
+        "(SUBSTR, STRLEN) or ask for fewer values"
+    )
+
+
 def _parse_results(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
     try:
         return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
     except SyntaxError as exc:
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
 
 
 def _check_boolean(body: bytes) -> None:
@@ -83,6 +96,8 @@ def _drain(body: bytes, solutions: ox.QuerySolutions, stop_after: int | None = N
                 break
     except SyntaxError as exc:
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
     return rows
 
 
@@ -164,6 +179,8 @@ def _serialize_results(
         out = parsed.serialize(format=fmt)
     except SyntaxError as exc:  # the parser is lazy: a truncation shows while writing
         raise _incomplete(body, exc) from exc
+    except MemoryError as exc:
+        raise _value_too_large(exc) from None
     if out is None:  # pragma: no cover - only when an output stream is given
         raise ValueError("no output")
     return _xml_safe(out, "SPARQL Results XML") if fmt == ox.QueryResultsFormat.XML else out

@@ -7,6 +7,10 @@ workbook cells are written without a ``.0`` artefact (``28.0`` -> ``28``) and da
 dates (``2018-05-31``). The ``README`` and ``lists`` sheets that :mod:`kg.ingest.writer` adds to
 a workbook are explanations, not data, and are not read.
 
+A workbook is read within bounds (:mod:`kg.ingest.archive`, :mod:`kg.ingest.workbook_scan`):
+its members' sizes, each cell's length, its rows and columns are checked before openpyxl
+reads it.
+
 Reading knows nothing of the mapping: problems found here are only about the shape of a sheet
 (an empty or repeated header, a value under no header, a file that is not UTF-8).
 """
@@ -21,8 +25,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.ingest.archive import LIMITS, Limits, open_archive
 from kg.ingest.errors import IngestFileError
 from kg.ingest.problems import Problem
+from kg.ingest.workbook_scan import scan_workbook
 
 RESERVED_SHEETS = ("README", "lists")
 """Sheets a generated workbook carries for its readers; they hold no data and are not read."""
@@ -90,18 +96,20 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def read_template(path: Path, *, progress: Progress | None = None) -> Template:
+def read_template(path: Path, *, progress: Progress | None = None, limits: Limits = LIMITS) -> Template:
     """Read a template from an ``.xlsx`` workbook or a folder of ``.csv`` files.
 
     :param progress: called with (rows done, rows in all) while reading.
+    :param limits: what a workbook may hold (:mod:`kg.ingest.archive`).
     :raises IngestFileError: when the path does not exist, cannot be read, or is neither.
+    :raises TooLarge: when a workbook is over a limit (the message names the part and cell).
     """
     if not path.exists():
         raise IngestFileError(path, "no such file or folder")
     if path.is_dir():
         raw = _read_csv_folder(path)
     elif path.suffix.lower() == ".xlsx":
-        raw = _read_workbook(path)
+        raw = _read_workbook(path, limits)
     else:
         raise IngestFileError(path, "a template is an .xlsx workbook or a folder of .csv files")
     total = sum(len(rows) for _, rows, _ in raw)
@@ -157,23 +165,53 @@ def _read_csv_folder(folder: Path) -> list[RawSheet]:
     return raw
 
 
-def _read_workbook(path: Path) -> list[RawSheet]:
+_UNREADABLE: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    SyntaxError,  # xml.etree's ParseError and lxml's XMLSyntaxError
+    RecursionError,
+    OSError,
+)
+"""What openpyxl raises on a part it cannot make sense of; its text is not shown (it may hold
+a path or a whole value), only its kind. (And openpyxl's InvalidFileException.)"""
+
+
+def _read_workbook(path: Path, limits: Limits) -> list[RawSheet]:
+    """The sheets of a workbook, read by openpyxl once :mod:`kg.ingest.workbook_scan` has
+    bounded every part (openpyxl alone reads a cell's text whole, however long)."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
+    unreadable = (InvalidFileException, *_UNREADABLE)
+    with open_archive(path, limits) as archive:
+        if "[Content_Types].xml" not in archive.namelist():
+            raise IngestFileError(path, "not an .xlsx workbook: it has no part [Content_Types].xml")
+        scan_workbook(archive, limits)
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise IngestFileError(path, f"not a readable .xlsx workbook: {exc}") from exc
+    except unreadable as exc:
+        raise IngestFileError(path, f"not a readable .xlsx workbook ({type(exc).__name__})") from None
     try:
         raw: list[RawSheet] = []
         for worksheet in workbook.worksheets:
             if worksheet.title in RESERVED_SHEETS:
                 continue
-            rows = [
-                (n, [cell_text(v) for v in values])
-                for n, values in enumerate(worksheet.iter_rows(values_only=True), 1)
-            ]
+            if isinstance(worksheet, ReadOnlyWorksheet):
+                worksheet.reset_dimensions()  # rows as long as their cells, not as <dimension> says
+            try:
+                rows = [
+                    (n, [cell_text(v) for v in values])
+                    for n, values in enumerate(worksheet.iter_rows(values_only=True), 1)
+                ]
+            except unreadable as exc:
+                raise IngestFileError(
+                    path, f"sheet {worksheet.title!r} cannot be read ({type(exc).__name__})"
+                ) from None
             raw.append((worksheet.title, rows, []))
         return raw
     finally:
