@@ -20,12 +20,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from api.answers import IngestAnswer
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep, WriterDep
+from api.openapi import WRITE, request_body, write_error_responses
+from api.parameters import RejectUnknown
 from kg.errors import RequestError, TooLarge, UnsupportedMediaType
 from kg.ingest import cases
 
-router = APIRouter(prefix="/api", tags=["ingest"])
+router = APIRouter(prefix="/api", tags=["ingest"], dependencies=[RejectUnknown])
 
 FIELD = "file"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip|txt)", re.IGNORECASE)
@@ -34,10 +37,26 @@ UPLOADED = "template"
 """The folder, in the request's temporary one, that the uploaded parts are written to."""
 
 
+_PARTS = {"type": "array", "items": {"type": "string", "format": "binary"}}
+BODY = request_body(
+    {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {FIELD: _PARTS}, "required": [FIELD]},
+            "encoding": {FIELD: {"contentType": "application/octet-stream"}},
+        }
+    },
+    f"The template in the field {FIELD!r}: one .xlsx workbook, one .zip of CSV files, or CSV files "
+    "(one per sheet); source texts as .txt parts.",
+)
+
+
 @router.post(
     "/ingest",
     summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)",
     dependencies=[WriterDep],
+    response_model=IngestAnswer,
+    responses=write_error_responses(*WRITE),
+    openapi_extra={"requestBody": BODY},
 )
 async def ingest(
     request: Request,
