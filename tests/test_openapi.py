@@ -614,3 +614,30 @@ def test_refused_writes_sent_on_purpose_are_documented(
     writable_schema: BaseSchema, case: tuple[Any, ...]
 ) -> None:
     _on_purpose(writable_schema, case, AUTH)
+
+
+@pytest.fixture(scope="module")
+def limited_schema(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BaseSchema]:
+    """The real app over a third copy of the store, with limits small enough for every answer."""
+    store = tmp_path_factory.mktemp("openapi-limited") / "store"
+    shutil.copytree(built_store, store)
+    with serve(Settings(store=store, result_limit_bytes=2000, body_limit_bytes=1000)) as base:
+        yield schemathesis.openapi.from_url(base + "/openapi.json", config=_config())
+
+
+PROVENANCE = {"graph": CKG + "graph/provenance"}
+OVER_THE_LIMITS: list[tuple[str, dict[str, str], dict[str, str], Any, str | None, dict[str, str], int]] = [
+    ("GET /store", {}, PROVENANCE, None, None, {}, 413),
+    ("HEAD /store", {}, PROVENANCE, None, None, {}, 413),
+    ("GET /id/{path}", {"path": "cluster/biomed"}, {}, None, None, {}, 413),
+    ("GET /.well-known/void", {}, {}, None, None, {}, 413),
+    ("GET /explore/cluster/{slug}", {"slug": "biomed"}, {}, None, None, {}, 413),
+    ("GET /sparql", {}, {}, None, None, {"Accept": "text/plain"}, 413),  # the Service Description
+    ("POST /sparql", {}, {}, "ASK {} #" + "x" * 2000, QUERY_TYPE, {}, 413),  # the body
+    ("GET /api/clusters", {}, {}, None, None, {}, 413),
+]
+
+
+@pytest.mark.parametrize("case", OVER_THE_LIMITS, ids=[c[0] for c in OVER_THE_LIMITS])
+def test_answers_over_the_limits_are_documented(limited_schema: BaseSchema, case: tuple[Any, ...]) -> None:
+    _on_purpose(limited_schema, case, {})

@@ -23,7 +23,7 @@ from starlette.datastructures import UploadFile
 from api.answers import IngestAnswer
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep, WriterDep
-from api.openapi import WRITE, request_body, write_error_responses
+from api.openapi import WRITE, error_responses, request_body
 from api.parameters import RejectUnknown
 from kg.errors import RequestError, TooLarge, UnsupportedMediaType
 from kg.ingest import cases
@@ -37,6 +37,10 @@ UPLOADED = "template"
 """The folder, in the request's temporary one, that the uploaded parts are written to."""
 
 
+REFUSED = (
+    "A parameter is unknown or does not fit (`parameter` names it), or the template has problems "
+    "(`problems`, each where the spreadsheet shows it); nothing was loaded."
+)
 _PARTS = {"type": "array", "items": {"type": "string", "format": "binary"}}
 BODY = request_body(
     {
@@ -55,7 +59,7 @@ BODY = request_body(
     summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)",
     dependencies=[WriterDep],
     response_model=IngestAnswer,
-    responses=write_error_responses(*WRITE),
+    responses=error_responses(*WRITE, notes={422: REFUSED}),
     openapi_extra={"requestBody": BODY},
 )
 async def ingest(

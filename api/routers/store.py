@@ -27,7 +27,7 @@ from fastapi import APIRouter, Request, Response
 from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.negotiation import Negotiated, negotiate_rdf
-from api.openapi import WRITE, error_responses, write_error_responses
+from api.openapi import ENGINE, WRITE, error_responses, write_error_responses
 from api.protocols import CREATED, GRAPH_PARAMETERS, GRAPH_READ, READ_PARAMETERS, WRITTEN, upload_body
 from kg.engine import results
 from kg.engine.runtime import Runtime
@@ -114,7 +114,7 @@ async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple
     return results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES), chosen
 
 
-READ = {**GRAPH_READ, **error_responses(400, 404, 406, 502, 503)}
+READ = {**GRAPH_READ, **error_responses(404, 406, *ENGINE)}
 WRITES = {**CREATED, **WRITTEN, **write_error_responses(*WRITE)}
 
 
