@@ -93,7 +93,9 @@ def error_response(request: Request, exc: KgError) -> Response:
     headers = {"Retry-After": "1"} if isinstance(exc, EngineUnavailable) else None
     if isinstance(exc, ValidationFailed) and "text/turtle" in accept and "json" not in accept:
         return Response(exc.report_turtle, status_code=status, media_type="text/turtle", headers=headers)
-    body: dict[str, object] = {"error": kind_of(exc), "message": str(exc)}
+    # Our own fault (a kind of error no table entry maps): its text may name server paths.
+    message = str(exc) if status != 500 else "the server failed to answer; its log has the details"
+    body: dict[str, object] = {"error": kind_of(exc), "message": message}
     if isinstance(exc, ValidationFailed):
         body["violations"] = [v.as_dict() for v in exc.violations]
         body["complete"] = not exc.cut

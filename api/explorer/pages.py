@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
@@ -28,6 +28,7 @@ from api.deps import RuntimeDep
 from api.explorer.roster import build_roster, render_roster
 from api.explorer.scheme import Scheme, build_schemes, render_scheme
 from api.negotiation import accepted_languages
+from api.openapi import ENGINE, HTML, answer, error_responses
 from api.words import choose, word
 from kg import namespaces
 from kg.engine.binding import MARKER, bind_values
@@ -131,7 +132,20 @@ LangParam = Annotated[Literal["en", "ru"] | None, Query(description="Label langu
 AcceptLanguage = Annotated[str | None, Header()]
 
 
-@router.get("/project/{slug}", response_class=HTMLResponse, summary="A project's cooperation scheme")
+def _page_responses(what: str) -> dict[int | str, dict[str, object]]:
+    return {
+        **answer(f"The {what}'s page.", HTML),
+        **answer(f"No such {what} in the graph: a page that says so.", HTML, status=404),
+        **error_responses(422, *ENGINE),
+    }
+
+
+@router.get(
+    "/project/{slug}",
+    summary="A project's cooperation scheme",
+    response_class=Response,
+    responses=_page_responses("project"),
+)
 async def project_page(
     slug: str, runtime: RuntimeDep, lang: LangParam = None, accept_language: AcceptLanguage = None
 ) -> HTMLResponse:
@@ -160,7 +174,12 @@ async def project_page(
     )
 
 
-@router.get("/cluster/{slug}", response_class=HTMLResponse, summary="A cluster's participants by role")
+@router.get(
+    "/cluster/{slug}",
+    summary="A cluster's participants by role",
+    response_class=Response,
+    responses=_page_responses("cluster"),
+)
 async def cluster_page(
     slug: str, runtime: RuntimeDep, lang: LangParam = None, accept_language: AcceptLanguage = None
 ) -> HTMLResponse:

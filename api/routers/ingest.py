@@ -29,8 +29,11 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from api.answers import IngestAnswer
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep, WriterDep
+from api.openapi import WRITE, error_responses, request_body
+from api.parameters import RejectUnknown
 from kg.errors import (
     ParameterError,
     RequestError,
@@ -42,7 +45,7 @@ from kg.errors import (
 from kg.ingest import IngestFileError, cases
 from kg.ingest.archive import LIMITS, iter_member, open_archive
 
-router = APIRouter(prefix="/api", tags=["ingest"])
+router = APIRouter(prefix="/api", tags=["ingest"], dependencies=[RejectUnknown])
 
 FIELD = "file"
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*\.(csv|xlsx|zip|txt)", re.IGNORECASE)
@@ -51,10 +54,30 @@ UPLOADED = "template"
 """The folder, in the request's temporary one, that the uploaded parts are written to."""
 
 
+REFUSED = (
+    "A parameter is unknown or does not fit (`parameter` names it), or the template has problems "
+    "(`problems`, each where the spreadsheet shows it); nothing was loaded."
+)
+_PARTS = {"type": "array", "items": {"type": "string", "format": "binary"}}
+BODY = request_body(
+    {
+        "multipart/form-data": {
+            "schema": {"type": "object", "properties": {FIELD: _PARTS}, "required": [FIELD]},
+            "encoding": {FIELD: {"contentType": "application/octet-stream"}},
+        }
+    },
+    f"The template in the field {FIELD!r}: one .xlsx workbook, one .zip of CSV files, or CSV files "
+    "(one per sheet); source texts as .txt parts.",
+)
+
+
 @router.post(
     "/ingest",
     summary="Ingest a case template (XLSX, CSV files or a zip of CSV files)",
     dependencies=[WriterDep],
+    response_model=IngestAnswer,
+    responses=error_responses(*WRITE, notes={422: REFUSED}),
+    openapi_extra={"requestBody": BODY},
 )
 async def ingest(
     request: Request,

@@ -33,6 +33,7 @@ from api import html
 from api.deps import RuntimeDep, SettingsDep
 from api.jsonld_context import CONTEXT_TYPE, context_text, jsonld_context
 from api.negotiation import Negotiated, accepted_languages, negotiate_rdf
+from api.openapi import ENGINE, FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
 from api.words import choose, word
 from kg.describe.resource import Description, describe, pick_label, resource_graph
 from kg.engine import results
@@ -104,7 +105,31 @@ def _format_params(request: Request) -> list[str]:
 # --- /id/... ------------------------------------------------------------------------------------
 
 
-@router.get("/id/{path:path}", summary="A resource of the graph, negotiated (HTML or RDF)")
+RESOURCE = {
+    **answer(
+        "The resource: an HTML page, or the triples about it in the negotiated RDF format.", HTML, *RDF_TYPES
+    ),
+    **error_responses(
+        404,
+        406,
+        422,
+        *ENGINE,
+        notes={
+            404: "The graph says nothing about the resource: a 404 in the negotiated format (an HTML page, "
+            "a JSON error for JSON-LD, a comment for Turtle and N-Triples, an empty RDF/XML document)."
+        },
+        also={404: [HTML, *(m for m in RDF_TYPES if m != CONTEXT_TYPE)]},  # JSON-LD's is JSON
+    ),
+}
+
+
+@router.get(
+    "/id/{path:path}",
+    summary="A resource of the graph, negotiated (HTML or RDF)",
+    response_class=Response,
+    responses=RESOURCE,
+    openapi_extra={"parameters": FORMAT_PARAMETERS},
+)
 async def resource(path: str, request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """The resource ``<public base>id/<path>``: HTML, Turtle, N-Triples, JSON-LD, RDF/XML..."""
     chosen = negotiate_rdf(request.headers.get("accept"), _format_params(request), html=True)
@@ -217,7 +242,12 @@ def render_resource(description: Description, languages: Sequence[str], public_b
 # --- /context.jsonld ----------------------------------------------------------------------------
 
 
-@router.get("/context.jsonld", summary="The JSON-LD context of clusterkg")
+@router.get(
+    "/context.jsonld",
+    summary="The JSON-LD context of clusterkg",
+    response_class=Response,
+    responses=answer("The context document.", CONTEXT_TYPE, schema={"type": "object"}),
+)
 async def context() -> Response:
     """The published JSON-LD context: our prefixes and the ckg terms."""
     return Response(

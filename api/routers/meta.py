@@ -5,11 +5,13 @@ from __future__ import annotations
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
+from api.answers import Health
 from api.deps import RuntimeDep
 from api.descriptions import rdf_response
 from api.dumps import void_dumps
+from api.openapi import ENGINE, FORMAT_PARAMETERS, RDF_TYPES, answer, error_responses
 from kg import rq
 from kg.describe import service
 from kg.engine.local_store import text_of
@@ -17,8 +19,20 @@ from kg.errors import KgError
 
 router = APIRouter(tags=["operations"])
 
+METRICS_TYPE = CONTENT_TYPE_PLAIN_0_0_4.rsplit(";", 1)[0]
+"""The media type of ``/metrics``: the text format 0.0.4, which prometheus_client's own server
+names for what ``generate_latest`` writes by default (its ``CONTENT_TYPE_LATEST`` now names
+version 1.0.0, which a scraper may read with UTF-8 escaping rules we do not follow)."""
 
-@router.get("/health", summary="Is the engine reachable?")
+
+@router.get(
+    "/health",
+    summary="Is the engine reachable?",
+    response_model=Health,
+    responses={
+        503: {"model": Health, "description": "The engine does not answer (or answers with an error)."}
+    },
+)
 async def health(runtime: RuntimeDep) -> JSONResponse:
     """200 with the engine's state when it answers a trivial query, 503 otherwise."""
     try:
@@ -38,13 +52,27 @@ async def health(runtime: RuntimeDep) -> JSONResponse:
     )
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses=answer("The metrics in the Prometheus text format 0.0.4.", METRICS_TYPE),
+)
 async def metrics(request: Request) -> Response:
     """Queries by outcome, durations, timeouts, refusals and result sizes."""
-    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
+    return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_PLAIN_0_0_4)
 
 
-@router.get("/.well-known/void", summary="VoID description of the dataset")
+@router.get(
+    "/.well-known/void",
+    summary="VoID description of the dataset",
+    response_class=Response,
+    responses={
+        **answer("The VoID description in the negotiated RDF format.", *RDF_TYPES),
+        **error_responses(406, *ENGINE),
+    },
+    openapi_extra={"parameters": FORMAT_PARAMETERS},
+)
 async def void(request: Request, runtime: RuntimeDep) -> Response:
     """Class and property partitions with counts, the SPARQL endpoint and the dumps."""
     totals_rows = await runtime.client.select(rq.load("void-totals"))

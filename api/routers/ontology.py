@@ -25,6 +25,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from api import html
 from api.jsonld_context import jsonld_context
 from api.negotiation import negotiate_rdf
+from api.openapi import FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
 from kg.engine import results
 from kg.errors import NotFound
 from kg.namespaces import PREFIXES
@@ -252,13 +253,28 @@ def _answer(request: Request) -> Response:
     )
 
 
-@router.get("/ontology", summary="The ontology: OWL (Turtle, RDF/XML, JSON-LD...) or HTML documentation")
+ONTOLOGY = answer("The ontology in the negotiated RDF format, or its HTML documentation.", HTML, *RDF_TYPES)
+
+
+@router.get(
+    "/ontology",
+    summary="The ontology: OWL (Turtle, RDF/XML, JSON-LD...) or HTML documentation",
+    response_class=Response,
+    responses={**ONTOLOGY, **error_responses(406)},
+    openapi_extra={"parameters": FORMAT_PARAMETERS},
+)
 async def ontology(request: Request) -> Response:
     """The current ontology, negotiated; term IRIs ``.../ontology#X`` are anchors of the page."""
     return _answer(request)
 
 
-@router.get("/ontology/{version}", summary="A version of the ontology (the current one only)")
+@router.get(
+    "/ontology/{version}",
+    summary="A version of the ontology (the current one only)",
+    response_class=Response,
+    responses={**ONTOLOGY, **error_responses(404, 406, 422)},
+    openapi_extra={"parameters": FORMAT_PARAMETERS},
+)
 async def ontology_version_iri(version: str, request: Request) -> Response:
     """The ontology at its versioned IRI; 404 for any version but the current one."""
     if version != ontology_version():

@@ -12,12 +12,15 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
+from api import protocols
 from api.access_log import query_hash
 from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep, check_token
 from api.descriptions import service_description
 from api.errors import error_response
 from api.negotiation import Kind, negotiate
+from api.openapi import error_responses, write_error_responses
+from api.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
 from kg import sparql_text
 from kg.engine import results
 from kg.errors import (
@@ -34,9 +37,6 @@ from kg.settings import Settings
 
 router = APIRouter(tags=["sparql"])
 
-FORM = "application/x-www-form-urlencoded"
-QUERY_TYPE = "application/sparql-query"
-UPDATE_TYPE = "application/sparql-update"
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 FORMAT_PARAMS = ("format", "output", "results")
@@ -130,7 +130,11 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
 
 
 def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
-    """The request's time limit: its ``timeout`` parameter, capped by the server maximum."""
+    """The request's time limit: its ``timeout`` parameter, capped by the server maximum.
+
+    :raises RequestError: for a value that is not a number of seconds, or is below
+        :data:`MIN_TIMEOUT_S` (a limit no query could be held to: a 400, not a 503 timeout).
+    """
     raw = proto.one("timeout")
     if raw is None or raw == "":
         return settings.query_timeout_s
@@ -138,8 +142,8 @@ def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
         asked = float(raw)
     except ValueError:
         raise RequestError(f"parameter 'timeout': not a number of seconds: {raw!r}") from None
-    if not asked > 0:
-        raise RequestError(f"parameter 'timeout': must be a positive number of seconds, got {raw!r}")
+    if not asked >= MIN_TIMEOUT_S:
+        raise RequestError(f"parameter 'timeout': must be at least {MIN_TIMEOUT_S} seconds, got {raw!r}")
     return min(asked, settings.query_timeout_s)
 
 
@@ -346,7 +350,13 @@ async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> 
         return _not_allowed(request, exc)
 
 
-@router.get("/sparql", summary="SPARQL query (GET), or the service description without a query")
+@router.get(
+    "/sparql",
+    summary="SPARQL query (GET), or the service description without a query",
+    response_class=Response,
+    responses={**protocols.ANSWERS, **error_responses(400, 403, 405, 406, 413, 502, 503)},
+    openapi_extra={"parameters": protocols.GET_PARAMETERS},
+)
 async def sparql_get(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
     return await _answer(request, runtime, settings)
@@ -358,9 +368,20 @@ async def sparql_head(request: Request, runtime: RuntimeDep, settings: SettingsD
     return await _answer(request, runtime, settings)
 
 
-@router.post("/sparql", summary="SPARQL query or update (POST form or direct)")
+@router.post(
+    "/sparql",
+    summary="SPARQL query or update (POST form or direct)",
+    response_class=Response,
+    responses={
+        **protocols.ANSWERS,
+        **protocols.UPDATED,
+        **write_error_responses(400, 403, 406, 413, 415, 422, 502, 503),
+    },
+    openapi_extra={"parameters": protocols.POST_PARAMETERS, "requestBody": protocols.POST_BODY},
+)
 async def sparql_post(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
-    """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct)."""
+    """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct); an update needs the
+    update token (``Authorization: Bearer ...``)."""
     return await _answer(request, runtime, settings)
 
 

@@ -28,6 +28,8 @@ from fastapi import APIRouter, Request, Response
 from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.negotiation import Negotiated, negotiate_rdf
+from api.openapi import ENGINE, WRITE, error_responses, write_error_responses
+from api.protocols import CREATED, GRAPH_PARAMETERS, GRAPH_READ, READ_PARAMETERS, WRITTEN, upload_body
 from kg.engine import results
 from kg.engine.runtime import Runtime
 from kg.errors import EngineError, NotFound, RequestError, UnsupportedMediaType
@@ -114,14 +116,30 @@ async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple
     return results.convert_graph(answer.body, "ntriples", chosen.format, prefixes=PREFIXES), chosen
 
 
-@router.get("", summary="Read a graph")
+READ = {**GRAPH_READ, **error_responses(404, 406, *ENGINE)}
+WRITES = {**CREATED, **WRITTEN, **write_error_responses(*WRITE)}
+
+
+@router.get(
+    "",
+    summary="Read a graph",
+    response_class=Response,
+    responses=READ,
+    openapi_extra={"parameters": READ_PARAMETERS},
+)
 async def read_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """The graph in the negotiated RDF format; 404 for a missing named graph."""
     body, chosen = await _read(request, runtime, settings)
     return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
 
 
-@router.head("", summary="Read a graph's headers")
+@router.head(
+    "",
+    summary="Read a graph's headers",
+    response_class=Response,
+    responses=READ,
+    openapi_extra={"parameters": READ_PARAMETERS},
+)
 async def head_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """What GET would answer, without the body."""
     body, chosen = await _read(request, runtime, settings)
@@ -129,7 +147,15 @@ async def head_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     return Response(status_code=200, media_type=chosen.content_type, headers=headers)
 
 
-@router.put("", summary="Replace a graph", status_code=204, dependencies=[WriterDep])
+@router.put(
+    "",
+    summary="Replace a graph",
+    status_code=204,
+    dependencies=[WriterDep],
+    response_class=Response,
+    responses=WRITES,
+    openapi_extra={"parameters": GRAPH_PARAMETERS, "requestBody": upload_body(dataset=False)},
+)
 async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Replace the graph's content with the body; 201 if the graph is new."""
     graph = _named(request)
@@ -139,7 +165,15 @@ async def put_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep
     return _written(request, outcome, 201 if outcome.created else 204)
 
 
-@router.post("", summary="Add to a graph, or to the store", status_code=204, dependencies=[WriterDep])
+@router.post(
+    "",
+    summary="Add to a graph, or to the store",
+    status_code=204,
+    dependencies=[WriterDep],
+    response_class=Response,
+    responses=WRITES,
+    openapi_extra={"parameters": GRAPH_PARAMETERS, "requestBody": upload_body(dataset=True)},
+)
 async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Add the body to the graph (201 if new); to the store: a dataset, or a new graph (201)."""
     graph = target_graph(request)
@@ -163,7 +197,15 @@ async def post_graph(request: Request, runtime: RuntimeDep, settings: SettingsDe
     return _written(request, outcome, 201, Location=location, **{"X-Clusterkg-Graph": new.value})
 
 
-@router.delete("", summary="Delete a graph", status_code=204, dependencies=[WriterDep])
+@router.delete(
+    "",
+    summary="Delete a graph",
+    status_code=204,
+    dependencies=[WriterDep],
+    response_class=Response,
+    responses={**WRITTEN, **write_error_responses(400, 403, 404, 413, 422, 502, 503)},
+    openapi_extra={"parameters": GRAPH_PARAMETERS},
+)
 async def delete_graph(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
     """Drop the named graph (404 if missing) or empty the default graph."""
     graph = _named(request)

@@ -115,7 +115,7 @@ def ui_config() -> dict[str, Any]:
     }
 
 
-@router.get("/", include_in_schema=False, response_class=HTMLResponse)
+@router.get("/", summary="The query UI (HTML)", response_class=HTMLResponse)
 async def query_ui() -> HTMLResponse:
     """The query UI: YASGUI with our prefixes and the named queries as tabs."""
     return html.page(

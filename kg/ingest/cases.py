@@ -26,8 +26,16 @@ import pyoxigraph as ox
 from kg import rq
 from kg.engine.binding import bind_values
 from kg.engine.runtime import Runtime
-from kg.errors import CaseRefused, ValidationFailed, Violation
-from kg.ingest import MappedCase, Mapping, Problem, default_mapping, map_case, read_template
+from kg.errors import CaseRefused, ParameterError, RequestError, ValidationFailed, Violation
+from kg.ingest import (
+    IngestFileError,
+    MappedCase,
+    Mapping,
+    Problem,
+    default_mapping,
+    map_case,
+    read_template,
+)
 from kg.write import pipeline
 from kg.write.neighbourhood import CHUNK
 from kg.write.readers import EngineReader
@@ -82,11 +90,22 @@ async def ingest(
     folders with source texts (after the template's own).
 
     :raises CaseRefused: with every problem of the template; nothing is written.
+    :raises RequestError: when the template cannot be read at all (named by ``source``: an
+        uploaded template's path on the server is nobody's business).
+    :raises ParameterError: when ``graph`` is not an absolute IRI.
     """
     name = source or str(path)
-    case = await map_template(
-        runtime, path, graph=graph, progress=progress, timeout_s=timeout_s, text_dirs=text_dirs
-    )
+    try:
+        case = await map_template(
+            runtime,
+            path,
+            graph=case_graph(graph),
+            progress=progress,
+            timeout_s=timeout_s,
+            text_dirs=text_dirs,
+        )
+    except IngestFileError as exc:
+        raise RequestError(f"{name}: {exc.message}") from None
     if case.problems:
         raise CaseRefused(name, case.problems)
 
@@ -109,6 +128,23 @@ async def ingest(
         inferred_removed=outcome.inferred_removed,
         dry_run=dry_run,
     )
+
+
+def case_graph(graph: str | None) -> str | None:
+    """The case graph's IRI as given (``None`` or empty: the default, ``graph/case/<key>``).
+
+    >>> case_graph("not an IRI")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    kg.errors.ParameterError: parameter 'graph': expected an absolute IRI, got 'not an IRI' (...)
+
+    :raises ParameterError: for anything but an absolute IRI.
+    """
+    if not graph:
+        return None
+    try:
+        return ox.NamedNode(graph).value
+    except ValueError as exc:
+        raise ParameterError("graph", f"expected an absolute IRI, got {graph!r} ({exc})") from None
 
 
 async def map_template(

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from kg import rq
 from kg.engine.binding import bind_values
 from kg.engine.runtime import Runtime
+from kg.errors import Unprocessable
 from kg.write.checks import INFERRED, Change, check, knowledge
 from kg.write.commit import CommitPlan, commit_update, unidentified, write_nquads
 from kg.write.delta import Delta
@@ -78,6 +79,7 @@ async def apply_delta(
     ``bulk`` holds insertions kept apart from ``delta`` (an upload: a store costs less memory
     than a set of quads); they are inserted after the delta's deletions, like its insertions.
     """
+    refuse_triple_terms(delta.delete, delta.insert, bulk or ())
     know = await asyncio.to_thread(knowledge)
     inserted = bulk if bulk is not None else ox.Store()
     if bulk is not None:  # inserted after the deletions, as Delta.apply folds a step
@@ -140,6 +142,27 @@ async def apply_delta(
     clock.lap("commit")
     clock.timings["batches"] = checked.batches
     return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
+
+
+def refuse_triple_terms(*quads: Iterable[ox.Quad]) -> None:
+    """Refuse a write that holds an RDF 1.2 triple term, before anything reads it: presence binds
+    quads as VALUES rows and the checks read them with rdflib, and neither can hold one.
+
+    >>> term = ox.Triple(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), ox.NamedNode("urn:c"))
+    >>> refuse_triple_terms([ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:b"), term)])
+    Traceback (most recent call last):
+    kg.errors.Unprocessable: the write holds the triple term <<( <urn:a> <urn:b> <urn:c> )>>, ...
+
+    :raises Unprocessable: naming the first triple term found.
+    """
+    for group in quads:
+        for q in group:
+            for term in (q.subject, q.object):
+                if isinstance(term, ox.Triple):
+                    raise Unprocessable(
+                        f"the write holds the triple term <<( {term} )>>, which this server cannot check: "
+                        "RDF 1.2 triple terms are not supported in writes"
+                    )
 
 
 async def _held(engine: EngineReader, quads: Iterable[ox.Quad], default_graph: ox.Store) -> set[ox.Quad]:

@@ -183,8 +183,8 @@ def _refuse_remote_contexts(body: bytes) -> None:
         document = json.loads(body)
     except ValueError as exc:
         raise RequestError(f"the JSON-LD document is not JSON: {exc}") from None
-    except RecursionError:
-        raise RequestError("the JSON-LD document nests too deeply to be read") from None
+    except RecursionError:  # arrays or objects nested about a thousand deep
+        raise RequestError("the JSON-LD document is nested too deeply to be read") from None
     remote = _remote_context(document)
     if remote is not None:
         raise RequestError(
