@@ -580,7 +580,7 @@ WRITES_ON_PURPOSE: list[tuple[str, dict[str, str], dict[str, str], Any, str | No
     ("PUT /store", {}, {"graph": "urn:x:t"}, f"<urn:x:a> <urn:x:p> {TRIPLE_TERM} .", "text/turtle", {}, 422),
     ("PUT /store", {}, {"graph": "urn:x:t"}, DEEP_JSON_LD, "application/ld+json", {}, 400),
     ("POST /sparql", {}, {}, UPDATES["triple"].format(graph="urn:x:t"), UPDATE_TYPE, {}, 422),
-    ("POST /api/ingest", {}, {}, ("t.xlsx", b"not a workbook"), None, {}, 400),
+    ("POST /api/ingest", {}, {}, ("t.xlsx", b"not a workbook"), None, {}, 422),
     ("POST /api/ingest", {}, {"graph": "not an IRI"}, ("case.csv", b"a,b\n"), None, {}, 422),
     ("POST /api/ingest", {}, {"dry-run": "true"}, ("case.csv", b"a,b\n"), None, {}, 422),
     ("POST /api/ingest", {}, {}, ("case.csv", b"a,b\n"), None, {"Accept": "text/plain"}, 422),

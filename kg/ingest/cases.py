@@ -26,7 +26,7 @@ import pyoxigraph as ox
 from kg import rq
 from kg.engine.binding import bind_values
 from kg.engine.runtime import Runtime
-from kg.errors import CaseRefused, ParameterError, RequestError, ValidationFailed, Violation
+from kg.errors import CaseRefused, ParameterError, Unprocessable, ValidationFailed, Violation
 from kg.ingest import (
     IngestFileError,
     MappedCase,
@@ -90,7 +90,7 @@ async def ingest(
     folders with source texts (after the template's own).
 
     :raises CaseRefused: with every problem of the template; nothing is written.
-    :raises RequestError: when the template cannot be read at all (named by ``source``: an
+    :raises Unprocessable: when the template cannot be read at all (named by ``source``: an
         uploaded template's path on the server is nobody's business).
     :raises ParameterError: when ``graph`` is not an absolute IRI.
     """
@@ -105,7 +105,7 @@ async def ingest(
             text_dirs=text_dirs,
         )
     except IngestFileError as exc:
-        raise RequestError(f"{name}: {exc.message}") from None
+        raise Unprocessable(f"{name}: {exc.message}") from None
     if case.problems:
         raise CaseRefused(name, case.problems)
 
