@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test build lint typecheck check java clean
+.PHONY: run test build lint typecheck check java clean bench soak
 
 run: $(STAMP) java
 	$(BIN)/clusterkg build
@@ -40,6 +40,14 @@ java:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Installing a Java runtime for the HermiT reasoner (apt-get)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+
+# Long runs, kept out of `make test` (which runs bounded versions of them).
+bench: $(STAMP) java
+	$(BIN)/python bench/bench_materialisation.py
+	$(BIN)/python bench/bench_serving.py
+
+soak: $(STAMP) java
+	CLUSTERKG_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi.py tests/test_hostile_inputs.py tests/test_nesting.py tests/test_faults.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ SHACL refusal as Turtle...), sent on purpose and checked the same way.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -50,7 +51,8 @@ CHECKS = [
     response_schema_conformance,
 ]
 SEED = 20240601
-EXAMPLES = 8
+EXAMPLES = int(os.environ.get("CLUSTERKG_FUZZ_EXAMPLES", "8"))
+"""Examples per operation: 8 in the suite; `make soak` runs hundreds."""
 """Cases drawn per operation and generation mode (after the description's own examples)."""
 HOSTILE = 40
 """Hostile writes drawn per protocol (Graph Store, SPARQL Protocol)."""
