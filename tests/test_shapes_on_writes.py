@@ -9,7 +9,10 @@ only by ``skos:prefLabel``, must be accepted (tests/data/skos/economic-activitie
 
 from __future__ import annotations
 
+import asyncio
+import csv
 import json
+import shutil
 import subprocess
 import sys
 import warnings
@@ -24,10 +27,15 @@ with warnings.catch_warnings():
     from fastapi.testclient import TestClient
 
 from kg import validation
+from kg.engine.runtime import Runtime
+from kg.errors import CaseRefused
+from kg.ingest.cases import ingest
+from kg.settings import Settings
 from kg.sources import load_sources
 from tests.conftest import TOKEN
 
 SKOS_SCHEME = Path(__file__).resolve().parent / "data" / "skos" / "economic-activities.ttl"
+EXAMPLE_CASE = Path(__file__).resolve().parents[1] / "kg" / "data" / "cases" / "example"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPDATE = {"Content-Type": "application/sparql-update", **AUTH}
 TURTLE = {"Content-Type": "text/turtle", **AUTH}
@@ -191,3 +199,38 @@ def test_the_skos_scheme_uploads_through_the_graph_store(client: TestClient, tmp
     assert answer.status_code == 201, answer.text
     notation = f'<{OKVED}32.50> <http://www.w3.org/2004/02/skos/core#notation> "32.50"'
     assert ask(client, f"ASK {{ GRAPH <{GRAPH}> {{ {notation} }} }}")
+
+
+# --- the name shape's path in a case template's report ---------------------------------------------
+
+
+def test_an_unnamed_organisation_of_a_case_is_reported_at_its_label_column(
+    fresh_store: Path, tmp_path: Path
+) -> None:
+    """The name shape reads rdfs:label or skos:prefLabel (an alternative path): the ingest report
+    still names the template column that fills the label."""
+    folder = tmp_path / "unnamed"
+    shutil.copytree(EXAMPLE_CASE, folder)
+    sheet = folder / "organisations.csv"
+    with sheet.open(encoding="utf-8", newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    rows[0].update(label_ru="", label_en="")
+    with sheet.open("w", encoding="utf-8", newline="") as stream:
+        writer = csv.DictWriter(stream, list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+    async def refused() -> CaseRefused:
+        runtime = Runtime(Settings(store=fresh_store, query_timeout_s=20))
+        await runtime.start()
+        try:
+            await ingest(runtime, folder, dry_run=True, timeout_s=20)
+        except CaseRefused as exc:
+            return exc
+        finally:
+            await runtime.stop()
+        raise AssertionError("the unnamed organisation was accepted")
+
+    problems = asyncio.run(refused()).problems
+    located = {(p.sheet, p.row, p.column) for p in problems if NO_NAME in p.expected}
+    assert located == {("organisations", 2, "label_ru")}
