@@ -225,3 +225,222 @@ def test_examples_are_synthetic(path: Path) -> None:
 
     assert graph_names and all(str(g).startswith(str(SYNTH) + "graph/") for g in graph_names)
     assert all(str(s).startswith(str(SYNTH)) for s in subjects - outsiders)
+
+
+# --- Cases reported against the shapes -----------------------------------------------------------
+# Each passed validation (or earned a false message) when tried. A case is a violating example that
+# must give exactly the listed results, whose messages name the real problem, and its conforming
+# counterpart, which must give no result at all.
+
+CASE_PREFIXES = """
+@prefix ckg:  <https://w3id.org/clusterkg/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix time: <http://www.w3.org/2006/time#> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
+@prefix xsd:  <http://www.w3.org/2001/XMLSchema#> .
+@prefix syn:  <https://w3id.org/clusterkg/synthetic/id/> .
+"""
+CASE_CLUSTER = """
+    syn:cluster-a a ckg:Cluster ; ckg:synthetic true ;
+        rdfs:label "синтетический кластер"@ru , "synthetic cluster"@en .
+"""
+CKG_NS = "https://w3id.org/clusterkg/ontology#"
+SYN_NS = str(SYNTH) + "id/"
+STAT = SYN_NS + "statistic"
+
+
+def statistic(*lines: str) -> str:
+    """A statistic of ``syn:cluster-a`` with its unit, value and so on given as Turtle lines."""
+    return (
+        "syn:statistic a ckg:Statistic ; ckg:synthetic true ;\n        " + " ;\n        ".join(lines) + " ."
+    )
+
+
+CASES: dict[str, tuple[str, list[tuple[str, str | None, str]], str]] = {
+    "reference time as text, not a time:Instant": (
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28",
+            "ckg:unit unit:NUM",
+            'ckg:referenceTime "May 2018"',
+        ),
+        [
+            (
+                STAT,
+                CKG_NS + "referenceTime",
+                "a statistic refers to at most one time (ckg:referenceTime), a time:Instant such as a node "
+                'with time:inXSDgYearMonth "2018-05"^^xsd:gYearMonth; text such as "May 2018" is not a time',
+            )
+        ],
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28",
+            "ckg:unit unit:NUM",
+            "ckg:referenceTime syn:time-2018-05",
+        )
+        + " syn:time-2018-05 a time:Instant ; ckg:synthetic true ;"
+        + ' time:inXSDgYearMonth "2018-05"^^xsd:gYearMonth .',
+    ),
+    "28.5 participants": (
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28.5",
+            "ckg:unit unit:NUM",
+        ),
+        [
+            (
+                STAT,
+                CKG_NS + "value",
+                "ckg:participantCount counts, so its values are whole numbers of at least 0, not 28.5",
+            )
+        ],
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28",
+            "ckg:unit unit:NUM",
+        ),
+    ),
+    "an import share in unit:NUM": (
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:importShare",
+            "ckg:minInclusive 60 ; ckg:maxInclusive 80",
+            "ckg:unit unit:NUM",
+        ),
+        [(STAT, CKG_NS + "unit", "ckg:importShare is a share, measured in unit:PERCENT, not in unit:NUM")],
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:importShare",
+            "ckg:minInclusive 60 ; ckg:maxInclusive 80",
+            "ckg:unit unit:PERCENT",
+        ),
+    ),
+    "ckg:statisticAbout an IRI that is nothing in the graph": (
+        statistic(
+            "ckg:statisticAbout syn:cluster-nobody-described",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28",
+            "ckg:unit unit:NUM",
+        ),
+        [
+            (
+                STAT,
+                CKG_NS + "statisticAbout",
+                "the subject of a statistic (ckg:statisticAbout) is something the graph describes, a node "
+                "with a type (a ckg:Cluster, ckg:CooperationProject, ckg:ProductSegment, ...); "
+                f"<{SYN_NS}cluster-nobody-described> has no rdf:type: it is nothing in the graph",
+            )
+        ],
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:participantCount",
+            "ckg:value 28",
+            "ckg:unit unit:NUM",
+        ),
+    ),
+    'a share of "60"^^xsd:string: a string, not a false "not 60"': (
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:importShare",
+            'ckg:value "60"^^xsd:string',
+            "ckg:unit unit:PERCENT",
+        ),
+        [
+            (
+                STAT,
+                CKG_NS + "value",
+                '"60" is a string where a number (xsd:decimal or xsd:integer) is expected',
+            )
+        ],
+        statistic(
+            "ckg:statisticAbout syn:cluster-a",
+            "ckg:indicator ckg:importShare",
+            "ckg:value 60",
+            "ckg:unit unit:PERCENT",
+        ),
+    ),
+    "a SKOS concept named only by skos:prefLabel": (
+        "syn:concept a skos:Concept ; ckg:synthetic true ; skos:altLabel 'synthetic concept'@en ; "
+        'skos:notation "1" .',
+        [
+            (
+                SYN_NS + "concept",
+                "(<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>)",
+                "needs a name: an rdfs:label or skos:prefLabel in Russian (@ru) or English (@en)",
+            ),
+            (
+                SYN_NS + "concept",
+                "(<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>)",
+                "has no English name: add an rdfs:label (or skos:prefLabel) with @en",
+            ),
+        ],
+        "syn:concept a skos:Concept ; ckg:synthetic true ; "
+        "skos:prefLabel 'синтетическое понятие'@ru , 'synthetic concept'@en ; skos:notation \"1\" .",
+    ),
+}
+
+
+def validate_case(turtle: str, shapes: Graph, ontology_graph: Graph) -> validation.ValidationReport:
+    data = Dataset()
+    data.parse(data=f"{CASE_PREFIXES}\n<{SYNTH}graph/case> {{ {CASE_CLUSTER} {turtle} }}", format="trig")
+    return validation.validate(data, shapes=shapes, ontology=ontology_graph)
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_reported_case_is_refused_with_a_true_message(
+    case: str, shapes: Graph, ontology_graph: Graph
+) -> None:
+    violating, expected, _ = CASES[case]
+    report = validate_case(violating, shapes, ontology_graph)
+    assert sorted((v.focus_node, v.path, v.message) for v in report.violations) == sorted(expected)
+    assert not report.conforms
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_the_conforming_counterpart_of_a_reported_case_passes(
+    case: str, shapes: Graph, ontology_graph: Graph
+) -> None:
+    _, _, conforming = CASES[case]
+    report = validate_case(conforming, shapes, ontology_graph)
+    assert [v.describe() for v in report.violations] == []
+
+
+def test_no_check_on_numbers_speaks_of_a_value_that_is_no_number(
+    shapes: Graph, ontology_graph: Graph
+) -> None:
+    """A value that is no number gets one result, from StatisticShape-number: never a percent
+    range, a count or an empty range computed on its text."""
+    turtle = statistic(
+        "ckg:statisticAbout syn:cluster-a",
+        "ckg:indicator ckg:importShare",
+        'ckg:minInclusive "120"^^xsd:string ; ckg:maxInclusive "-5"@en',
+        "ckg:unit unit:PERCENT",
+    )
+    report = validate_case(turtle, shapes, ontology_graph)
+    assert {v.source_shape or "" for v in report.violations} == {SHAPES + "StatisticShape"}
+    assert {v.constraint for v in report.violations} == {SHAPES + "StatisticShape-number"}
+    assert len(report.violations) == 2
+
+
+def test_every_indicator_of_the_ontology_has_its_unit_in_the_shapes(
+    shapes: Graph, ontology_graph: Graph
+) -> None:
+    """StatisticShape-indicatorUnit lists the indicators by hand: a statistic of each indicator of
+    the ontology, in a unit no indicator has (unit:M), must be refused by it."""
+    indicators = sorted(str(i) for i in ontology_graph.subjects(RDF.type, URIRef(CKG_NS + "Indicator")))
+    assert indicators
+    turtle = " ".join(
+        f"syn:statistic-{i} a ckg:Statistic ; ckg:synthetic true ; ckg:statisticAbout syn:cluster-a ; "
+        f"ckg:indicator <{indicator}> ; ckg:value 1 ; ckg:unit unit:M ."
+        for i, indicator in enumerate(indicators)
+    )
+    report = validate_case(turtle, shapes, ontology_graph)
+    refused = {
+        v.focus_node for v in report.violations if v.constraint == SHAPES + "StatisticShape-indicatorUnit"
+    }
+    assert refused == {f"{SYN_NS}statistic-{i}" for i in range(len(indicators))}

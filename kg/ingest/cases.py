@@ -267,12 +267,24 @@ def violation_problem(violation: Violation, case: MappedCase, mapping: Mapping |
 
 
 def _column(mapping: Mapping | None, sheet: str, path: str | None) -> str | None:
-    """The column of ``sheet`` whose values the property ``path`` holds, else the path's CURIE."""
+    """The column of ``sheet`` whose values the property ``path`` holds, else the path's CURIE.
+
+    An alternative path (``(<rdfs:label>|<skos:prefLabel>)``, as the name shape reads names) is
+    named by the column of its first property that a column fills.
+    """
     if mapping is None or path is None:
         return path
+    alternatives = [path]
+    if path.startswith("(<") and path.endswith(">)"):
+        alternatives = path[2:-2].split(">|<")
     spec = mapping.sheet(sheet)
-    for column in spec.columns if spec is not None else ():
-        filled = {column.property, *column.property_by_datatype.values(), *(s.property for s in column.path)}
-        if path in filled and not column.inverse:
-            return column.name
-    return mapping.prefixes.curie(path)
+    for alternative in alternatives:
+        for column in spec.columns if spec is not None else ():
+            filled = {
+                column.property,
+                *column.property_by_datatype.values(),
+                *(s.property for s in column.path),
+            }
+            if alternative in filled and not column.inverse:
+                return column.name
+    return " | ".join(mapping.prefixes.curie(a) for a in alternatives)
