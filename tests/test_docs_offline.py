@@ -25,6 +25,7 @@ import pytest
 
 from api.html import CSP
 from kg.settings import Settings
+from tests.browser import chromium
 from tests.conftest import serve
 
 with warnings.catch_warnings():
@@ -38,17 +39,6 @@ TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
 ARTIFACTS = TESTS / "artifacts"
 VENDORED = ROOT / "api" / "static" / "docs"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = {
     "/docs": [
         "static/docs/swagger_ui/swagger-ui.css",
@@ -123,28 +113,8 @@ def test_vendored_docs_files_match_their_pins() -> None:
 @pytest.fixture()
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     """Debian's headless Chromium through Playwright, with an empty profile."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: the browser tests need Debian's Chromium (apt-get install -y chromium)"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("the browser tests need Playwright: pip install -e '.[dev]'")
-    profile = tmp_path / "chromium-profile"
-    profile.mkdir()
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            yield context
-        finally:
-            context.close()
+    with chromium(tmp_path / "chromium-profile") as context:
+        yield context
 
 
 @dataclass
