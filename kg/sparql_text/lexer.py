@@ -1,9 +1,10 @@
 """The SPARQL lexer: escape decoding (SPARQL 1.1 §19.2) and tokenization, read Oxigraph's way.
 
 :func:`decode_escapes` decodes ``\\uXXXX`` escapes over the whole text; :func:`lex` tokenizes
-it, tracking brackets to tell the ``<`` operator from an IRI, and refuses text whose reading
-depends on where escapes are decoded (the specification decodes them first, Oxigraph only
-inside strings and IRIs); :func:`tokenize` gives the tokens with line and column.
+it, tracking brackets to tell the ``<`` operator from an IRI and to measure how deep the text
+nests (:class:`Nesting`), and refuses text whose reading depends on where escapes are decoded
+(the specification decodes them first, Oxigraph only inside strings and IRIs); :func:`tokenize`
+gives the tokens with line and column.
 """
 
 from __future__ import annotations
