@@ -204,7 +204,7 @@ async def run_query(
         raise RequestError(f"the query is longer than the limit of {settings.query_length_limit} characters")
     request.state.query_hash = query_hash(query)
     request.state.query_kind = "query"
-    inspection = _inspect_query(query)
+    inspection = _inspect_query(query, nesting_limit=settings.query_nesting_limit)
     if inspection.kind != "query":
         raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
     try:
@@ -278,7 +278,7 @@ async def run_update(
         raise RequestError(f"the update is longer than the limit of {settings.query_length_limit} characters")
     request.state.query_hash = query_hash(update)
     request.state.query_kind = "update"
-    inspection = sparql_text.inspect(update)
+    inspection = sparql_text.inspect(update, nesting_limit=settings.query_nesting_limit)
     if inspection.kind != "update":
         raise RequestError("this is a query; send it as 'query'")
     try:

@@ -1,5 +1,5 @@
-"""Fast lexical analysis of SPARQL text: the SERVICE and LOAD targets a request would reach, and
-the structure of SPARQL Update requests.
+"""Fast lexical analysis of SPARQL text: the SERVICE and LOAD targets a request would reach, how
+deep it nests, and the structure of SPARQL Update requests.
 
 The engine (Oxigraph) runs SERVICE and LOAD against any URL and cannot be told not to, so the
 policy layer reads every request first: :func:`inspect` finds every SERVICE and LOAD target,
@@ -28,7 +28,13 @@ readings are reported:
 Text that Oxigraph rejects may still be accepted here (and the reverse); what matters is that
 every text the engine would run is either refused or has all its targets reported.
 
-The package: :mod:`~kg.sparql_text.lexer` (escapes and tokens), :mod:`~kg.sparql_text.iris`
+Oxigraph aborts (a stack overflow) on deeply nested text and on very long chains of operators
+or pattern elements: the lexer measures both in its one pass, and :func:`inspect` refuses text
+past the nesting limit (:mod:`~kg.sparql_text.nesting`) before the engine sees it.
+
+The package: :mod:`~kg.sparql_text.grammar` (the token rules and word tables),
+:mod:`~kg.sparql_text.lexer` (escapes, tokens and the nesting measure),
+:mod:`~kg.sparql_text.nesting` (the nesting limits), :mod:`~kg.sparql_text.iris`
 (BASE resolution), :mod:`~kg.sparql_text.reader` (the structural pass and its SERVICE targets),
 :mod:`~kg.sparql_text.updates` (update operations and LOAD targets),
 :mod:`~kg.sparql_text.inspection` (:func:`inspect`) and :mod:`~kg.sparql_text.federation` (the
@@ -42,6 +48,7 @@ from kg.sparql_text.inspection import Inspection, inspect
 from kg.sparql_text.inspection import Kind as Kind
 from kg.sparql_text.iris import resolve_iri
 from kg.sparql_text.lexer import Token, decode_escapes, tokenize
+from kg.sparql_text.nesting import NESTING_LIMIT
 from kg.sparql_text.reader import Form as Form
 from kg.sparql_text.reader import LoadRef, ServiceRef
 from kg.sparql_text.updates import UpdateOperation, split_update
@@ -49,6 +56,7 @@ from kg.sparql_text.updates import UpdateOperation, split_update
 __all__ = [
     "ALLOW_ANY",
     "ALLOW_SETTING",
+    "NESTING_LIMIT",
     "Inspection",
     "LoadRef",
     "ServiceRef",

@@ -1,19 +1,32 @@
 """The SPARQL lexer: escape decoding (SPARQL 1.1 §19.2) and tokenization, read Oxigraph's way.
 
 :func:`decode_escapes` decodes ``\\uXXXX`` escapes over the whole text; :func:`lex` tokenizes
-it, tracking brackets to tell the ``<`` operator from an IRI, and refuses text whose reading
-depends on where escapes are decoded (the specification decodes them first, Oxigraph only
-inside strings and IRIs); :func:`tokenize` gives the tokens with line and column.
+it, tracking brackets to tell the ``<`` operator from an IRI and to measure how deep the text
+nests (:class:`Nesting`), and refuses text whose reading depends on where escapes are decoded
+(the specification decodes them first, Oxigraph only inside strings and IRIs); :func:`tokenize`
+gives the tokens with line and column.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kg.errors import QueryError
+from kg.sparql_text.grammar import (
+    BINARY,
+    CHAINING,
+    CONTEXT_WORDS,
+    KEYWORDS,
+    OPENERS,
+    RAW_TOKEN_RE,
+    TEMPLATE_WORDS,
+    TOKEN_RE,
+)
 
-__all__ = ["Tok", "Token", "decode_escapes", "lex", "line_col", "position", "tokenize"]
+__all__ = ["Nesting", "Tok", "Token", "decode_escapes", "lex", "line_col", "position", "tokenize"]
 
 # ---------------------------------------------------------------------------------------------
 # Escapes (SPARQL 1.1 §19.2)
@@ -72,89 +85,7 @@ def decode_escapes(text: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Tokens
 
-_BASE = (
-    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
-    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
-)
-_CHARS_U = _BASE + "_"
-_CHARS = _CHARS_U + r"\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
-# Possessive quantifiers throughout: the token rules are unambiguous, so giving nothing back
-# keeps a failed attempt linear. A prefix name is at most _PREFIX_MAX characters long: without a
-# cap, text like 'a.a.a.a...' would rescan the whole run for a ':' at every token (quadratic).
-_PREFIX_MAX = 100
-_PN_PREFIX = f"[{_BASE}][{_CHARS}.]{{0,{_PREFIX_MAX - 1}}}+(?<!\\.)"
-_PLX = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-# Oxigraph 0.5 allows dots in a local name only in one final group ('ex:a.b.c' is 'ex:a.b' '.'
-# 'c' there, so 'ex:a.b.SERVICE <x> {}' is a SERVICE): read local names its way.
-_PN_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_PLX})(?:[{_CHARS}:]|{_PLX})*+(?:\\.++(?:[{_CHARS}:]|{_PLX})++)?"
-_VARNAME = f"[{_CHARS_U}0-9][{_CHARS_U}0-9\u00b7\u0300-\u036f\u203f-\u2040]*+"
-_ECHAR = r"""\\[tbnrf\\"']"""
-_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
-_EXP = r"[eE][+-]?[0-9]+"
-
-
-def _token_pattern(uchar: bool) -> re.Pattern[str]:
-    """The master token pattern; with ``uchar``, strings and IRIs may hold escapes (raw text)."""
-    esc = f"{_ECHAR}|{_UCHAR}" if uchar else _ECHAR
-    iri_escape = f"|{_UCHAR}" if uchar else ""
-    string = (
-        f"'''(?:(?:''|')?(?:[^'\\\\]|{esc}))*+'''"
-        f'|"""(?:(?:""|")?(?:[^"\\\\]|{esc}))*+"""'
-        f"|'(?:[^'\\\\\\n\\r]|{esc})*+'"
-        f'|"(?:[^"\\\\\\n\\r]|{esc})*+"'
-    )
-    # Ordered by frequency where the grammar allows: PNAME before WORD (longest match), NIL and
-    # ANON before OPEN, IRIREF before LT, numbers before DOT.
-    alternatives = [
-        ("VAR", f"[?$]{_VARNAME}"),
-        ("PNAME", f"(?:{_PN_PREFIX})?:(?:{_PN_LOCAL})?"),
-        ("WORD", "[A-Za-z][A-Za-z0-9_]*"),
-        ("NIL", r"\([ \t\r\n]*\)"),
-        ("ANON", r"\[[ \t\r\n]*\]"),
-        ("OPEN", r"[{(\[]"),
-        ("CLOSE", r"[})\]]"),
-        ("IRIREF", f'<(?:[^<>"{{}}|^`\\\\\\x00-\\x20]{iri_escape})*+>'),
-        ("STRING", string),
-        ("PUNCT", r"\^\^|\|\||&&|!=|>=|[;,*/|^?!=+\->]"),
-        ("DOUBLE", f"[0-9]+\\.[0-9]*{_EXP}|\\.[0-9]+{_EXP}|[0-9]+{_EXP}"),
-        ("DECIMAL", r"[0-9]*\.[0-9]+"),
-        ("INTEGER", "[0-9]+"),
-        ("BLANK_NODE_LABEL", f"_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?"),
-        ("LANGTAG", "@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*(?:--[a-zA-Z]+)?"),
-        ("DOT", r"\."),
-        ("LT", "<=?"),
-        ("END", r"\Z"),
-        ("ERR", r"[\s\S]"),
-    ]
-    body = "|".join(f"(?P<{name}>{regex})" for name, regex in alternatives)
-    return re.compile(f"(?>(?:[ \\t\\r\\n]+|#[^\\r\\n]*)*)(?:{body})")
-
-
-_TOKEN_RE = _token_pattern(uchar=False)
-_RAW_TOKEN_RE = _token_pattern(uchar=True)
-
-_QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
-_KEYWORDS = _QUERY_FORMS | {
-    # clauses
-    "BASE", "PREFIX", "DISTINCT", "REDUCED", "AS", "FROM", "NAMED", "WHERE", "GROUP", "BY", "HAVING",
-    "ORDER", "ASC", "DESC", "LIMIT", "OFFSET", "VALUES", "UNDEF", "OPTIONAL", "MINUS", "UNION", "GRAPH",
-    "SERVICE", "SILENT", "FILTER", "BIND", "LATERAL", "IN", "NOT", "EXISTS", "TRUE", "FALSE",
-    # updates
-    "LOAD", "INTO", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "TO", "INSERT", "DELETE", "DATA",
-    "WITH", "USING", "DEFAULT", "ALL",
-    # built-in functions and aggregates
-    "STR", "LANG", "LANGMATCHES", "LANGDIR", "DATATYPE", "BOUND", "IRI", "URI", "BNODE", "RAND", "ABS",
-    "CEIL", "FLOOR", "ROUND", "CONCAT", "SUBSTR", "STRLEN", "REPLACE", "UCASE", "LCASE",
-    "ENCODE_FOR_URI", "CONTAINS", "STRSTARTS", "STRENDS", "STRBEFORE", "STRAFTER", "YEAR", "MONTH",
-    "DAY", "HOURS", "MINUTES", "SECONDS", "TIMEZONE", "TZ", "NOW", "UUID", "STRUUID", "MD5", "SHA1",
-    "SHA256", "SHA384", "SHA512", "COALESCE", "IF", "STRLANG", "STRLANGDIR", "STRDT", "SAMETERM",
-    "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "HASLANG", "HASLANGDIR", "REGEX", "TRIPLE",
-    "SUBJECT", "PREDICATE", "OBJECT", "ISTRIPLE", "ADJUST", "COUNT", "SUM", "MIN", "MAX", "AVG",
-    "SAMPLE", "GROUP_CONCAT", "SEPARATOR",
-}  # fmt: skip
-# Keywords that change the bracket context or end an operand (see _scan).
-_CONTEXT_WORDS = frozenset({"FILTER", "BIND", "SELECT", "TRUE", "FALSE"})
-_OPENERS = {"}": "{", ")": "(", "]": "["}
+_NO_LIMIT = sys.maxsize
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,21 +127,49 @@ def line_col(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
 
 
-def _scan(text: str, pattern: re.Pattern[str]) -> tuple[list[Tok], dict[int, int]]:
-    """Tokenize; return the tokens and, for each opening bracket's index, its closer's index.
+class Nesting(NamedTuple):
+    """How deep a text nests and how long its chains are, measured while it is lexed.
+
+    ``depth``: the deepest nesting of brackets (``{`` ``(`` ``[``), each run of unary ``!``
+    adding its length. ``chain``: the longest chain of pattern elements (groups, BIND, FILTER,
+    triples, collection items, path steps) and binary operators, summed down the brackets of one
+    path through the text, as the engine folds them into one deep tree. ``deep_at`` is the index
+    of the token where the depth first passed the limit given to the lexer, ``long_at`` that of
+    the opening bracket of the innermost group whose chain passed the chain limit (-1: none).
+    """
+
+    depth: int
+    chain: int
+    deep_at: int
+    long_at: int
+
+
+def _scan(
+    text: str, pattern: re.Pattern[str], limit: int = _NO_LIMIT, chain_limit: int = _NO_LIMIT
+) -> tuple[list[Tok], dict[int, int], Nesting]:
+    """Tokenize; return the tokens, for each opening bracket's index its closer's index, and the nesting.
 
     Tracks the bracket context to tell '<' the operator (after an operand, in an expression)
-    from '<' starting an IRI, as Oxigraph's parser does.
+    from '<' starting an IRI, as Oxigraph's parser does. ``limit`` and ``chain_limit`` only
+    decide where the nesting reports that a limit was passed; nothing is refused here.
     """
     toks: list[Tok] = []
     append = toks.append
     pairs: dict[int, int] = {}
-    # (opening bracket, context, token index); contexts: T clauses, P group, E expression,
-    # C collection or blank-node property list.
-    stack: list[tuple[str, str, int]] = [("", "T", -1)]
+    # (opening bracket, context, token index, nesting depth); contexts: T clauses, P group graph
+    # pattern, E expression, C collection, blank-node property list or path group in a pattern,
+    # Q template or data braces (INSERT DATA, DELETE/INSERT/CONSTRUCT templates), K a collection
+    # or blank-node property list in those. Chains count in P, C and E only: templates and data
+    # are flat lists for the engine.
+    stack: list[tuple[str, str, int, int]] = [("", "T", -1, 0)]
+    chains = [0]  # chain elements directly in each open bracket
+    below = [0]  # the longest chain inside each open bracket's closed children
     ctx = "T"
     constraint = False  # after FILTER or BIND: the next '(' opens an expression
     operand = False  # the previous token ends an operand
+    bangs = 0  # the run of unary '!' before the next operand or bracket
+    deepest = 0
+    deep_at = long_at = -1
     pos = 0
     while True:
         for m in pattern.finditer(text, pos):
@@ -219,73 +178,122 @@ def _scan(text: str, pattern: re.Pattern[str]) -> tuple[list[Tok], dict[int, int
             if kind == "VAR":
                 append(("VAR", text[start:end], start))
                 operand = True
+                bangs = 0
+                if ctx == "C":
+                    chains[-1] += 1
             elif kind == "WORD":
                 word = text[start:end]
                 upper = word.upper()
                 operand = False
-                if upper in _KEYWORDS:
+                if ctx == "C":
+                    chains[-1] += 1
+                if upper in KEYWORDS:
                     append(("KEYWORD", word, start))
-                    if upper in _CONTEXT_WORDS:
+                    if upper in CONTEXT_WORDS:
                         if upper == "FILTER" or upper == "BIND":
                             constraint = True
+                            if ctx == "P":
+                                chains[-1] += 1
                         elif upper == "SELECT":
                             if ctx == "P":
-                                stack[-1] = (stack[-1][0], "T", stack[-1][2])
+                                stack[-1] = (stack[-1][0], "T", stack[-1][2], stack[-1][3])
                                 ctx = "T"
                         else:
                             operand = True
+                            bangs = 0
                 else:
                     append(("A" if word == "a" else "NAME", word, start))
             elif kind == "OPEN":
                 ch = text[start]
                 append(("PUNCT", ch, start))
                 operand = False
+                if ctx == "C" or (ch == "{" and ctx == "P"):
+                    chains[-1] += 1
                 if ch == "{":
-                    ctx = "P"
+                    template = ctx == "Q" or ctx == "K" or (ctx == "T" and _opens_template(toks))
+                    ctx = "Q" if template else "P"
                     constraint = False
                 elif ch == "(":
-                    ctx = "E" if ctx == "T" or ctx == "E" or constraint else "C"
+                    if ctx == "T" or ctx == "E" or constraint:
+                        ctx = "E"
+                    else:
+                        ctx = "K" if ctx == "Q" or ctx == "K" else "C"
                     constraint = False
                 else:
-                    ctx = "C"
-                stack.append((ch, ctx, len(toks) - 1))
+                    ctx = "K" if ctx == "Q" or ctx == "K" else "C"
+                depth = stack[-1][3] + 1 + bangs
+                bangs = 0
+                if depth > deepest:
+                    deepest = depth
+                    if depth > limit and deep_at < 0:
+                        deep_at = len(toks) - 1
+                stack.append((ch, ctx, len(toks) - 1, depth))
+                chains.append(0)
+                below.append(0)
             elif kind == "CLOSE":
                 ch = text[start]
-                opener, _, index = stack[-1]
-                if opener != _OPENERS[ch]:
+                opener, _, index, _ = stack[-1]
+                if opener != OPENERS[ch]:
                     raise _LexError(f"unbalanced {ch!r} at {position(text, start)}", start)
                 append(("PUNCT", ch, start))
                 stack.pop()
                 pairs[index] = len(toks) - 1
                 ctx = stack[-1][1]
                 operand = True
+                bangs = 0
+                chain = chains.pop() + below.pop()
+                if chain > below[-1]:
+                    below[-1] = chain
+                    if chain > chain_limit and long_at < 0:
+                        long_at = index
             elif kind == "IRIREF":
                 if ctx == "E" and operand:  # the comparison operator, not an IRI
                     op = "<=" if text.startswith("<=", start) else "<"
                     append(("PUNCT", op, start))
                     operand = False
+                    chains[-1] += 1
                     pos = start + len(op)
                     break
                 append(("IRIREF", text[start:end], start))
                 operand = True
+                if ctx == "C":
+                    chains[-1] += 1
             elif kind == "LT":
                 if not (ctx == "E" and operand):
                     raise _LexError(f"unterminated or malformed IRI at {position(text, start)}", start)
                 append(("PUNCT", text[start:end], start))
                 operand = False
+                chains[-1] += 1
             elif kind == "PNAME":
                 name = text[start:end]
                 append(("PNAME_NS" if name.index(":") == len(name) - 1 else "PNAME_LN", name, start))
                 operand = True
+                if ctx == "C":
+                    chains[-1] += 1
             elif kind == "PUNCT" or kind == "DOT":
-                append(("PUNCT", text[start:end], start))
+                punct = text[start:end]
+                append(("PUNCT", punct, start))
+                if punct == "!":
+                    bangs += 1
+                    depth = stack[-1][3] + bangs
+                    if depth > deepest:
+                        deepest = depth
+                        if depth > limit and deep_at < 0:
+                            deep_at = len(toks) - 1
+                else:
+                    bangs = 0
+                if ctx == "E":
+                    if operand and punct in BINARY:
+                        chains[-1] += 1
+                elif ctx == "C" or (ctx == "P" and punct in CHAINING):
+                    chains[-1] += 1
                 operand = False
             elif kind == "END":
                 if len(stack) > 1:
-                    opener, _, index = stack[-1]
+                    opener, _, index, _ = stack[-1]
                     at = toks[index][2]
                     raise _LexError(f"unclosed {opener!r} opened at {position(text, at)}", at)
-                return toks, pairs
+                return toks, pairs, Nesting(deepest, below[0], deep_at, long_at)
             elif kind == "ERR":
                 ch = text[start]
                 if ch in "'\"":
@@ -296,6 +304,16 @@ def _scan(text: str, pattern: re.Pattern[str]) -> tuple[list[Tok], dict[int, int
             else:
                 append((kind, text[start:end], start))  # type: ignore[arg-type]
                 operand = True
+                bangs = 0
+                if ctx == "C":
+                    chains[-1] += 1
+
+
+def _opens_template(toks: list[Tok]) -> bool:
+    """Whether the '{' just appended opens a template or data (after DATA, INSERT, DELETE, CONSTRUCT)."""
+    if len(toks) < 2 or toks[-2][0] != "KEYWORD":
+        return False
+    return toks[-2][1].upper() in TEMPLATE_WORDS
 
 
 _ESCAPES_DIFFER = (
@@ -304,37 +322,44 @@ _ESCAPES_DIFFER = (
 )
 
 
-def lex(text: str) -> tuple[str, list[Tok], dict[int, int]]:
+def lex(
+    text: str, *, depth_limit: int | None = None, chain_limit: int | None = None
+) -> tuple[str, list[Tok], dict[int, int], Nesting]:
     """Decode escapes and tokenize; refuse text whose reading depends on where escapes are decoded.
 
     The specification decodes escapes before parsing; Oxigraph decodes them only inside strings
-    and IRIs. Text with escapes is read both ways, and refused when the readings differ.
+    and IRIs. Text with escapes is read both ways, and refused when the readings differ. The
+    limits only mark, in the returned :class:`Nesting`, where the text first passes them.
     """
+    limits = (
+        _NO_LIMIT if depth_limit is None else depth_limit,
+        _NO_LIMIT if chain_limit is None else chain_limit,
+    )
     decoded, had_escapes = _decode(text)
     if not had_escapes:
-        toks, pairs = _scan(decoded, _TOKEN_RE)
-        return decoded, toks, pairs
+        toks, pairs, nesting = _scan(decoded, TOKEN_RE, *limits)
+        return decoded, toks, pairs, nesting
     try:
-        toks, pairs = _scan(decoded, _TOKEN_RE)
+        toks, pairs, nesting = _scan(decoded, TOKEN_RE, *limits)
     except _LexError as e:
         try:
-            _scan(text, _RAW_TOKEN_RE)
+            _scan(text, RAW_TOKEN_RE)
         except _LexError:
             raise e from None
         raise QueryError(f"{_ESCAPES_DIFFER} ({e})") from None
     try:
-        raw, _ = _scan(text, _RAW_TOKEN_RE)
+        raw, _, _ = _scan(text, RAW_TOKEN_RE)
     except _LexError as e:
         if text.startswith("\\", e.offset):
             # An escape outside strings and IRIs: an engine that decodes late rejects the text.
-            return decoded, toks, pairs
+            return decoded, toks, pairs, nesting
         raise QueryError(f"{_ESCAPES_DIFFER} ({e})") from None
     same = len(raw) == len(toks) and all(
         r[0] == d[0] and (r[1] == d[1] or _decode(r[1])[0] == d[1]) for r, d in zip(raw, toks, strict=True)
     )
     if not same:
         raise QueryError(_ESCAPES_DIFFER)
-    return decoded, toks, pairs
+    return decoded, toks, pairs, nesting
 
 
 def tokenize(text: str) -> list[Token]:
@@ -346,7 +371,7 @@ def tokenize(text: str) -> list[Token]:
     >>> [t.keyword or t.text for t in tokenize("sElEcT * { ?s a <x> } # done")]
     ['SELECT', '*', '{', '?s', 'a', '<x>', '}']
     """
-    decoded, toks, _ = lex(text)
+    decoded, toks, _, _ = lex(text)
     tokens: list[Token] = []
     line, line_start, scanned = 1, 0, 0
     for kind, tok_text, start in toks:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kg.errors import QueryError
-from kg.sparql_text.lexer import lex, line_col
+from kg.sparql_text.lexer import Nesting, lex, line_col
+from kg.sparql_text.nesting import chain_limit, check_nesting
 from kg.sparql_text.reader import FORMS, Form, LoadRef, Reader
 
 __all__ = ["RequestReader", "UpdateOperation", "read_request", "split_update"]
@@ -177,22 +178,34 @@ class RequestReader(Reader):
             i += 1
 
 
-def read_request(text: str) -> tuple[RequestReader, Form | None, list[UpdateOperation]]:
+def read_request(
+    text: str, *, nesting_limit: int | None = None
+) -> tuple[RequestReader, Form | None, list[UpdateOperation], Nesting]:
     """Read a whole request: the reader (its prologue, SERVICE and LOAD targets), the query form
-    (None for an update) and an update's operations."""
-    decoded, toks, pairs = lex(text)
+    (None for an update), an update's operations and how deep the text nests.
+
+    With ``nesting_limit``, text that nests deeper (or chains longer, see
+    :mod:`kg.sparql_text.nesting`) is refused before it is read further.
+    """
+    limits = (None, None) if nesting_limit is None else (nesting_limit, chain_limit(nesting_limit))
+    decoded, toks, pairs, nesting = lex(text, depth_limit=limits[0], chain_limit=limits[1])
     reader = RequestReader(decoded, toks, pairs)
     i = reader.prologue(0)
     word = reader.keyword(i)
-    for form in FORMS:
-        if word == form:
-            reader.body(i, len(toks))
-            return reader, form, []
-    return reader, None, reader.update(i)
+    form = next((f for f in FORMS if f == word), None)
+    if nesting_limit is not None:
+        check_nesting("update" if form is None else "query", decoded, toks, nesting, nesting_limit)
+    if form is not None:
+        reader.body(i, len(toks))
+        return reader, form, [], nesting
+    return reader, None, reader.update(i), nesting
 
 
 def split_update(text: str) -> list[UpdateOperation]:
     """Split a SPARQL Update into its operations, with their parts as source text.
+
+    Nesting is not limited here: :func:`~kg.sparql_text.inspect` limits it before a client's
+    update is run.
 
     >>> ops = split_update("PREFIX ex: <http://e/> INSERT DATA { ex:a ex:b 'c;}' } ; DROP SILENT ALL")
     >>> [(op.kind, op.data, op.target) for op in ops]
@@ -200,7 +213,7 @@ def split_update(text: str) -> list[UpdateOperation]:
     >>> ops[1].prologue
     'PREFIX ex: <http://e/>'
     """
-    _, form, operations = read_request(text)
+    _, form, operations, _ = read_request(text)
     if form is not None:
         raise QueryError(f"expected an update, found a {form} query")
     return operations
