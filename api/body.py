@@ -53,8 +53,8 @@ class BodyDeadline:
         self.timeout_s = timeout_s
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
+        if scope["type"] != "http" or not _has_body(scope):
+            await self.app(scope, receive, send)  # nothing to wait for: no cost on reads
             return
         deadline = asyncio.get_running_loop().time() + self.timeout_s
         complete = False
@@ -78,3 +78,12 @@ class BodyDeadline:
             return message
 
         await self.app(scope, receiving, send)
+
+
+def _has_body(scope: Scope) -> bool:
+    """Whether the request declares a body (a ``Content-Length`` above 0, or any
+    ``Transfer-Encoding``); a request without one gets an empty body at once from the server."""
+    for name, value in scope["headers"]:
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip(b" 0")):
+            return True
+    return False
