@@ -44,10 +44,10 @@ class Settings(BaseSettings):
     body_limit_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     query_length_limit: int = Field(default=100_000, gt=0)
     query_nesting_limit: int = Field(
-        default=64,
+        default=32,
         ge=8,
-        le=200,
-        description="Deepest nesting of a query or update (chains: 8x this); deep text crashes the engine.",
+        le=64,
+        description="Deepest nesting of a query or update (chains: 4x this); deep text crashes the engine.",
     )
     service_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="IRI prefixes SERVICE and LOAD may reach; empty: none."
