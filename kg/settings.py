@@ -55,10 +55,10 @@ class Settings(BaseSettings):
         default=100_000, gt=0, description="Most characters in a query or update text (400 past it)."
     )
     query_nesting_limit: int = Field(
-        default=64,
+        default=32,
         ge=8,
-        le=200,
-        description="Deepest nesting of a query or update (chains: 8x this); deep text crashes the engine.",
+        le=64,
+        description="Deepest nesting of a query or update (chains: 4x this); deep text crashes the engine.",
     )
     service_allow: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="IRI prefixes SERVICE and LOAD may reach; empty: none."

@@ -28,10 +28,12 @@ CLOSED = "<http://127.0.0.1:9/sparql>"  # a loopback port nothing listens on: SE
 class Construct:
     """A construct repeated ``n`` times: nested (``measure="depth"``), chained (``"chain"``) or both.
 
-    ``crash`` is a depth at which it aborted Oxigraph 0.5.13 on an empty store, about 1.3 times
-    the measured crash depth, where a probe should find the engine dead; None where none was
-    found in 100 KB. ``engine`` is False for constructs whose cost on the engine is CPU, not
-    stack (a probe would take seconds): only our refusal is tested for them.
+    ``crash`` is a depth at which it aborts Oxigraph 0.5.13 every time (it dies while parsing),
+    about 1.3 times the measured crash depth; None where none was found in 100 KB, or where the
+    crash comes in evaluation, over data, and at random (the ``*-over-data`` constructs: a depth
+    crashes one run in three and not the next). ``engine`` is False for constructs whose cost
+    on the engine is CPU, not stack (a probe would take seconds): only our refusal is tested.
+    ``slow`` ones are probed by the benchmark only (a probe takes over five seconds).
     """
 
     name: str
@@ -40,6 +42,7 @@ class Construct:
     crash: int | None
     update: bool = False
     engine: bool = True
+    slow: bool = False
 
 
 def _repeat(head: str, opener: str, inner: str, closer: str, tail: str) -> Callable[[int], str]:
@@ -99,8 +102,44 @@ CONSTRUCTS = [
     Construct("optional-with-minus", lambda n: _deep_and_long(n, "OPTIONAL { ", "MINUS {{}}"), "both", None),
     Construct(
         "calls-with-plus",
-        lambda n: "SELECT * { BIND(" + "IF(true, 1, " * n + "+".join(["1"] * 8 * n) + ")" * n + " AS ?x) }",
+        lambda n: "SELECT * { BIND(" + "IF(true, 1, " * n + "+".join(["1"] * 4 * n) + ")" * n + " AS ?x) }",
         "both",
+        None,
+    ),
+    # Over data (the founding case): every solution runs through the whole tree; the shallowest
+    # crashes measured, at random (see kg/sparql_text/nesting.py).
+    Construct(
+        "exists-over-data", _repeat("SELECT * { ", "?s ?p ?o FILTER EXISTS { ", "", "}", " }"), "depth", None
+    ),
+    Construct(
+        "calls-over-data",
+        _repeat("SELECT * { ?s ?p ?o BIND(", "IF(BOUND(?o), ?o, ", "1", ")", " AS ?x) }"),
+        "depth",
+        None,
+    ),
+    Construct(
+        "subquery-over-data",
+        _repeat("SELECT * ", "{ SELECT * WHERE { ?s ?p ?o ", "", "} }", ""),
+        "depth",
+        None,
+    ),
+    Construct(
+        "bind-chain-over-data",
+        lambda n: "SELECT * { ?s ?p ?o " + "".join(f"BIND(1 AS ?b{i})" for i in range(n)) + "}",
+        "chain",
+        None,
+    ),
+    Construct(
+        "union-chain-over-data",
+        lambda n: "SELECT * {" + " UNION ".join(["{ ?s ?p ?o }"] * n) + "}",
+        "chain",
+        None,
+        slow=True,
+    ),
+    Construct(
+        "plus-over-data",
+        lambda n: "SELECT * { ?s ?p ?o FILTER(" + "+".join(["STRLEN(STR(?o))"] * n) + " > 0) }",
+        "chain",
         None,
     ),
     # Chains: flat in the text, a left-deep tree in the engine.
@@ -133,8 +172,8 @@ CONSTRUCTS = [
 
 
 def _deep_and_long(n: int, opener: str, element: str) -> str:
-    """``n`` nested ``opener`` groups holding ``8 n`` chained ``element`` (formatted with ``i``)."""
-    chain = "".join(element.format(i=i) for i in range(8 * n))
+    """``n`` nested ``opener`` groups holding ``4 n`` chained ``element`` (formatted with ``i``)."""
+    chain = "".join(element.format(i=i) for i in range(4 * n))
     return "ASK { " + opener * n + chain + "}" * n + " }"
 
 
@@ -163,14 +202,18 @@ Outcome = Literal["answered", "crashed", "refused", "slow"]
 
 
 class BareEngine:
-    """``oxigraph serve`` over an empty temporary store on loopback, started as the managed engine is.
+    """``oxigraph serve`` on loopback over a copy of a store (or an empty one), started as the managed
+    engine is.
 
     :meth:`run` sends one request and says whether the engine answered, refused the text (a 4xx,
     e.g. a syntax error), took too long or died; after a death it starts a new engine.
     """
 
-    def __init__(self, *, read_timeout_s: float = 20.0) -> None:
+    def __init__(self, store: Path | None = None, *, read_timeout_s: float = 20.0) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="clusterkg-nesting-"))
+        if store is not None:  # a private copy: the engine locks its store
+            shutil.rmtree(self.folder)
+            shutil.copytree(store, self.folder)
         self.read_timeout_s = read_timeout_s
         self.process: subprocess.Popen[bytes] | None = None
         self.port = 0
@@ -238,18 +281,29 @@ class BareEngine:
         return "crashed"
 
 
-def crash_depth(
-    engine: BareEngine, construct: Construct, low: int, high: int, probes: int
-) -> tuple[int, int]:
-    """Bisect the crash depth between a depth that answers and one that crashes, in ``probes`` steps.
+def probe(engine: BareEngine, construct: Construct, n: int, runs: int = 1) -> Outcome:
+    """Run the construct at count ``n`` up to ``runs`` times: "crashed" if any run crashed."""
+    outcome: Outcome = "answered"
+    for _ in range(runs):
+        outcome = engine.run(construct.make(n), update=construct.update)
+        if outcome != "answered":
+            break
+    return outcome
 
-    Returns the deepest depth seen to answer and the shallowest seen to crash.
+
+def crash_depth(
+    engine: BareEngine, construct: Construct, low: int, high: int, probes: int, runs: int = 1
+) -> tuple[int, int]:
+    """Bisect the crash depth between a count that answers and one that crashes, in ``probes`` steps.
+
+    Each count is run ``runs`` times (the crashes over data come at random). Returns the deepest
+    count seen to answer and the shallowest seen to crash.
     """
     for _ in range(probes):
         if high - low <= 1:
             break
         mid = (low + high) // 2
-        outcome = engine.run(construct.make(mid), update=construct.update)
+        outcome = probe(engine, construct, mid, runs)
         if outcome == "crashed":
             high = mid
         elif outcome == "answered":

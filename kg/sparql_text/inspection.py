@@ -51,10 +51,10 @@ def inspect(text: str, *, nesting_limit: int = NESTING_LIMIT) -> Inspection:
     [('file:///etc/passwd', None)]
     >>> inspect("ASK { FILTER(!!!true) }").depth
     5
-    >>> inspect("SELECT * { " + "{" * 65 + "}" * 65 + " }")
+    >>> inspect("SELECT * { " + "{" * 40 + "}" * 40 + " }")
     Traceback (most recent call last):
     ...
-    kg.errors.QueryError: the query nests braces 66 deep at line 1, column 75; the limit is 64
+    kg.errors.QueryError: the query nests braces 41 deep at line 1, column 43; the limit is 32
     """
     reader, form, operations, nesting = read_request(text, nesting_limit=nesting_limit)
     return Inspection(
