@@ -36,6 +36,7 @@ from fastapi.responses import JSONResponse
 import queries
 from api.deps import RuntimeDep, SettingsDep
 from api.models import ParamInfo, QueryAnswer, QueryInfo, QueryList, json_keys, plain_value
+from api.negotiation import parse_accept
 from api.openapi import ENGINE, error_responses
 from api.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
 from api.parameters import RejectUnknown
@@ -98,27 +99,20 @@ def _info(query: queries.NamedQuery, base: str) -> QueryInfo:
     )
 
 
-def _refused(param: str) -> bool:
-    """Whether an Accept parameter is ``q=0`` (not acceptable)."""
-    name, _, value = param.strip().partition("=")
-    try:
-        return name.strip().lower() == "q" and float(value) == 0
-    except ValueError:
-        return False
-
-
 def _choose_format(format_param: str | None, accept: str | None) -> str:
-    """``json``, ``csv`` or ``sparql-json``: the ``format`` parameter, else the first known Accept type."""
+    """``json``, ``csv`` or ``sparql-json``: the ``format`` parameter, else the first Accept type
+    we know that is not refused (``q=0``), in the client's order (read by
+    :func:`api.negotiation.parse_accept`, the one reader of Accept headers)."""
     if format_param:
         if format_param not in FORMATS:
             raise ParameterError("format", f"must be one of {', '.join(FORMATS)}; got {format_param!r}")
         return format_param
-    for item in (accept or "").split(","):
-        media, *params = item.split(";")
-        if any(_refused(p) for p in params):
+    for media_range in parse_accept(accept or ""):
+        if media_range.q == 0:
             continue
+        media = f"{media_range.type}/{media_range.subtype}"
         for name, media_type in FORMATS.items():
-            if media.strip().lower() == media_type:
+            if media == media_type:
                 return name
     return "json"
 
