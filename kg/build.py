@@ -58,6 +58,7 @@ class BuildResult:
     dl_checked: bool
     dl_inferred_types: int = 0
     classification: dict[str, list[str]] = field(default_factory=dict)
+    qc_warnings: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     built_at: str = ""
 
@@ -69,14 +70,26 @@ def data_files(settings: Settings, extra: Sequence[Path] = ()) -> list[Path]:
 
 def run_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     """Run every QC query; returns the failing ones with their rows (empty: all passed)."""
-    failures: dict[str, list[dict[str, str]]] = {}
-    for path in ontology.check_files():
+    return _run(store, ontology.check_files())
+
+
+def warning_check_files() -> list[Path]:
+    """The QC queries whose rows are warnings (``ontology/checks/*-warning.rq``), never failures."""
+    return sorted(ontology.CHECKS_DIR.glob("*-warning.rq"))
+
+
+def run_warning_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+    """Run every warning QC query; returns those that found rows, with their rows."""
+    return _run(store, warning_check_files())
+
+
+def _run(store: ox.Store, paths: Sequence[Path]) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for path in paths:
         rows = select_rows(store, path.read_text(encoding="utf-8"), union=False)
         if rows:
-            failures[path.name] = [
-                {k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows
-            ]
-    return failures
+            found[path.name] = [{k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows]
+    return found
 
 
 def _classification_graph(hierarchy: dict[str, frozenset[str]]) -> Graph:
@@ -159,10 +172,15 @@ def build(
             load_graph(store, _classification_graph(dl_result.class_hierarchy), CLASSIFICATION_GRAPH)
 
         t = time.perf_counter()
-        with report.step("Running the QC checks (ontology/checks/*-violation.rq)"):
+        with report.step("Running the QC checks (ontology/checks/*-violation.rq, *-warning.rq)"):
             failures = run_checks(store)
             if failures:
                 raise QualityCheckFailed(failures)
+            qc_warnings = run_warning_checks(store)
+            for name, rows in qc_warnings.items():
+                report.note(f"warning: {name}: {len(rows)} row(s)")
+                for row in rows[:10]:
+                    report.note(f"  {row}")
         timed("qc", t)
 
         total = len(store)
@@ -178,6 +196,7 @@ def build(
             dl_checked=dl_result is not None,
             dl_inferred_types=sum(len(v) for v in dl_result.inferred_types.values()) if dl_result else 0,
             classification={k: sorted(v) for k, v in dl_result.class_hierarchy.items()} if dl_result else {},
+            qc_warnings=qc_warnings,
             seconds=timings,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )

@@ -8,9 +8,11 @@ from rdflib.namespace import OWL, RDF
 
 import ontology
 from kg import package_version
-from kg.build import run_checks
+from kg.build import run_checks, run_warning_checks, warning_check_files
 from kg.engine.local_store import select_rows
 from kg.sources import load_ontology
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 
 def test_version_iri_and_version_info_match_the_package() -> None:
@@ -71,3 +73,46 @@ def test_qc_checks_catch_an_undefined_term_and_a_missing_label(biomed_store: ox.
 def test_every_ckg_term_is_labelled_in_both_languages(biomed_store: ox.Store) -> None:
     path = ontology.CHECKS_DIR / "label-missing-violation.rq"
     assert select_rows(biomed_store, path.read_text(encoding="utf-8"), union=False) == []
+
+
+# --- Warning checks: reported by the build, never failing it -------------------------------------
+
+SYN = "https://w3id.org/clusterkg/synthetic/"
+STAGE_ORDER = ox.NamedNode("https://w3id.org/clusterkg/ontology#stageOrder")
+NEXT_STAGE = ox.NamedNode("https://w3id.org/clusterkg/ontology#nextStage")
+
+
+def _claim_with_quote(store: ox.Store, slug: str, exact: str) -> ox.NamedNode:
+    """A synthetic claim graph derived from a quote with this exact text."""
+    claim = ox.NamedNode(f"{SYN}graph/claim/{slug}")
+    quote = ox.NamedNode(f"{SYN}id/quote/{slug}")
+    selector = ox.NamedNode(f"{SYN}id/quote/{slug}#selector")
+    provenance = ox.NamedNode(f"{SYN}graph/provenance")
+    prov, oa = "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/oa#"
+    store.add(ox.Quad(claim, ox.NamedNode(prov + "wasDerivedFrom"), quote, provenance))
+    store.add(ox.Quad(quote, ox.NamedNode(oa + "hasSelector"), selector, provenance))
+    store.add(ox.Quad(selector, ox.NamedNode(oa + "exact"), ox.Literal(exact, language="ru"), provenance))
+    return claim
+
+
+def test_the_founding_case_states_no_stage_order_so_nothing_is_warned(biomed_store: ox.Store) -> None:
+    assert [p.name for p in warning_check_files()] == ["stage-order-unquoted-warning.rq"]
+    assert run_warning_checks(biomed_store) == {}
+    assert list(biomed_store.quads_for_pattern(None, STAGE_ORDER, None)) == []
+
+
+def test_a_stage_order_no_quote_states_is_warned_and_one_a_quote_states_is_not() -> None:
+    store = ox.Store()
+    counted = _claim_with_quote(store, "counted", "объединившая предприятия на 5 технологических переделах")
+    ordered = _claim_with_quote(store, "ordered", "на первом переделе сырьё, затем на втором — компоненты")
+    loose = ox.NamedNode(f"{SYN}graph/loose")
+    stage = [ox.NamedNode(f"{SYN}id/stage/s{i}") for i in range(4)]
+    store.add(ox.Quad(stage[0], STAGE_ORDER, ox.Literal("5", datatype=ox.NamedNode(XSD_INTEGER)), counted))
+    store.add(ox.Quad(stage[1], STAGE_ORDER, ox.Literal("1", datatype=ox.NamedNode(XSD_INTEGER)), ordered))
+    store.add(ox.Quad(stage[1], NEXT_STAGE, stage[2], ordered))
+    store.add(ox.Quad(stage[3], NEXT_STAGE, stage[2], loose))
+    warned = run_warning_checks(store)["stage-order-unquoted-warning.rq"]
+    assert [(r["stage"], r["property"], r["graph"]) for r in warned] == [
+        (stage[0].value, STAGE_ORDER.value, counted.value),
+        (stage[3].value, NEXT_STAGE.value, loose.value),
+    ]

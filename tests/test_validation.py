@@ -45,9 +45,7 @@ syng:b {
 SYN = "https://w3id.org/clusterkg/synthetic/id/"
 MEMBERSHIP_NODE = SYN + "membership-without-role"
 CLUSTER_NODE = SYN + "cluster-a"
-ROLE_MESSAGE = (
-    "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorFinisherRole"
-)
+ROLE_MESSAGE = "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorRole"
 EN_LABEL_MESSAGE = "has no English name: add an rdfs:label with @en"
 
 

@@ -120,8 +120,10 @@ class SchemeView:
 
 def _scheme_view(scheme: Scheme, lang: Lang) -> SchemeView:
     notes = []
-    if scheme.stages and not scheme.stages_named:
+    if scheme.stages and not scheme.stages_ordered:
         notes.append(word("unordered", lang).format(n=scheme.stage_count or len(scheme.stages)))
+    if scheme.stages and not scheme.stages_named:
+        notes.append(word("unnamed", lang))
     if scheme.stage_count is not None and scheme.stage_count != len(scheme.stages):
         notes.append(word("fewer", lang).format(n=scheme.stage_count, k=len(scheme.stages)))
     return SchemeView(scheme.platform, render_scheme(scheme, lang), tuple(notes))
@@ -135,8 +137,9 @@ AcceptLanguage = Annotated[str | None, Header()]
 async def project_page(
     slug: str, runtime: RuntimeDep, lang: LangParam = None, accept_language: AcceptLanguage = None
 ) -> HTMLResponse:
-    """The production cooperation scheme of a project: stages in order, who acts at each, the
-    through-technology across them and the anchor finisher's final assembly."""
+    """The production cooperation scheme of a project: its stages (in order where the source
+    orders them), who acts at each, the through-technology across them and the finisher's
+    final assembly where the source names a finisher."""
     chosen = choose_lang(lang, accept_language)
     iri = ID + "project/" + slug
     if not _SLUG.fullmatch(slug):
