@@ -264,6 +264,14 @@ class Project(BaseModel):
     )
     finishers: list[Ref] = Field(description="The enterprises that finish the product (final assembly).")
     participants: list[Member] = Field(description="Its participants and the actors at its stages.")
+    rd_participants: list[Member] = Field(
+        description="Who took part in the research and development carried out within it (ckg:rdParticipant):"
+        " a group the source does not name comes as one member with its size, e.g. 11 companies of the"
+        " cluster. The initiator of that R&D is listed only where the source says it took part."
+    )
+    rd_initiators: list[Ref] = Field(
+        description="On whose initiative its research and development was started."
+    )
     ip_rights: list[IPRight] = Field(description="The IP rights that came out of it.")
 
 

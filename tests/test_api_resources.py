@@ -71,6 +71,11 @@ def test_project_detail(client: TestClient) -> None:
     assert all([a["iri"] for a in s["actors"]] == [PLATFORM_GROUP] for s in body["stages"])
     assert body["finishers"] == []
     assert {MEDINZH, PLATFORM_GROUP} <= iris(body["participants"])
+    # The article's answer to "who took part in the R&D": 11 companies of the cluster, unnamed.
+    (rd,) = body["rd_participants"]
+    group = ID + "group/medinzh-project-rd-companies"
+    assert (rd["iri"], rd["is_group"], rd["group_size"]) == (group, True, 11)
+    assert [i["iri"] for i in body["rd_initiators"]] == [MEDINZH]
     assert body["ip_rights"] == []
 
 

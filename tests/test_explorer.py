@@ -76,6 +76,13 @@ def test_project_page_draws_five_unordered_stages_and_no_invented_finisher(clien
     assert "minimally invasive surgery" in _text(band)
     assert "not their order" in html  # the article only counts the stages
     assert "does not name the stages" in html
+    # Who took part in the project's R&D: the article's 11 companies of the cluster, unnamed.
+    research = html.split('<section class="research">', 1)[1].split("</section>", 1)[0]
+    assert "on the initiative of" in research and "MedInzh" in research
+    assert re.findall(r'<li class="rd-participant">(.*?)</li>', research) == [
+        '<a href="../../id/group/medinzh-project-rd-companies">11 companies of the cluster that took part'
+        " in the research and development</a> (group of unnamed organisations, 11 organisations)"
+    ]
     assert 'href="../../id/project/medinzh-x-ray-endovascular-devices"' in html
     assert 'href="../cluster/biomed"' in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html.split("<svg", 1)[0])
