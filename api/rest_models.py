@@ -250,14 +250,28 @@ class Project(BaseModel):
         None, description="The year its products went into production."
     )
     production_launch_within: str | None = Field(
-        None, description="An upper bound on the time to production launch (xsd:duration).", examples=["P3Y"]
+        None,
+        description="The time within which, as the source states, its products were developed and launched"
+        " into production (xsd:duration); the source need not say from when it counts.",
+        examples=["P3Y"],
     )
     through_technologies: list[Ref] = Field(description="The through-technologies uniting its participants.")
     innovation_models: list[Ref] = Field(description="The innovation models it follows.")
     stage_count: int | None = Field(None, description="The number of stages the source states.", examples=[5])
-    stages: list[Stage] = Field(description="The stages of its technology platform, in order.")
+    stages: list[Stage] = Field(
+        description="The stages of its technology platform: in order where the source orders them (with"
+        " `order`), else without an order."
+    )
     finishers: list[Ref] = Field(description="The enterprises that finish the product (final assembly).")
     participants: list[Member] = Field(description="Its participants and the actors at its stages.")
+    rd_participants: list[Member] = Field(
+        description="Who took part in the research and development carried out within it (ckg:rdParticipant):"
+        " a group the source does not name comes as one member with its size, e.g. 11 companies of the"
+        " cluster. The initiator of that R&D is listed only where the source says it took part."
+    )
+    rd_initiators: list[Ref] = Field(
+        description="On whose initiative its research and development was started."
+    )
     ip_rights: list[IPRight] = Field(description="The IP rights that came out of it.")
 
 

@@ -50,13 +50,18 @@ WORDS: dict[str, dict[Lang, str]] = {
         "ru": "Граф не описывает технологическую платформу этого проекта.",
     },
     "unordered": {
-        "en": "The source gives the number of stages ({n}), not their order or names: the stages are "
-        "numbered only to tell them apart, and the arrows show the flow of components towards "
-        "final assembly as drawn from that numbering.",
-        "ru": "Источник называет число переделов ({n}), но не их порядок и не названия: переделы "
-        "пронумерованы лишь для различения, а стрелки показывают поток компонентов к финишной "
-        "сборке по этой нумерации.",
+        "en": "The source gives the number of stages ({n}), not their order: the stages are drawn "
+        "side by side without numbers, and without arrows between them.",
+        "ru": "Источник называет число переделов ({n}), но не их порядок: переделы показаны рядом, "
+        "без номеров и без стрелок между ними.",
     },
+    "unnamed": {
+        "en": "The source does not name the stages or say what each makes.",
+        "ru": "Источник не называет переделы и не говорит, что производится на каждом.",
+    },
+    "rd-participants": {"en": "Research and development", "ru": "Исследования и разработки"},
+    "rd-took-part": {"en": "took part", "ru": "участвовали"},
+    "initiated-by": {"en": "on the initiative of", "ru": "по инициативе"},
     "fewer": {
         "en": "The source states {n} stages; {k} are described.",
         "ru": "Источник указывает {n} переделов; описано {k}.",
@@ -65,8 +70,10 @@ WORDS: dict[str, dict[Lang, str]] = {
     "no-such": {"en": "The graph holds no {what} {iri}.", "ru": "В графе нет ресурса {iri}."},
     # The explorer's drawings (SVG).
     "stage": {"en": "stage", "ru": "передел"},
+    "unordered-stage": {"en": "unordered stage", "ru": "передел без порядка"},
     "final-assembly": {"en": "final assembly", "ru": "финишная сборка"},
-    "anchor": {"en": "anchor finisher", "ru": "якорный финишёр"},
+    "anchor": {"en": "anchor or finisher", "ru": "якорное предприятие или финишер"},
+    "finisher": {"en": "finisher", "ru": "финишер"},
     "through": {"en": "through-technology", "ru": "сквозная технология"},
     "no-actor": {"en": "no actor known", "ru": "участник не указан"},
     "group": {"en": "group of unnamed organisations", "ru": "группа неназванных организаций"},

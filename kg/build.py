@@ -25,7 +25,7 @@ from kg.engine.local_store import MANIFEST, load_dataset, load_graph, select_row
 from kg.errors import KgError
 from kg.namespaces import BASE, ONTOLOGY_GRAPH
 from kg.progress import Progress, SilentReporter
-from kg.reasoning import dl, rl
+from kg.reasoning import dl, profile, rl
 from kg.settings import Settings
 from kg.sources import SOURCES_DIR, SourceSet, founding_case_files, load_sources
 
@@ -58,6 +58,8 @@ class BuildResult:
     dl_checked: bool
     dl_inferred_types: int = 0
     classification: dict[str, list[str]] = field(default_factory=dict)
+    qc_warnings: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    reasoner_ignores: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
     built_at: str = ""
 
@@ -69,14 +71,26 @@ def data_files(settings: Settings, extra: Sequence[Path] = ()) -> list[Path]:
 
 def run_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
     """Run every QC query; returns the failing ones with their rows (empty: all passed)."""
-    failures: dict[str, list[dict[str, str]]] = {}
-    for path in ontology.check_files():
+    return _run(store, ontology.check_files())
+
+
+def warning_check_files() -> list[Path]:
+    """The QC queries whose rows are warnings (``ontology/checks/*-warning.rq``), never failures."""
+    return sorted(ontology.CHECKS_DIR.glob("*-warning.rq"))
+
+
+def run_warning_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+    """Run every warning QC query; returns those that found rows, with their rows."""
+    return _run(store, warning_check_files())
+
+
+def _run(store: ox.Store, paths: Sequence[Path]) -> dict[str, list[dict[str, str]]]:
+    found: dict[str, list[dict[str, str]]] = {}
+    for path in paths:
         rows = select_rows(store, path.read_text(encoding="utf-8"), union=False)
         if rows:
-            failures[path.name] = [
-                {k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows
-            ]
-    return failures
+            found[path.name] = [{k: v.value for k, v in row.items() if hasattr(v, "value")} for row in rows]
+    return found
 
 
 def _classification_graph(hierarchy: dict[str, frozenset[str]]) -> Graph:
@@ -130,6 +144,8 @@ def build(
                 report.note(warning.describe())
     timed("shacl", t)
 
+    # The profile, said honestly: the axioms are OWL 2 RL, some datatypes are not OWL 2 at all.
+    ignored = profile.datatype_gaps(sources.ontology, sources.dataset).notes()
     dl_result: dl.DLResult | None = None
     if settings.skip_dl:
         report.note("skipped the OWL DL check (HermiT) as asked: consistency is NOT verified")
@@ -137,6 +153,10 @@ def build(
         t = time.perf_counter()
         with report.step("Checking consistency and classifying with HermiT (OWL DL)"):
             dl_result = dl.check(sources.ontology, sources.dataset, java_memory_mb=settings.java_memory_mb)
+            if ignored:
+                report.note("datatypes outside the OWL 2 datatype map (SHACL checks them):")
+                for line in ignored:
+                    report.note(f"  {line}")
         timed("owl_dl", t)
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -153,16 +173,22 @@ def build(
         with report.step("Materialising OWL 2 RL inferences"):
             inferred = rl.materialise(store, in_memory=True)
             report.note(f"{inferred.triples_inferred} triple(s) inferred in {inferred.rounds} round(s)")
+            report.note("the OWL 2 RL datatype rules (dt-*) are not applied: literals are not reasoned over")
         timed("owl_rl", t)
 
         if dl_result is not None:
             load_graph(store, _classification_graph(dl_result.class_hierarchy), CLASSIFICATION_GRAPH)
 
         t = time.perf_counter()
-        with report.step("Running the QC checks (ontology/checks/*-violation.rq)"):
+        with report.step("Running the QC checks (ontology/checks/*-violation.rq, *-warning.rq)"):
             failures = run_checks(store)
             if failures:
                 raise QualityCheckFailed(failures)
+            qc_warnings = run_warning_checks(store)
+            for name, rows in qc_warnings.items():
+                report.note(f"warning: {name}: {len(rows)} row(s)")
+                for row in rows[:10]:
+                    report.note(f"  {row}")
         timed("qc", t)
 
         total = len(store)
@@ -178,6 +204,8 @@ def build(
             dl_checked=dl_result is not None,
             dl_inferred_types=sum(len(v) for v in dl_result.inferred_types.values()) if dl_result else 0,
             classification={k: sorted(v) for k, v in dl_result.class_hierarchy.items()} if dl_result else {},
+            qc_warnings=qc_warnings,
+            reasoner_ignores=ignored,
             seconds=timings,
             built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         )

@@ -409,14 +409,14 @@ def test_the_accepted_parameters_are_listed(client: TestClient) -> None:
 
 def test_a_curie_is_taken_wherever_an_iri_is(client: TestClient) -> None:
     by_iri = client.get(
-        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": CKG + "anchorFinisherRole"}
+        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": CKG + "anchorRole"}
     )
     by_curie = client.get(
-        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": "ckg:anchorFinisherRole"}
+        "/api/queries/cluster-participants", params={"cluster": BIOMED, "role": "ckg:anchorRole"}
     )
     assert by_iri.status_code == by_curie.status_code == 200, by_curie.text
     assert by_curie.json()["rows"] == by_iri.json()["rows"] != []
-    assert {r["role"]["curie"] for r in by_curie.json()["rows"]} == {"ckg:anchorFinisherRole"}
+    assert {r["role"]["curie"] for r in by_curie.json()["rows"]} == {"ckg:anchorRole"}
     stats = client.get("/api/queries/statistics", params={"indicator": "ckg:participantCount"})
     assert [r["value"] for r in stats.json()["rows"]] == [28]
 

@@ -10,6 +10,8 @@ import pytest
 from conftest import TOKEN
 from fastapi.testclient import TestClient
 
+from kg.sources import founding_case_files
+
 ID = "https://w3id.org/clusterkg/id/"
 CKG = "https://w3id.org/clusterkg/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -43,10 +45,12 @@ def test_cluster_detail(client: TestClient) -> None:
     body = answer.json()
     assert body["participant_count"] == 28
     roles = {r["role"]["iri"].rsplit("#", 1)[-1]: r["members"] for r in body["participants_by_role"]}
-    (anchor,) = roles["anchorFinisherRole"]
-    assert (anchor["iri"], anchor["id"], anchor["is_group"]) == (MEDINZH, "medinzh", False)
-    rd = [m for m in roles["researchOrganisationRole"] if m["group_size"] is not None]
-    assert [(m["is_group"], m["group_size"]) for m in rd] == [(True, 11)]
+    anchors = {m["iri"]: m for m in roles["anchorRole"]}
+    assert (anchors[MEDINZH]["id"], anchors[MEDINZH]["is_group"]) == ("medinzh", False)
+    assert [m["iri"] for m in roles["finisherRole"]] == [MEDINZH]
+    # "11 companies of the cluster": members in no more particular role, not research organisations.
+    assert [(m["is_group"], m["group_size"]) for m in roles["participantRole"]] == [(True, 11)]
+    assert all(m["group_size"] is None for m in roles["researchOrganisationRole"])
     assert [p["iri"] for p in body["projects"]] == [PROJECT]
 
 
@@ -62,10 +66,16 @@ def test_project_detail(client: TestClient) -> None:
     assert [i["iri"] for i in body["initiators"]] == [MEDINZH]
     assert [m["iri"].rsplit("#", 1)[-1] for m in body["innovation_models"]] == ["openInnovationModel"]
     assert body["stage_count"] == 5
-    assert [s["order"] for s in body["stages"]] == [1, 2, 3, 4, 5]
+    # The article counts the stages but does not order them, nor name the platform's finisher.
+    assert [s["order"] for s in body["stages"]] == [None] * 5
     assert all([a["iri"] for a in s["actors"]] == [PLATFORM_GROUP] for s in body["stages"])
-    assert [f["iri"] for f in body["finishers"]] == [MEDINZH]
+    assert body["finishers"] == []
     assert {MEDINZH, PLATFORM_GROUP} <= iris(body["participants"])
+    # The article's answer to "who took part in the R&D": 11 companies of the cluster, unnamed.
+    (rd,) = body["rd_participants"]
+    group = ID + "group/medinzh-project-rd-companies"
+    assert (rd["iri"], rd["is_group"], rd["group_size"]) == (group, True, 11)
+    assert [i["iri"] for i in body["rd_initiators"]] == [MEDINZH]
     assert body["ip_rights"] == []
 
 
@@ -76,7 +86,8 @@ def test_organization(client: TestClient) -> None:
     assert (body["iri"], body["kind"], body["group_size"]) == (MEDINZH, "enterprise", None)
     assert body["labels"]["ru"] == "Научно-производственное предприятие «МедИнж»"
     assert [(m["cluster"]["id"], m["role"]["iri"].rsplit("#", 1)[-1]) for m in body["memberships"]] == [
-        ("biomed", "anchorFinisherRole")
+        ("biomed", "anchorRole"),
+        ("biomed", "finisherRole"),
     ]
     assert [p["iri"] for p in body["projects"]] == [PROJECT]
     assert [t["id"] for t in body["technologies"]] == ["minimally-invasive-surgery"]
@@ -235,7 +246,14 @@ def test_the_organizations_list_has_enterprises_and_groups(client: TestClient) -
         11,
     )
     assert rows["medinzh-project-rd-companies"]["links"]["html"] == "/id/group/medinzh-project-rd-companies"
-    assert len(rows) == 10
+    typed = {
+        q.subject.value
+        for path in founding_case_files()
+        for q in ox.parse(path=path, format=ox.RdfFormat.TRIG)
+        if q.predicate.value.endswith("#type")
+        and q.subject.value.startswith((ID + "organization/", ID + "group/"))
+    }
+    assert {o["iri"] for o in rows.values()} == typed
     (project,) = client.get("/api/projects").json()["projects"]
     assert (project["id"], project["start_year"]) == ("medinzh-x-ray-endovascular-devices", 2015)
 

@@ -351,7 +351,7 @@ def test_the_named_queries_find_the_ingested_example(fresh_store: Path) -> None:
 
     members = _ask(store, "cluster-participants", {"cluster": CLUSTER})
     assert sorted((r["participant"], r["role"].removeprefix(CKG)) for r in members) == [
-        (ANCHOR, "anchorFinisherRole"),
+        (ANCHOR, "anchorRole"),
         (SUPPLIER_B, "componentSupplierRole"),
         (SUPPLIER_C, "materialSupplierRole"),
     ]

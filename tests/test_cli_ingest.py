@@ -70,7 +70,7 @@ def test_the_broken_example_exits_1_with_one_line_per_problem(
         assert err.count(line) == 1, line
     again = clusterkg("ingest", str(EXAMPLE), "--store", str(fresh_store), "--dry-run", cwd=tmp_path, env=env)
     # The refused case left the store as it was: the whole example is still to insert.
-    assert "would load 233 quads in 7 claim graphs (+233 -0 quads" in again.stdout
+    assert "would load 236 quads in 7 claim graphs (+236 -0 quads" in again.stdout
 
 
 def test_the_example_loads_and_a_second_run_inserts_nothing(
@@ -81,12 +81,12 @@ def test_the_example_loads_and_a_second_run_inserts_nothing(
     assert first.returncode == 0, first.stderr
     assert f"into the store {fresh_store}" in first.stdout
     summary = first.stdout.splitlines()[-1]
-    assert summary.startswith("case example: loaded 233 quads in 7 claim graphs (+233 -0 quads, +")
+    assert summary.startswith("case example: loaded 236 quads in 7 claim graphs (+236 -0 quads, +")
     assert summary.endswith("into https://w3id.org/clusterkg/synthetic/graph/case/example")
 
     second = clusterkg("ingest", str(EXAMPLE), "--store", str(fresh_store), cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr
-    assert "loaded 233 quads in 7 claim graphs (+0 -0 quads, +0 -0 inferred)" in second.stdout
+    assert "loaded 236 quads in 7 claim graphs (+0 -0 quads, +0 -0 inferred)" in second.stdout
 
 
 def test_template_writes_an_empty_workbook(tmp_path: Path, closed_port: int) -> None:
@@ -115,7 +115,7 @@ def test_ingest_goes_through_a_live_server_with_the_token(fresh_store: Path, tmp
         result = clusterkg("ingest", str(EXAMPLE), "--server", base, cwd=tmp_path, env=env)
         assert result.returncode == 0, result.stderr
         assert f"Sending {EXAMPLE} to the server at {base}" in result.stdout
-        assert "case example: loaded 233 quads in 7 claim graphs (+233 -0 quads" in result.stdout
+        assert "case example: loaded 236 quads in 7 claim graphs (+236 -0 quads" in result.stdout
         members = httpx.get(f"{base}/api/queries/cluster-participants", params={"cluster": CLUSTER})
         assert members.status_code == 200, members.text
         assert len(members.json()["rows"]) == 3

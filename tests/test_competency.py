@@ -147,7 +147,7 @@ FOUNDING_NUMBERS = [
     ("ckg:rdParticipantCount", "value", '"11"^^xsd:integer', "участвовали 11 компаний"),
     ("ckg:groupSize", "value", '"11"^^xsd:integer', "участвовали 11 компаний"),
     ("ckg:stageCount", "value", '"5"^^xsd:integer', "на 5 технологических переделах"),
-    ("ckg:productionLaunchWithin", "value", '"P3Y"^^xsd:duration', "в течении 3 лет"),
+    ("ckg:launchedWithin", "value", '"P3Y"^^xsd:duration', "в течении 3 лет"),
     ("ckg:startYear", "value", '"2015"^^xsd:gYear', "В 2015 году"),
     ("ckg:importShare", "minInclusive", '"60"^^xsd:integer', "от 60 до 80 процентов"),
     ("ckg:importShare", "maxInclusive", '"80"^^xsd:integer', "от 60 до 80 процентов"),

@@ -54,7 +54,7 @@ def _text(element: ET.Element) -> str:
 # --- Over HTTP --------------------------------------------------------------------------------
 
 
-def test_project_page_draws_five_stages_in_order_and_the_anchor(client: TestClient) -> None:
+def test_project_page_draws_five_unordered_stages_and_no_invented_finisher(client: TestClient) -> None:
     response = client.get(PROJECT, params={"lang": "en"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -62,15 +62,27 @@ def test_project_page_draws_five_stages_in_order_and_the_anchor(client: TestClie
     html = response.text
     svg = _svg(html, "scheme")
     stages = _groups(svg, "stage")
-    assert [g.get("data-order") for g in stages] == ["1", "2", "3", "4", "5"]
-    assert [_text(g).split(" technological")[0] for g in stages] == [f"stage {n}" for n in range(1, 6)]
+    # The article counts five stages and orders none: no numbers, no order, no arrows.
+    assert len(stages) == 5
+    assert [g.get("data-order") for g in stages] == [None] * 5
+    assert all(_text(g).startswith("unordered stage") for g in stages)
+    flows = [line for line in svg.iter(SVG + "line") if line.get("class") == "flow"]
+    assert len(flows) == 1  # the legend's arrow only
     # The group acting at every stage is drawn as a group (dashed) in each column.
     assert all(len(_groups(g, "actor group")) == 1 for g in stages)
-    (finisher,) = _groups(svg, "finisher")
-    assert "final assembly" in _text(finisher) and "MedInzh" in _text(finisher)
+    # The article calls MedInzh an anchor finisher, but not the finisher of this platform.
+    assert _groups(svg, "finisher") == []
     (band,) = _groups(svg, "through-technology")
     assert "minimally invasive surgery" in _text(band)
-    assert "not their order or names" in html  # the article only counts the stages
+    assert "not their order" in html  # the article only counts the stages
+    assert "does not name the stages" in html
+    # Who took part in the project's R&D: the article's 11 companies of the cluster, unnamed.
+    research = html.split('<section class="research">', 1)[1].split("</section>", 1)[0]
+    assert "on the initiative of" in research and "MedInzh" in research
+    assert re.findall(r'<li class="rd-participant">(.*?)</li>', research) == [
+        '<a href="../../id/group/medinzh-project-rd-companies">11 companies of the cluster that took part'
+        " in the research and development</a> (group of unnamed organisations, 11 organisations)"
+    ]
     assert 'href="../../id/project/medinzh-x-ray-endovascular-devices"' in html
     assert 'href="../cluster/biomed"' in html
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html.split("<svg", 1)[0])
@@ -81,11 +93,9 @@ def test_project_page_speaks_russian_by_parameter_or_header(client: TestClient) 
     by_header = client.get(PROJECT, headers={"Accept-Language": "ru-RU,ru;q=0.9,en;q=0.5"}).text
     for html in (by_param, by_header):
         assert '<html lang="ru">' in html
-        (finisher,) = _groups(_svg(html, "scheme"), "finisher")
-        assert "финишная сборка" in _text(finisher) and "«МедИнж»" in _text(finisher)
-        assert [_text(g).split(" технологический")[0] for g in _groups(_svg(html, "scheme"), "stage")] == [
-            f"передел {n}" for n in range(1, 6)
-        ]
+        stages = _groups(_svg(html, "scheme"), "stage")
+        assert [_text(g).split(" один")[0] for g in stages] == ["передел без порядка"] * 5
+        assert "не их порядок" in html
 
 
 def test_cluster_page_lists_participants_by_role(client: TestClient) -> None:
@@ -93,9 +103,11 @@ def test_cluster_page_lists_participants_by_role(client: TestClient) -> None:
     assert response.status_code == 200
     svg = _svg(response.text, "roster")
     roles = {_text(g).split(" members:")[0]: g for g in _groups(svg, "role")}
-    assert "MedInzh research and production enterprise" in _text(roles["anchor enterprise (finisher)"])
-    assert "(11 organisations)" in _text(roles["research organisation"])
-    assert "members: 2" in _text(roles["research organisation"])
+    assert "MedInzh research and production enterprise" in _text(roles["anchor enterprise"])
+    assert "MedInzh research and production enterprise" in _text(roles["finisher"])
+    # The 11 companies of the R&D are "companies of the cluster", in no more particular role.
+    assert "(11 organisations)" in _text(roles["participant (no particular role stated)"])
+    assert "members: 1" in _text(roles["research organisation"])
     assert 'href="../project/medinzh-x-ray-endovascular-devices"' in response.text
 
 
@@ -127,7 +139,7 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
         yield context
 
 
-def test_browser_shows_the_scheme_in_order_and_talks_only_to_our_host(
+def test_browser_shows_the_unordered_scheme_and_talks_only_to_our_host(
     fresh_store: Path, browser: BrowserContext
 ) -> None:
     with serve(Settings(store=fresh_store, query_timeout_s=30)) as base:
@@ -145,22 +157,21 @@ def test_browser_shows_the_scheme_in_order_and_talks_only_to_our_host(
         for n in range(5):
             column = columns.nth(n)
             assert column.is_visible()
-            assert column.get_attribute("data-order") == str(n + 1)
-            assert column.locator("text").first.text_content() == f"stage {n + 1}"
+            assert column.get_attribute("data-order") is None
+            assert column.locator("text").first.text_content() == "unordered stage"
             box = column.locator("rect.stage-column").bounding_box()
             assert box is not None
             boxes.append(box)
         assert all(a["x"] + a["width"] <= b["x"] for a, b in itertools.pairwise(boxes))
-        finisher = page.locator("svg.scheme g.finisher")
-        assert finisher.is_visible()
-        assert "MedInzh" in (finisher.text_content() or "")
-        fin_box = finisher.locator("rect.finisher-column").bounding_box()
-        assert fin_box is not None and fin_box["x"] >= boxes[-1]["x"] + boxes[-1]["width"]
+        assert page.locator("svg.scheme g.finisher").count() == 0
+        assert page.locator("svg.scheme line.flow").count() == 1  # the legend's arrow only
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "explorer-project.png"), full_page=True)
 
         page.goto(base + PROJECT + "?lang=ru")
-        assert "«МедИнж»" in (page.locator("svg.scheme g.finisher").text_content() or "")
+        assert page.locator("svg.scheme g.stage").first.locator("text").first.text_content() == (
+            "передел без порядка"
+        )
         page.screenshot(path=str(ARTIFACTS / "explorer-project-ru.png"), full_page=True)
 
         page.goto(base + CLUSTER + "?lang=en")

@@ -165,7 +165,7 @@ def test_written_workbook_offers_the_ontology_roles_in_a_drop_down(tmp_path: Pat
     lists = workbook[sheet_name]
     offered = {lists.cell(row=n, column=2).value for n in range(first, last + 1)}
     assert offered == _cluster_roles()
-    assert len(offered) == 13
+    assert len(offered) == 16
     rows = {
         lists.cell(row=n, column=2).value: lists.cell(row=n, column=3).value for n in range(first, last + 1)
     }

@@ -255,5 +255,5 @@ def test_every_class_expression_and_chain_of_the_ontology_is_written() -> None:
         if (e, RDF.type, OWL.Restriction) in ontology
     }
     assert len(roles) >= 10  # the role classes (13 in ontology 0.1)
-    assert roles[URIRef(CKG + "AnchorEnterprise")] == "ckg:playsRole value ckg:anchorFinisherRole"
+    assert roles[URIRef(CKG + "AnchorEnterprise")] == "ckg:playsRole value ckg:anchorRole"
     assert all(t.startswith("ckg:playsRole value ckg:") for t in roles.values())

@@ -38,8 +38,11 @@ def test_the_shapes_read_backwards_only_the_value_chain_and_ip_holding_links() -
     reach = shape_reach(validation.load_shapes())
     assert not reach.every
     # the other stages of a chain (uniqueOrder); the holdings of a right (sharesSum, the
-    # inverse path of IPHoldingShape-right); the rest are datatype properties of those nodes
-    links = {CKG + p for p in ("stageOf", "holdingOf", "hasHolding")}
+    # inverse path of IPHoldingShape-right); the permissions of an ODRL policy (PermissionShape
+    # targets the objects of odrl:permission); the rest are datatype properties of those nodes
+    links = {CKG + p for p in ("stageOf", "holdingOf", "hasHolding")} | {
+        "http://www.w3.org/ns/odrl/2/permission"
+    }
     assert links <= names(reach)
     assert {CKG + p for p in ("stageOrder", "stageCount", "sharePercent")} | links == names(reach)
 

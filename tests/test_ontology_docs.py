@@ -170,7 +170,7 @@ def test_class_expressions_are_shown_in_manchester_syntax(page: str) -> None:
     assert section
     assert (
         '<code class="expression"><a href="#playsRole">ckg:playsRole</a> value '
-        '<a href="#anchorFinisherRole">ckg:anchorFinisherRole</a></code>'
+        '<a href="#anchorRole">ckg:anchorRole</a></code>'
     ) in section.group(0)
     assert "see the Turtle" not in page
     ontology = Graph().parse(ONTOLOGY_FILE, format="turtle")

@@ -25,29 +25,27 @@ PREFIXES = """
 @prefix syng:  <https://w3id.org/clusterkg/synthetic/graph/> .
 """
 
-# One violation (a membership without a role, in graph A) and one warning (a cluster named
-# only in Russian, in graph B): the union is needed to see that the cluster is a cluster.
+# One violation (a membership without a role, in graph A) and one warning (its member named
+# only in Russian, in graph B): the union is needed to see that the member is an agent.
 MEMBERSHIP = (
     PREFIXES
     + """
 syng:a {
     syn:membership-without-role a ckg:ClusterMembership ; ckg:synthetic true ;
         org:member syn:enterprise-a ; ckg:cluster syn:cluster-a .
-    syn:enterprise-a a ckg:Enterprise ; ckg:synthetic true ;
-        rdfs:label "синтетическое предприятие"@ru , "synthetic enterprise"@en .
+    syn:cluster-a a ckg:Cluster ; ckg:synthetic true ;
+        rdfs:label "синтетический кластер"@ru , "synthetic cluster"@en .
 }
 syng:b {
-    syn:cluster-a a ckg:Cluster ; ckg:synthetic true ; rdfs:label "синтетический кластер"@ru .
+    syn:enterprise-a a ckg:Enterprise ; ckg:synthetic true ; rdfs:label "синтетическое предприятие"@ru .
 }
 """
 )
 
 SYN = "https://w3id.org/clusterkg/synthetic/id/"
 MEMBERSHIP_NODE = SYN + "membership-without-role"
-CLUSTER_NODE = SYN + "cluster-a"
-ROLE_MESSAGE = (
-    "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorFinisherRole"
-)
+MEMBER_NODE = SYN + "enterprise-a"
+ROLE_MESSAGE = "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorRole"
 EN_LABEL_MESSAGE = "has no English name: add an rdfs:label (or skos:prefLabel) with @en"
 NAME_PATH = "(<http://www.w3.org/2000/01/rdf-schema#label>|<http://www.w3.org/2004/02/skos/core#prefLabel>)"
 
@@ -72,13 +70,13 @@ def report(shapes: Graph, ontology_graph: Graph) -> validation.ValidationReport:
         trig(MEMBERSHIP),
         shapes=shapes,
         ontology=ontology_graph,
-        node_sources={MEMBERSHIP_NODE: "memberships.trig", CLUSTER_NODE: "clusters.trig"},
+        node_sources={MEMBERSHIP_NODE: "memberships.trig", MEMBER_NODE: "organisations.trig"},
     )
 
 
 def test_the_union_of_the_graphs_is_validated(report: validation.ValidationReport) -> None:
     assert [(v.focus_node, v.path, v.message, v.severity) for v in report.violations] == [
-        (CLUSTER_NODE, NAME_PATH, EN_LABEL_MESSAGE, "Warning"),
+        (MEMBER_NODE, NAME_PATH, EN_LABEL_MESSAGE, "Warning"),
         (MEMBERSHIP_NODE, str(CKG.clusterRole), ROLE_MESSAGE, "Violation"),
     ]
     assert not report.conforms
@@ -91,7 +89,7 @@ def test_results_name_their_shape_constraint_and_file(report: validation.Validat
     assert violation.source_shape == validation.SHAPES_NAMESPACE + "ClusterMembershipShape-role"
     assert violation.constraint == str(SH.MinCountConstraintComponent)
     assert violation.source_file == "memberships.trig"
-    assert warning.source_file == "clusters.trig"
+    assert warning.source_file == "organisations.trig"
 
 
 def test_to_text(report: validation.ValidationReport) -> None:
@@ -101,7 +99,7 @@ def test_to_text(report: validation.ValidationReport) -> None:
         f"[Violation] memberships.trig: focus node <{MEMBERSHIP_NODE}> "
         f"path {CKG.clusterRole} - {ROLE_MESSAGE}"
     )
-    assert lines[1].startswith("[Warning] clusters.trig: focus node")
+    assert lines[1].startswith("[Warning] organisations.trig: focus node")
     assert len(lines) == 3
 
 
@@ -117,7 +115,7 @@ def test_to_json(report: validation.ValidationReport) -> None:
         "source_file": "memberships.trig",
     }
     assert results[0]["severity"] == "Warning"
-    assert results[0]["source_file"] == "clusters.trig"
+    assert results[0]["source_file"] == "organisations.trig"
 
 
 def test_to_turtle(report: validation.ValidationReport) -> None:
@@ -125,7 +123,7 @@ def test_to_turtle(report: validation.ValidationReport) -> None:
     (report_node,) = graph.subjects(RDF.type, SH.ValidationReport)
     assert graph.value(report_node, SH.conforms) == Literal(False)
     focus_nodes = {graph.value(r, SH.focusNode) for r in graph.objects(report_node, SH.result)}
-    assert focus_nodes == {URIRef(MEMBERSHIP_NODE), URIRef(CLUSTER_NODE)}
+    assert focus_nodes == {URIRef(MEMBERSHIP_NODE), URIRef(MEMBER_NODE)}
 
 
 def test_raise_if_invalid(report: validation.ValidationReport) -> None:
@@ -137,7 +135,7 @@ def test_raise_if_invalid(report: validation.ValidationReport) -> None:
 
 
 def test_warnings_do_not_fail(shapes: Graph, ontology_graph: Graph) -> None:
-    data = trig(PREFIXES + 'syng:a { syn:c a ckg:Cluster ; ckg:synthetic true ; rdfs:label "к"@ru . }')
+    data = trig(PREFIXES + 'syng:a { syn:c a ckg:Enterprise ; ckg:synthetic true ; rdfs:label "к"@ru . }')
     report = validation.validate(data, shapes=shapes, ontology=ontology_graph)
     assert report.conforms
     assert [v.severity for v in report.violations] == ["Warning"]
@@ -164,11 +162,11 @@ def test_the_data_is_not_changed(shapes: Graph, ontology_graph: Graph) -> None:
 
 def test_focus_nodes_restrict_the_results(shapes: Graph, ontology_graph: Graph) -> None:
     data = trig(MEMBERSHIP)
-    only_cluster = validation.validate(
-        data, shapes=shapes, ontology=ontology_graph, focus_nodes=[URIRef(CLUSTER_NODE)]
+    only_member = validation.validate(
+        data, shapes=shapes, ontology=ontology_graph, focus_nodes=[URIRef(MEMBER_NODE)]
     )
-    assert [v.focus_node for v in only_cluster.violations] == [CLUSTER_NODE]
-    assert only_cluster.conforms
+    assert [v.focus_node for v in only_member.violations] == [MEMBER_NODE]
+    assert only_member.conforms
 
     nothing = validation.validate(data, shapes=shapes, ontology=ontology_graph, focus_nodes=[])
     assert nothing.violations == []

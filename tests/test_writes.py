@@ -40,7 +40,6 @@ DATA = Path(__file__).resolve().parent / "data" / "writes"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CKG = "https://w3id.org/clusterkg/ontology#"
 SYN = "https://w3id.org/clusterkg/synthetic/id/"
-STAGE = "https://w3id.org/clusterkg/id/stage/"
 INFERRED = "https://w3id.org/clusterkg/graph/inferred"
 WRITES_GRAPH = "https://w3id.org/clusterkg/synthetic/graph/writes"
 
@@ -357,7 +356,7 @@ VIOLATIONS = [
         "second-stage-order-1.ru",
         f"{SYN}extra-stage",
         f"{CKG}stageOrder",
-        "stage order 1 is used twice in one value chain (also by https://w3id.org/clusterkg/id/stage/medinzh-platform-1):"
+        f"stage order 1 is used twice in one value chain (also by {SYN}first-stage):"
         " stage orders are unique within a value chain (ckg:stageOf)",
         f"ASK {{ <{SYN}extra-stage> ?p ?o }}",
     ),
@@ -365,7 +364,7 @@ VIOLATIONS = [
         "membership-without-role.ru",
         f"{SYN}medinzh-second-membership",
         f"{CKG}clusterRole",
-        "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorFinisherRole",
+        "a cluster membership has a role (ckg:clusterRole), a ckg:ClusterRole such as ckg:anchorRole",
         f"ASK {{ <{SYN}medinzh-second-membership> ?p ?o }}",
     ),
     (
@@ -426,7 +425,7 @@ def test_a_violating_write_is_refused_with_the_report_and_writes_nothing(
 def test_stage_order_violation_names_both_stages(client: TestClient) -> None:
     answer = update(client, text("second-stage-order-1.ru"))
     focus = {v["focus_node"] for v in answer.json()["violations"]}
-    assert {f"{SYN}extra-stage", f"{STAGE}medinzh-platform-1"} <= focus
+    assert {f"{SYN}extra-stage", f"{SYN}first-stage"} <= focus
 
 
 def test_writes_to_the_inferred_and_ontology_graphs_are_refused(client: TestClient) -> None:
@@ -508,6 +507,7 @@ def test_concurrent_readers_never_see_a_half_applied_write(client: TestClient) -
     def read() -> tuple[str, ...]:
         return tuple(sorted(f"{row['a']},{row['b']}" for row in select(client, query)))
 
+    assert update(client, text("ordered-stages.ru")).status_code == 204
     assert read() == ("1,2",)
     done = threading.Event()
     seen: list[list[tuple[str, ...]]] = [[] for _ in range(3)]

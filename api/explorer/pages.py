@@ -3,7 +3,7 @@ and a page per cluster with its participants by role, both drawn as inline SVG.
 
 ``GET /explore/project/{slug}`` and ``GET /explore/cluster/{slug}``, where the slug is the last
 segment of ``https://w3id.org/clusterkg/id/project/<slug>`` (``id/cluster/<slug>``). The data
-come from the named queries ``project-stages``, ``cluster-projects`` and
+come from the named queries ``project-stages``, ``cluster-projects``, ``project-rd`` and
 ``cluster-participants``, with the entity bound in a VALUES block as an RDF term. Labels are
 in English or Russian: ``?lang=en|ru``, else the Accept-Language header, else English. The pages
 are the templates ``explorer_project.html``, ``explorer_cluster.html`` and
@@ -14,6 +14,7 @@ from another host.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -32,7 +33,7 @@ from api.openapi import ENGINE, HTML, answer, error_responses
 from api.words import choose, word
 from kg import namespaces
 from kg.engine.binding import MARKER, bind_values
-from kg.entities import Entity, Lang, entities
+from kg.entities import Actor, Entity, Lang, Row, cell, cell_int, entities, row_label
 from kg.errors import QueryError
 
 router = APIRouter(prefix="/explore", tags=["explorer"])
@@ -97,6 +98,53 @@ class ExplorerView:
         """The last segment of an entity's IRI (its explorer page's name)."""
         return entity.iri.rsplit("/", 1)[-1]
 
+    def group_note(self, actor: Actor) -> str:
+        """What a participant is when it is a group: unnamed organisations, and how many if known."""
+        note = word("group", self.lang)
+        if actor.group_size is not None:
+            note += ", " + word("group-of", self.lang).format(n=actor.group_size)
+        return note
+
+
+@dataclass(frozen=True)
+class ResearchView:
+    """A research and development work of a project: who initiated it, who took part."""
+
+    work: Entity
+    initiators: tuple[Entity, ...]
+    participants: tuple[Actor, ...]
+
+
+def research_views(rows: Iterable[Row]) -> list[ResearchView]:
+    """The R&D works of the rows of the named query ``project-rd``, in row order.
+
+    >>> from pyoxigraph import NamedNode as N, Literal as L
+    >>> rows = [{"work": N("http://e/w"), "participant": N("http://e/g"), "participantIsGroup": L("true"),
+    ...          "participantGroupSize": L("11"), "initiator": N("http://e/a")}]
+    >>> [(v.work.iri, [a.group_size for a in v.participants]) for v in research_views(rows)]
+    [('http://e/w', [11])]
+    """
+    found: dict[str, list[Row]] = {}
+    for row in rows:
+        work = cell(row, "work")
+        if work is not None:
+            found.setdefault(work, []).append(row)
+    views = []
+    for work, group in found.items():
+        actors: dict[str, Actor] = {}
+        for row in group:
+            iri = cell(row, "participant")
+            if iri is not None and iri not in actors:
+                actors[iri] = Actor(
+                    iri,
+                    row_label(row, "participant"),
+                    is_group=cell(row, "participantIsGroup") == "true",
+                    group_size=cell_int(row, "participantGroupSize"),
+                )
+        entity = Entity(work, row_label(group[0], "work"))
+        views.append(ResearchView(entity, entities(group, "initiator"), tuple(actors.values())))
+    return views
+
 
 def _not_found(kind: str, iri: str, lang: Lang) -> HTMLResponse:
     return html.page(
@@ -121,8 +169,10 @@ class SchemeView:
 
 def _scheme_view(scheme: Scheme, lang: Lang) -> SchemeView:
     notes = []
-    if scheme.stages and not scheme.stages_named:
+    if scheme.stages and not scheme.stages_ordered:
         notes.append(word("unordered", lang).format(n=scheme.stage_count or len(scheme.stages)))
+    if scheme.stages and not scheme.stages_named:
+        notes.append(word("unnamed", lang))
     if scheme.stage_count is not None and scheme.stage_count != len(scheme.stages):
         notes.append(word("fewer", lang).format(n=scheme.stage_count, k=len(scheme.stages)))
     return SchemeView(scheme.platform, render_scheme(scheme, lang), tuple(notes))
@@ -149,8 +199,10 @@ def _page_responses(what: str) -> dict[int | str, dict[str, object]]:
 async def project_page(
     slug: str, runtime: RuntimeDep, lang: LangParam = None, accept_language: AcceptLanguage = None
 ) -> HTMLResponse:
-    """The production cooperation scheme of a project: stages in order, who acts at each, the
-    through-technology across them and the anchor finisher's final assembly."""
+    """The production cooperation scheme of a project: its stages (in order where the source
+    orders them), who acts at each, the through-technology across them and the finisher's
+    final assembly where the source names a finisher; then who took part in its research and
+    development, and on whose initiative."""
     chosen = choose_lang(lang, accept_language)
     iri = ID + "project/" + slug
     if not _SLUG.fullmatch(slug):
@@ -158,6 +210,7 @@ async def project_page(
     term = ox.NamedNode(iri)
     stage_rows = await runtime.client.select(bound("project-stages", "project", term))
     project_rows = await runtime.client.select(bound("cluster-projects", "project", term))
+    research_rows = await runtime.client.select(bound("project-rd", "project", term))
     if not stage_rows and not project_rows:
         return _not_found(word("project", chosen), iri, chosen)
     technologies = entities(project_rows, "throughTechnology")
@@ -171,6 +224,7 @@ async def project_page(
         project=project,
         clusters=entities(project_rows, "cluster"),
         schemes=[_scheme_view(s, chosen) for s in schemes],
+        research=research_views(research_rows),
     )
 
 

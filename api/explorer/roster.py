@@ -2,7 +2,7 @@
 
 :func:`build_roster` turns the rows of the named query ``cluster-participants`` (one cluster)
 into a :class:`Roster`; :func:`render_roster` draws it: one band per role, its members as boxes
-(groups of unnamed organisations dashed, anchor finishers emphasised). Pure: rows in, text out;
+(groups of unnamed organisations dashed, anchors and finishers emphasised). Pure: rows in, text out;
 the drawing is rendered by the template ``drawing.svg``, which escapes every text.
 """
 
@@ -32,9 +32,11 @@ from api.words import word
 from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
 from kg.namespaces import CKG
 
-__all__ = ["ANCHOR_ROLE", "Role", "Roster", "build_roster", "render_roster"]
+__all__ = ["ANCHOR_ROLES", "Role", "Roster", "build_roster", "render_roster"]
 
-ANCHOR_ROLE = str(CKG.anchorFinisherRole)
+ANCHOR_ROLES = frozenset({str(CKG.anchorRole), str(CKG.finisherRole), str(CKG.anchorFinisherRole)})
+"""The roles whose members the drawing emphasises: anchors and finishers (and the deprecated
+role that joined them)."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> Markup:
             draw_text(MARGIN + 12, y + 24 + LINE * len(role_lines) + 4, [count], size=12, fill=MUTED),
         ]
         my = y + 10
-        anchor = role.iri == ANCHOR_ROLE
+        anchor = role.iri in ANCHOR_ROLES
         for r, row_h in zip(rows, row_hs, strict=True):
             for j, (member, lines) in enumerate(r):
                 mx = MARGIN + role_w + j * (member_w + gap)

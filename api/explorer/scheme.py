@@ -1,11 +1,13 @@
 """The production cooperation scheme of a project, as data and as SVG.
 
 :func:`build_schemes` turns the rows of the named query ``project-stages`` into one
-:class:`Scheme` per technology platform: its stages in ``ckg:stageOrder``, whoever acts at
-each, and the finisher (final assembly). :func:`render_scheme` draws it: one column per stage,
-left to right, a band for the through-technology across them, arrows from stage to stage and
-into the finisher. Everything here is pure: rows in, text out; the drawing is rendered by the
-template ``drawing.svg``, which escapes every text.
+:class:`Scheme` per technology platform: its stages in ``ckg:stageOrder`` where the source
+orders them, whoever acts at each, and the finisher (final assembly) where one is stated.
+:func:`render_scheme` draws it: one column per stage, left to right, a band for the
+through-technology across them; arrows from a stage to the next and into the finisher only
+where the stages are ordered. Stages without an order are drawn side by side, unnumbered.
+Everything here is pure: rows in, text out; the drawing is rendered by the template
+``drawing.svg``, which escapes every text.
 The cluster's roster is in :mod:`api.explorer.roster`, labelled resources in
 :mod:`kg.entities` and the drawing primitives in :mod:`api.explorer.drawing`.
 """
@@ -69,6 +71,11 @@ class Scheme:
     def stages_named(self) -> bool:
         """Whether the source names the stages (gives them a kind), not only counts them."""
         return any(stage.kind is not None for stage in self.stages)
+
+    @property
+    def stages_ordered(self) -> bool:
+        """Whether the source orders every stage (each has a ``ckg:stageOrder``)."""
+        return all(stage.order is not None for stage in self.stages)
 
 
 @dataclass
@@ -146,11 +153,12 @@ def build_schemes(rows: Iterable[Row], technologies: Sequence[Entity] = ()) -> l
 
 def render_scheme(scheme: Scheme, lang: Lang) -> Markup:
     """The scheme as an SVG element: stage columns left to right, the through-technology as a
-    band across them, arrows from stage to stage and into the final assembly by the finisher."""
+    band across them, arrows from stage to stage and into the final assembly by the finisher
+    where the source orders the stages (unordered stages are unnumbered and unconnected)."""
     inner = COL_W - 16
     heads = [wrap(stage.text(lang), inner) for stage in scheme.stages]
     if scheme.finisher is not None:
-        heads.append(wrap(word("anchor", lang), FIN_W - 20))
+        heads.append(wrap(word("finisher", lang), FIN_W - 20))
     head_h = 34 + LINE * max((len(h) for h in heads), default=1)
     top = MARGIN
     band_y = top + head_h + 12
@@ -177,10 +185,12 @@ def render_scheme(scheme: Scheme, lang: Lang) -> Markup:
     out: list[Shape] = []
     for i, stage in enumerate(scheme.stages):
         x = col_x[i]
-        number = stage.order if stage.order is not None else i + 1
+        # A stage is numbered only by the order its source states; unordered ones are not.
+        numbered = f"{word('stage', lang)} {stage.order}"
+        head = word("unordered-stage", lang) if stage.order is None else numbered
         column: list[Shape] = [
             draw_box(x, top, COL_W, bottom - top, fill=STAGE_FILL, stroke="#9aa5b1", cls="stage-column"),
-            draw_text(x + 10, top + 22, [f"{word('stage', lang)} {number}"], size=15, weight="bold"),
+            draw_text(x + 10, top + 22, [head], size=15, weight="bold"),
             draw_text(x + 10, top + 22 + LINE + 4, heads[i], size=12, fill=MUTED, cls="stage-label"),
         ]
         y = body_y
@@ -194,8 +204,10 @@ def render_scheme(scheme: Scheme, lang: Lang) -> Markup:
                     draw_actor(x + 8, y, COL_W - 16, h, lines, kind="actor", group=actor.is_group, inset=8)
                 )
             y += h + 10
-        out.append(Group("stage", tuple(column), order=number))
-        if i + 1 < len(scheme.stages):
+        out.append(Group("stage", tuple(column), order=stage.order))
+        # An arrow only from a stage to the one its source says comes next in order.
+        following = scheme.stages[i + 1] if i + 1 < len(scheme.stages) else None
+        if following is not None and stage.order is not None and following.order == stage.order + 1:
             out.append(draw_arrow(x + COL_W + 4, col_x[i + 1] - 4, mid))
     if scheme.finisher is not None:
         box_h = 18 + LINE * len(fin_lines)
@@ -222,7 +234,7 @@ def render_scheme(scheme: Scheme, lang: Lang) -> Markup:
             ),
         )
         out.append(Group("finisher", finisher))
-        if scheme.stages:
+        if scheme.stages and scheme.stages[-1].order is not None:
             out.append(draw_arrow(col_x[-1] + COL_W + 4, fin_x - 4, mid))
     if band_lines:
         band = (

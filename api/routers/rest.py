@@ -209,11 +209,13 @@ async def get_organization(id: str, runtime: RuntimeDep, settings: SettingsDep) 
 
 @router.get("/projects/{id}", response_model=Project, responses=ONE, summary="A cooperation project")
 async def get_project(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Project:
-    """A project with its stages and their actors, finisher, participants and IP rights."""
+    """A project with its stages and their actors, finisher, participants, the participants of its
+    research and development, and IP rights."""
     term, rows = await _find(runtime, settings, "api-projects", "project", ("project",), id)
     first = rows[0]
     stages = await _select(runtime, settings, "api-project-stages", project=term)
     participants = await _select(runtime, settings, "api-project-participants", project=term)
+    rd = await _select(runtime, settings, "api-project-rd-participants", project=term)
     rights = await _select(runtime, settings, "api-ip-rights", project=term)
     return Project(
         iri=term.value,
@@ -230,6 +232,8 @@ async def get_project(id: str, runtime: RuntimeDep, settings: SettingsDep) -> Pr
         stages=shape.stages(stages),
         finishers=shape.unique(stages, shape.ref, "finisher"),
         participants=shape.unique(participants, shape.member, "participant"),
+        rd_participants=shape.unique(rd, shape.member, "participant"),
+        rd_initiators=shape.unique(rd, shape.ref, "initiator"),
         ip_rights=shape.ip_rights(rights),
     )
 

@@ -48,7 +48,7 @@ ROLES = (
 )  # fmt: skip
 IP_TYPES = (
     ("Patent", "PAT"), ("UtilityModel", "UM"), ("IndustrialDesign", "ID"),
-    ("SoftwareRegistration", "SW"), ("DatabaseRegistration", "DB"), ("KnowHow", "KH"),
+    ("SoftwareRegistration", "SW"), ("DatabaseRegistration", "DB"), ("ProductionSecretRight", "KH"),
 )  # fmt: skip
 STAGE_TYPES = ("rawMaterialStage", "materialStage", "componentStage", "finalAssemblyStage")
 ACTIONS = ("use", "reproduce", "distribute", "modify", "sell", "transfer")
@@ -203,7 +203,7 @@ class _Generator:
             if m == 0:
                 for activity in ACTIVITIES[: rng.randint(1, 4)]:
                     u.add(e, CKG + "retainsActivity", CKG + activity)
-            roles = ["anchorFinisherRole"] if m == 0 else rng.sample(ROLES, rng.choice((1, 1, 2)))
+            roles = ["anchorRole", "finisherRole"] if m == 0 else rng.sample(ROLES, rng.choice((1, 1, 2)))
             self._membership(u, cl, e, f"{c}-e{m}", roles)
         if rng.random() < 0.5:
             g = self.node(u, "group", f"{c}-g", "OrganisationGroup")
@@ -301,12 +301,15 @@ class _Generator:
             u.add(hd, CKG + "holder", holder)
             u.add(hd, CKG + "sharePercent", _dec(share))
         if rng.random() < 0.5:
+            # An ODRL agreement: parties and target on it, the actions on its permission.
             lic = self.node(u, "licence", slug, "Licence")
-            u.add(lic, CKG + "licensedRight", ip)
-            u.add(lic, CKG + "licensor", holders[0])
-            u.add(lic, CKG + "licensee", rng.choice(parties))
+            u.add(lic, ODRL + "target", ip)
+            u.add(lic, ODRL + "assigner", holders[0])
+            u.add(lic, ODRL + "assignee", rng.choice(parties))
+            permission = self.node(u, "licence", f"{slug}-permission", ODRL + "Permission")
+            u.add(lic, ODRL + "permission", permission)
             for action in rng.sample(ACTIONS, rng.randint(1, 3)):
-                u.add(lic, CKG + "permittedAction", ODRL + action)
+                u.add(permission, ODRL + "action", ODRL + action)
             u.add(lic, CKG + "exclusiveLicence", TRUE if rng.random() < 0.3 else FALSE)
 
 

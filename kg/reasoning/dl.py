@@ -13,6 +13,7 @@ Design notes:
   are dropped and their literals become opaque constants, so HermiT does not check values,
   ranges or functionality of such properties (SHACL does). Every other literal is checked.
   (Dropping those literals instead would change nothing: the flag is needed for the ranges.)
+  :mod:`kg.reasoning.profile` lists what is left aside, and the build prints it.
 - **Individuals.** Every IRI the data uses as an individual is declared ``owl:NamedIndividual``
   and ``owl:imports`` triples are removed (:mod:`kg.reasoning.dl_input`).
 - **Explanation.** HermiT names nothing when it finds an inconsistency; a minimal inconsistent
