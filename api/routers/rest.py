@@ -22,8 +22,8 @@ from the groups.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
@@ -51,6 +51,8 @@ from kg.engine.runtime import Runtime
 from kg.entities import cell_int
 from kg.errors import NotFound, QueryError
 from kg.settings import Settings
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api", tags=["resources"], dependencies=[RejectUnknown])
 
@@ -90,6 +92,22 @@ async def _page(
     return rows[:limit], len(rows) > limit
 
 
+async def _summaries(
+    request: Request,
+    response: Response,
+    runtime: Runtime,
+    settings: Settings,
+    name: str,
+    summarise: Callable[[Row], T | None],
+    limit: int,
+    offset: int,
+) -> list[T]:
+    """A page of a list query's rows as summaries, with the ``Link`` header of the page."""
+    rows, more = await _page(runtime, settings, name, limit, offset)
+    response.headers["Link"] = links(request.url, limit, offset, more)
+    return [summary for row in rows if (summary := summarise(row)) is not None]
+
+
 # --- Lists ---------------------------------------------------------------------------------------
 
 
@@ -121,9 +139,16 @@ async def list_organizations(
     offset: Offset = 0,
 ) -> OrganizationList:
     """A page of the organisations and groups of organisations, with their kind and group size."""
-    rows, more = await _page(runtime, settings, "api-list-organizations", limit, offset)
-    found = [summary for row in rows if (summary := shape.organization_summary(row)) is not None]
-    response.headers["Link"] = links(request.url, limit, offset, more)
+    found = await _summaries(
+        request,
+        response,
+        runtime,
+        settings,
+        "api-list-organizations",
+        shape.organization_summary,
+        limit,
+        offset,
+    )
     return OrganizationList(organizations=found, limit=limit, offset=offset)
 
 
@@ -137,9 +162,9 @@ async def list_projects(
     offset: Offset = 0,
 ) -> ProjectList:
     """A page of the cooperation projects, with their start year."""
-    rows, more = await _page(runtime, settings, "api-list-projects", limit, offset)
-    found = [summary for row in rows if (summary := shape.project_summary(row)) is not None]
-    response.headers["Link"] = links(request.url, limit, offset, more)
+    found = await _summaries(
+        request, response, runtime, settings, "api-list-projects", shape.project_summary, limit, offset
+    )
     return ProjectList(projects=found, limit=limit, offset=offset)
 
 
@@ -153,9 +178,9 @@ async def list_technologies(
     offset: Offset = 0,
 ) -> TechnologyList:
     """A page of the technologies."""
-    rows, more = await _page(runtime, settings, "api-list-technologies", limit, offset)
-    found = [summary for row in rows if (summary := shape.technology_summary(row)) is not None]
-    response.headers["Link"] = links(request.url, limit, offset, more)
+    found = await _summaries(
+        request, response, runtime, settings, "api-list-technologies", shape.technology_summary, limit, offset
+    )
     return TechnologyList(technologies=found, limit=limit, offset=offset)
 
 
