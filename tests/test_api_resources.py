@@ -153,7 +153,7 @@ def test_openapi_has_the_models(client: TestClient) -> None:
 
 
 def test_ip_rights_group_holders_and_licences() -> None:
-    from api.rest_rows import ip_rights
+    from api.rest.rows import ip_rights
 
     def iri(local: str) -> ox.NamedNode:
         return ox.NamedNode(ID + local)

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from api.html import CSP
+from api.pages.html import CSP
 from kg.settings import Settings
 from tests.browser import chromium
 from tests.conftest import serve

@@ -5,7 +5,7 @@ pages rendered from hostile values. The browser test writes hostile labels and l
 graph through the real write path (``POST /sparql``, an update with the token) and opens every
 page in Debian's Chromium (:mod:`tests.browser`): no dialog opens, the hostile text reads as
 text, no ``javascript:`` link exists, no CSP violation is reported, and each response carries
-exactly :data:`api.html.CSP`.
+exactly :data:`api.pages.html.CSP`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from conftest import TOKEN, serve
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
-from api.html import CSP, HEADERS, is_web_link
+from api.pages.html import CSP, HEADERS, is_web_link
 from api.routers.linked_data import render_resource
 from api.routers.ontology import ontology_version, render_ontology
 from kg.describe.resource import Claim, Description

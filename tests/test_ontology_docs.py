@@ -13,7 +13,7 @@ from markupsafe import escape
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from api.html import is_web_link
+from api.pages.html import is_web_link
 from api.routers.ontology import ckg_terms, data_files, ontology_page, ontology_version, render_ontology
 from kg import package_version
 from kg.describe.vocabulary import DATA, TermUse

@@ -38,8 +38,8 @@ from schemathesis.specs.openapi.checks import (
 
 import queries
 from api import create_app
-from api.openapi import ERRORS, RDF_TYPES, RESULTS_TYPES
-from api.protocols import FORM, NQUADS, QUERY_TYPE, UPDATE_TYPE
+from api.schema.openapi import ERRORS, RDF_TYPES, RESULTS_TYPES
+from api.schema.protocols import FORM, NQUADS, QUERY_TYPE, UPDATE_TYPE
 from kg.settings import Settings
 
 REST = r"^/api/(queries|clusters|organizations|projects|technologies)(/|$)"

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from api.deps import get_runtime
-from api.dumps import DUMPS, dump_dir, void_dumps
+from api.linked.dumps import DUMPS, dump_dir, void_dumps
 from api.routers.linked_data import render_resource
 from kg.describe.resource import Claim, Description
 from kg.settings import Settings

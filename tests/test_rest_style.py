@@ -1,6 +1,6 @@
 """One REST style for ``/api/*``: snake_case JSON keys (a SPARQL variable becomes a key by one
 function), and a query parameter a route does not declare refused with a 422 naming it (one
-dependency, :mod:`api.parameters`, that any router can adopt)."""
+dependency, :mod:`api.rest.parameters`, that any router can adopt)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 
 import queries
 from api import create_app, errors
-from api.models import json_key, json_keys
-from api.parameters import RejectUnknown, also_accept
+from api.rest.parameters import RejectUnknown, also_accept
+from api.rest.query_models import json_key, json_keys
 from kg.errors import QueryError
 from kg.settings import Settings
 

@@ -3,8 +3,8 @@
 :func:`wrap` breaks text into lines that fit a width; the ``draw_*`` functions return shapes
 (:class:`Text`, :class:`Box`, :class:`Arrow`, :class:`Group`: geometry and words, no markup)
 and :func:`legend` the key shared by the scheme and the roster. :func:`draw_svg` renders the
-shapes through the template ``drawing.svg``, which escapes every text (:mod:`api.html`). The
-fixed words are :mod:`api.words`'. Pure: values in, text out.
+shapes through the template ``drawing.svg``, which escapes every text (:mod:`api.pages.html`). The
+fixed words are :mod:`api.pages.words`'. Pure: values in, text out.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import ClassVar
 
 from markupsafe import Markup
 
-from api import html
-from api.words import word
+from api.pages import html
+from api.pages.words import word
 from kg.entities import Actor, Lang
 
 __all__ = [

@@ -7,7 +7,7 @@ come from the named queries ``project-stages``, ``cluster-projects``, ``project-
 ``cluster-participants``, with the entity bound in a VALUES block as an RDF term. Labels are
 in English or Russian: ``?lang=en|ru``, else the Accept-Language header, else English. The pages
 are the templates ``explorer_project.html``, ``explorer_cluster.html`` and
-``explorer_not_found.html`` (:mod:`api.html`: escaped, with the pages' CSP); they load nothing
+``explorer_not_found.html`` (:mod:`api.pages.html`: escaped, with the pages' CSP); they load nothing
 from another host.
 """
 
@@ -24,13 +24,13 @@ from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
 import queries
-from api import html
 from api.deps import RuntimeDep
 from api.explorer.roster import build_roster, render_roster
 from api.explorer.scheme import Scheme, build_schemes, render_scheme
 from api.negotiation import accepted_languages
-from api.openapi import ENGINE, HTML, answer, error_responses
-from api.words import choose, word
+from api.pages import html
+from api.pages.words import choose, word
+from api.schema.openapi import ENGINE, HTML, answer, error_responses
 from kg import namespaces
 from kg.engine.binding import MARKER, bind_values
 from kg.entities import Actor, Entity, Lang, Row, cell, cell_int, entities, row_label
@@ -41,7 +41,7 @@ router = APIRouter(prefix="/explore", tags=["explorer"])
 ID = str(namespaces.ID)
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
 HEADERS = {"Cache-Control": "no-cache"}
-"""The explorer's own headers (those of every page are :data:`api.html.HEADERS`)."""
+"""The explorer's own headers (those of every page are :data:`api.pages.html.HEADERS`)."""
 
 
 def choose_lang(lang: str | None, accept_language: str | None) -> Lang:

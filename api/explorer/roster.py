@@ -28,7 +28,7 @@ from api.explorer.drawing import (
     legend,
     wrap,
 )
-from api.words import word
+from api.pages.words import word
 from kg.entities import Actor, Entity, Label, Lang, Row, cell, cell_int, row_entity, row_label
 from kg.namespaces import CKG
 

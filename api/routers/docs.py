@@ -5,7 +5,7 @@ blank, and under a strict Content-Security-Policy they would not start. Here the
 vendored under ``api/static/docs/`` (``VENDORED.md`` there says from where, and the one change
 made to ReDoc), each page is a template (``api/templates/docs/``, extending ``base.html``, no
 data in it) started by a script file of ours beside the bundles, and carries the one
-Content-Security-Policy of every page (:data:`api.html.CSP`): the pages ask no other host for
+Content-Security-Policy of every page (:data:`api.pages.html.CSP`): the pages ask no other host for
 anything, and the policy would refuse it if they did.
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api import html
+from api.pages import html
 
 router = APIRouter(tags=["documentation"], include_in_schema=False)
 

@@ -1,4 +1,4 @@
-"""The dumps of the whole graph at ``/dumps/<name>`` (made and cached by :mod:`api.dumps`)."""
+"""The dumps of the whole graph at ``/dumps/<name>`` (made and cached by :mod:`api.linked.dumps`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 
 from api.deps import RuntimeDep, SettingsDep
-from api.dumps import DUMPS, dumps
-from api.openapi import answer, error_responses, header
+from api.linked.dumps import DUMPS, dumps
+from api.schema.openapi import answer, error_responses, header
 from kg.errors import NotFound
 
 router = APIRouter(tags=["resources"])

@@ -29,11 +29,11 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from api.answers import IngestAnswer
 from api.body import refuse_declared_over_limit
 from api.deps import RuntimeDep, SettingsDep, WriterDep
-from api.openapi import WRITE, error_responses, request_body
-from api.parameters import RejectUnknown
+from api.rest.parameters import RejectUnknown
+from api.schema.answers import IngestAnswer
+from api.schema.openapi import WRITE, error_responses, request_body
 from kg.errors import (
     ParameterError,
     RequestError,

@@ -9,7 +9,7 @@ to this server: ``GET /id/<path>`` describes the IRI ``<public base>id/<path>`` 
   with links to other resources (IRIs under the public base link to this server), the hash IRIs
   under the resource's (``#selector`` of a quote, each a section with that ``id``), the claims
   about it with their quotes and source, and the links to it. Every text is escaped and only
-  http(s) IRIs are links (:mod:`api.html`).
+  http(s) IRIs are links (:mod:`api.pages.html`).
 - Turtle, N-Triples, RDF/XML, TriG, N-Quads: the triples about the resource, about its hash
   IRIs and the links to it; JSON-LD compacted with the published context (``/context.jsonld``).
 - An IRI the store does not know is 404 in the negotiated format: an HTML page, a JSON error for
@@ -29,12 +29,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from api import html
 from api.deps import RuntimeDep, SettingsDep
-from api.jsonld_context import CONTEXT_TYPE, context_text, jsonld_context
+from api.linked.jsonld_context import CONTEXT_TYPE, context_text, jsonld_context
 from api.negotiation import Negotiated, accepted_languages, negotiate_rdf
-from api.openapi import ENGINE, FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
-from api.words import choose, word
+from api.pages import html
+from api.pages.words import choose, word
+from api.schema.openapi import ENGINE, FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
 from kg.describe.resource import Description, describe, pick_label, resource_graph
 from kg.engine import results
 from kg.entities import Lang

@@ -7,11 +7,11 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
-from api.answers import Health
 from api.deps import RuntimeDep
-from api.descriptions import rdf_response
-from api.dumps import void_dumps
-from api.openapi import ENGINE, FORMAT_PARAMETERS, RDF_TYPES, answer, error_responses
+from api.linked.descriptions import rdf_response
+from api.linked.dumps import void_dumps
+from api.schema.answers import Health
+from api.schema.openapi import ENGINE, FORMAT_PARAMETERS, RDF_TYPES, answer, error_responses
 from kg import rq
 from kg.describe import service
 from kg.engine.local_store import text_of

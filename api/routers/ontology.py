@@ -2,7 +2,7 @@
 
 Negotiated with :func:`api.negotiation.negotiate_rdf`: Turtle is the hand-edited file itself;
 N-Triples, RDF/XML, TriG, N-Quads and JSON-LD (compacted with ``/context.jsonld``) are
-converted from it; HTML is the documentation of :mod:`api.ontology_page`: every term of the
+converted from it; HTML is the documentation of :mod:`api.pages.ontology`: every term of the
 ontology, and every term of another vocabulary that the ontology or the data use. "The data"
 is the files that ``clusterkg build`` loads (the founding case and ``CLUSTERKG_DATA``), read
 once per process (off the event loop), not the store: the page does not change with writes,
@@ -22,12 +22,12 @@ from fastapi import APIRouter, Request, Response
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from api import html
 from api.deps import SettingsDep
-from api.jsonld_context import jsonld_context
+from api.linked.jsonld_context import jsonld_context
 from api.negotiation import negotiate_rdf
-from api.ontology_page import ckg_terms, render_ontology
-from api.openapi import FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
+from api.pages import html
+from api.pages.ontology import ckg_terms, render_ontology
+from api.schema.openapi import FORMAT_PARAMETERS, HTML, RDF_TYPES, answer, error_responses
 from kg.describe.vocabulary import data_terms
 from kg.engine import results
 from kg.errors import NotFound, SourceError

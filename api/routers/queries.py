@@ -10,12 +10,12 @@ OpenAPI documents the class rather than a list of values).
 
 An ``iri`` parameter takes an absolute IRI or a CURIE with a published prefix
 (``role=ckg:anchorFinisherRole``); a parameter the query does not declare is a 422 naming it
-(:mod:`api.parameters`), as is a value that does not fit its type.
+(:mod:`api.rest.parameters`), as is a value that does not fit its type.
 
-Answers: JSON by default (rows as plain objects, :mod:`api.models`), whose keys are the SPARQL
-variables in snake_case (:func:`api.models.json_key`: ``labelEn`` -> ``label_en``); CSV or
+Answers: JSON by default (rows as plain objects, :mod:`api.rest.query_models`), whose keys are the SPARQL
+variables in snake_case (:func:`api.rest.query_models.json_key`: ``labelEn`` -> ``label_en``); CSV or
 SPARQL Results JSON with ``format=csv|sparql-json`` or ``Accept``, which keep the variable names
-as those formats define them. Pages (:mod:`api.paging`): ``limit`` (default 100, at most 1000)
+as those formats define them. Pages (:mod:`api.rest.paging`): ``limit`` (default 100, at most 1000)
 and ``offset``; ``Link`` headers ``rel="next"``/``"prev"``/``"first"`` repeat the other parameters.
 """
 
@@ -35,11 +35,11 @@ from fastapi.responses import JSONResponse
 
 import queries
 from api.deps import RuntimeDep, SettingsDep
-from api.models import ParamInfo, QueryAnswer, QueryInfo, QueryList, json_keys, plain_value
 from api.negotiation import parse_accept
-from api.openapi import ENGINE, error_responses
-from api.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
-from api.parameters import RejectUnknown
+from api.rest.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
+from api.rest.parameters import RejectUnknown
+from api.rest.query_models import ParamInfo, QueryAnswer, QueryInfo, QueryList, json_keys, plain_value
+from api.schema.openapi import ENGINE, error_responses
 from kg import rq, terms
 from kg.engine import binding
 from kg.engine.runtime import Runtime

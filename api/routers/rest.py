@@ -2,16 +2,16 @@
 
 Lists: ``GET /api/clusters``, ``/api/organizations``, ``/api/projects`` and
 ``/api/technologies``, a page at a time (``limit``, ``offset`` and ``Link`` headers, as
-:mod:`api.paging` describes). One resource: ``/api/clusters/{id}``, ``/api/organizations/{id}``,
+:mod:`api.rest.paging` describes). One resource: ``/api/clusters/{id}``, ``/api/organizations/{id}``,
 ``/api/projects/{id}`` and ``/api/technologies/{id}``. The answers are the models of
-:mod:`api.rest_models` (their schemas are in ``/openapi.json``, with every error status).
+:mod:`api.rest.models` (their schemas are in ``/openapi.json``, with every error status).
 
 ``{id}`` is the slug: the last segment of ``https://w3id.org/clusterkg/id/<kind>/<id>`` (an
 organisation is looked up under ``organization/`` and then ``group/``), else of the same under
 the synthetic namespace ``https://w3id.org/clusterkg/synthetic/id/``. A list holds exactly the
 resources of its kind with such an IRI, so every row's ``id`` finds it. A slug that does not
-match :data:`api.rest_rows.SLUG`, or names nothing of that kind in the graph, is a 404 JSON error; a query
-parameter the route does not declare is a 422 naming it (:mod:`api.parameters`).
+match :data:`api.rest.rows.SLUG`, or names nothing of that kind in the graph, is a 404 JSON error; a query
+parameter the route does not declare is a 422 naming it (:mod:`api.rest.parameters`).
 
 The data come from ``kg/rq/api-*.rq``; the resource's IRI is bound as a pyoxigraph
 ``NamedNode`` in a ``VALUES`` block (:func:`kg.engine.binding.bind_values`), never spliced as
@@ -28,12 +28,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from fastapi import APIRouter, Request, Response
 
-from api import rest_rows as shape
 from api.deps import RuntimeDep, SettingsDep
-from api.openapi import ENGINE, error_responses
-from api.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
-from api.parameters import RejectUnknown
-from api.rest_models import (
+from api.rest import rows as shape
+from api.rest.models import (
     ClusterDetail,
     ClusterList,
     Membership,
@@ -45,6 +42,9 @@ from api.rest_models import (
     Technology,
     TechnologyList,
 )
+from api.rest.paging import DEFAULT_LIMIT, LINK_HEADER, Limit, Offset, links
+from api.rest.parameters import RejectUnknown
+from api.schema.openapi import ENGINE, error_responses
 from kg import rq
 from kg.engine import binding
 from kg.engine.runtime import Runtime

@@ -12,15 +12,15 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 
-from api import protocols
 from api.access_log import query_hash
 from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep, check_token
-from api.descriptions import service_description
 from api.errors import error_response
+from api.linked.descriptions import service_description
 from api.negotiation import Kind, negotiate
-from api.openapi import error_responses, write_error_responses
-from api.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
+from api.schema import protocols
+from api.schema.openapi import error_responses, write_error_responses
+from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
 from kg import sparql_text
 from kg.engine import results
 from kg.errors import (

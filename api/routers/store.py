@@ -28,8 +28,8 @@ from fastapi import APIRouter, Request, Response
 from api.body import read_body
 from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.negotiation import Negotiated, negotiate_rdf
-from api.openapi import ENGINE, WRITE, error_responses, write_error_responses
-from api.protocols import CREATED, GRAPH_PARAMETERS, GRAPH_READ, READ_PARAMETERS, WRITTEN, upload_body
+from api.schema.openapi import ENGINE, WRITE, error_responses, write_error_responses
+from api.schema.protocols import CREATED, GRAPH_PARAMETERS, GRAPH_READ, READ_PARAMETERS, WRITTEN, upload_body
 from kg.engine import results
 from kg.engine.runtime import Runtime
 from kg.errors import EngineError, NotFound, RequestError, UnsupportedMediaType

@@ -3,7 +3,7 @@
 The page loads nothing from another host: the editor and its stylesheet are our own copies,
 its autocompleters that fetch prefix.cc and Linked Open Vocabularies are replaced by our
 prefixes (``api/static/ui/clusterkg-ui.js``), and the pages' Content-Security-Policy
-(:data:`api.html.CSP`) tells the browser to refuse any request elsewhere. The tabs are a
+(:data:`api.pages.html.CSP`) tells the browser to refuse any request elsewhere. The tabs are a
 default query and one example per named query in ``queries/``, with the parameters' example
 values in a comment (never spliced in). The page is the template ``ui.html``; its
 configuration goes in as JSON data (``tojson``), never as code.
@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 import queries
-from api import html
+from api.pages import html
 from kg import package_version
 from kg.errors import ParameterError
 from kg.namespaces import PREFIXES

@@ -30,7 +30,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from api import html
+from api.pages import html
 from kg.describe.vocabulary import TermUse, Vocabulary, prefixes_of, vocabulary_of
 from kg.reasoning import manchester
 from ontology import NAMESPACE, ONTOLOGY_IRI

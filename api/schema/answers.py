@@ -1,6 +1,6 @@
 """The JSON bodies of the operational routes, as OpenAPI describes them: ``/health`` and
-``/api/ingest`` (the REST resources have theirs in :mod:`api.rest_models`, errors in
-:mod:`api.openapi`)."""
+``/api/ingest`` (the REST resources have theirs in :mod:`api.rest.models`, errors in
+:mod:`api.schema.openapi`)."""
 
 from __future__ import annotations
 

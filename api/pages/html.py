@@ -41,7 +41,7 @@ __all__ = [
     "response",
 ]
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 """The templates: ``base.html``, ``_macros.html``, one per page, ``drawing.svg``."""
 
 # Every fetch, script, style, image and font must come from this origin. Styles also allow

@@ -3,16 +3,16 @@ and ``/store`` (Graph Store HTTP Protocol) read and answer.
 
 Both routes read their parameters from the raw query string (repeated ``default-graph-uri``,
 a bare ``?default``) and their bodies from the request stream, so FastAPI cannot see them: they
-are declared here for ``openapi_extra`` (:func:`api.openapi.parameter`,
-:func:`api.openapi.request_body`), with their answers (:func:`api.openapi.answer`) and the media
-types the protocols read. The error answers are :func:`api.openapi.error_responses`'.
+are declared here for ``openapi_extra`` (:func:`api.schema.openapi.parameter`,
+:func:`api.schema.openapi.request_body`), with their answers (:func:`api.schema.openapi.answer`) and the media
+types the protocols read. The error answers are :func:`api.schema.openapi.error_responses`'.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from api.openapi import (
+from api.schema.openapi import (
     FORMAT_PARAMETERS,
     RDF_TYPES,
     RESULTS_TYPES,

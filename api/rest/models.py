@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from api.openapi import ErrorBody as ErrorBody  # the error answer, documented in one place
+from api.schema.openapi import ErrorBody as ErrorBody  # the error answer, documented in one place
 
 MEDINZH = "https://w3id.org/clusterkg/id/organization/medinzh"
 BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"

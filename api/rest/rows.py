@@ -1,5 +1,5 @@
 """SPARQL rows to resource models: the ``{id}`` of an IRI, labels, links, and the grouping of
-the many rows of ``kg/rq/api-*.rq`` into the models of :mod:`api.rest_models`.
+the many rows of ``kg/rq/api-*.rq`` into the models of :mod:`api.rest.models`.
 
 A resource's ``{id}`` is its slug under the id namespace ``https://w3id.org/clusterkg/id/<kind>/``
 or, after it, under the synthetic one ``https://w3id.org/clusterkg/synthetic/id/<kind>/``.
@@ -13,7 +13,7 @@ from typing import Literal, TypeVar
 
 import pyoxigraph as ox
 
-from api.rest_models import (
+from api.rest.models import (
     Cluster,
     Holder,
     IPRight,
