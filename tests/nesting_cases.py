@@ -201,6 +201,10 @@ def _allowed(text: str, limit: int) -> bool:
 Outcome = Literal["answered", "crashed", "refused", "slow"]
 
 
+ANSWER_BYTES = 8 * 1024 * 1024
+"""How much of an answer a probe reads: enough to see the engine answer, not a whole cross product."""
+
+
 class BareEngine:
     """``oxigraph serve`` on loopback over a copy of a store (or an empty one), started as the managed
     engine is.
@@ -259,17 +263,28 @@ class BareEngine:
             ("update", "application/sparql-update") if update else ("query", "application/sparql-query")
         )
         headers = {"content-type": media, "accept": "application/sparql-results+json, application/n-triples"}
+        status: int | None = None
         try:
-            answer = httpx.post(
+            # Read the answer within a time and size budget: a deep query over data may stream a
+            # huge result, and only whether the engine answers (and stays up) matters here.
+            with httpx.stream(
+                "POST",
                 f"http://127.0.0.1:{self.port}/{path}",
                 content=text.encode(),
                 headers=headers,
                 timeout=httpx.Timeout(5, read=self.read_timeout_s),
-            )
+            ) as answer:
+                deadline = time.monotonic() + self.read_timeout_s
+                received = 0
+                for chunk in answer.iter_raw():
+                    received += len(chunk)
+                    if received > ANSWER_BYTES or time.monotonic() > deadline:
+                        break
+                status = answer.status_code
         except httpx.HTTPError:
-            answer = None
-        if answer is not None:  # an engine that aborts does so before it answers
-            return "answered" if answer.status_code < 400 else "refused"
+            status = None
+        if status is not None and self.process.poll() is None:  # answered, and still up
+            return "answered" if status < 400 else "refused"
         try:
             died = self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:  # alive, still busy: stop it
