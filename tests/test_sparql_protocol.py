@@ -156,13 +156,13 @@ def test_head_answers_like_get_without_a_body(served: TestClient) -> None:
 def test_the_default_dataset_is_the_union_of_all_graphs(served: TestClient) -> None:
     # Asserted in a claim graph, and inferred in the inferred graph: both seen without GRAPH.
     assert ask(served, ASK)
-    assert ask(served, f"ASK {{ <{BIOMED}> a <{ORG}Organization> }}")
+    assert ask(served, f"ASK {{ <{BIOMED}> a <{CKG}StatisticSubject> }}")
 
 
 def test_default_graph_uri_selects_the_default_graph(served: TestClient) -> None:
     assert ask(served, ASK, **{"default-graph-uri": CLUSTER_CLAIM})
     assert not ask(served, ASK, **{"default-graph-uri": str(ONTOLOGY_GRAPH)})
-    inferred = f"ASK {{ <{BIOMED}> a <{ORG}Organization> }}"
+    inferred = f"ASK {{ <{BIOMED}> a <{CKG}StatisticSubject> }}"  # inferred from ckg:statisticAbout
     assert not ask(served, inferred, **{"default-graph-uri": CLUSTER_CLAIM})
     assert ask(served, inferred, **{"default-graph-uri": [CLUSTER_CLAIM, str(INFERRED_GRAPH)]})
     # The same by form POST and with the parameter in the URL of a direct POST.
