@@ -81,6 +81,141 @@ WORDS: dict[str, dict[Lang, str]] = {
     "flow": {"en": "flow of components", "ru": "поток компонентов"},
     "group-of": {"en": "{n} organisations", "ru": "организаций: {n}"},
     "members": {"en": "members: {n}", "ru": "участников: {n}"},
+    # The cluster dashboard and the compare page (/explore/cluster/..., /explore/compare).
+    "dashboard": {"en": "Cluster dashboard", "ru": "Панель кластера"},
+    "region": {"en": "Region", "ru": "Регион"},
+    "sector": {"en": "Sector", "ru": "Сектор"},
+    "industry-class": {"en": "Industry class", "ru": "Вид экономической деятельности"},
+    "cluster-type": {"en": "Type", "ru": "Тип"},
+    "excellence": {"en": "Excellence label", "ru": "Знак качества управления"},
+    "not-stated": {"en": "not stated", "ru": "не указан"},
+    "synthetic-note": {
+        "en": "Synthetic data: made up for tests and demonstrations; it describes no real cluster.",
+        "ru": "Синтетические данные: придуманы для тестов и демонстраций и не описывают реальный кластер.",
+    },
+    "indicators": {"en": "Indicators over time", "ru": "Показатели во времени"},
+    "about": {"en": "about", "ru": "объект"},
+    "single-observation": {
+        "en": "One observation: the source gives no time series for this indicator.",
+        "ru": "Одно наблюдение: источник не даёт временного ряда по этому показателю.",
+    },
+    "undated-note": {
+        "en": "The source gives no reference time for this value.",
+        "ru": "Источник не указывает, к какому времени относится это значение.",
+    },
+    "undated-not-drawn": {
+        "en": "Values without a reference time cannot be placed on the time axis; they are listed below.",
+        "ru": "Значения без даты нельзя поместить на ось времени; они перечислены ниже.",
+    },
+    "no-indicators": {
+        "en": "The graph holds no statistics about this cluster, its segments or its projects.",
+        "ru": "В графе нет статистики об этом кластере, его сегментах или проектах.",
+    },
+    "range-note": {
+        "en": "a range or bound stated by the source, not a point",
+        "ru": "диапазон или граница, указанные источником, а не точное значение",
+    },
+    "ranges-drawn": {
+        "en": "A bar is a range the source states (from its lower to its upper bound); a dashed bar with "
+        "an arrow head is a one-sided bound (\u201cmore than\u201d); a dot is an exact value.",
+        "ru": "Отрезок — диапазон, указанный источником (от нижней до верхней границы); пунктир со "
+        "стрелкой — односторонняя граница («более»); точка — точное значение.",
+    },
+    "observations": {"en": "Observations", "ru": "Наблюдения"},
+    "date": {"en": "Reference time", "ru": "Дата"},
+    "value": {"en": "Value", "ru": "Значение"},
+    "statistic": {"en": "Statistic", "ru": "Статистика"},
+    "no-date": {"en": "no reference time stated", "ru": "дата не указана"},
+    "months": {
+        "en": "January,February,March,April,May,June,July,August,September,October,November,December",
+        "ru": "январь,февраль,март,апрель,май,июнь,июль,август,сентябрь,октябрь,ноябрь,декабрь",
+    },
+    "range": {"en": "{low} to {high}", "ru": "от {low} до {high}"},
+    "more-than": {"en": "more than {n}", "ru": "более {n}"},
+    "at-least": {"en": "at least {n}", "ru": "не менее {n}"},
+    "at-most": {"en": "at most {n}", "ru": "не более {n}"},
+    "less-than": {"en": "less than {n}", "ru": "менее {n}"},
+    "and": {"en": " and ", "ru": " и "},
+    "no-value": {"en": "no value stated", "ru": "значение не указано"},
+    "unit-none": {"en": "unit not stated", "ru": "единица не указана"},
+    "unit-num": {"en": "number", "ru": "число"},
+    "unit-percent": {"en": "per cent", "ru": "процент"},
+    "unit-unitless": {"en": "ratio (no unit)", "ru": "отношение (безразмерное)"},
+    "members-table": {"en": "Members", "ru": "Участники"},
+    "role": {"en": "Role", "ru": "Роль"},
+    "member": {"en": "Member", "ru": "Участник"},
+    "from": {"en": "From", "ru": "С"},
+    "to": {"en": "To", "ru": "По"},
+    "not-dated": {"en": "not dated", "ru": "без дат"},
+    "no-membership-dates": {
+        "en": "The source dates no membership of this cluster: no membership dates.",
+        "ru": "Источник не датирует членство в этом кластере: дат членства нет.",
+    },
+    "some-undated": {
+        "en": "{n} of {k} memberships are not dated.",
+        "ru": "Без дат членств: {n} из {k}.",
+    },
+    "no-members": {
+        "en": "The graph holds no members of this cluster.",
+        "ru": "В графе нет участников этого кластера.",
+    },
+    "network": {"en": "Cooperation network", "ru": "Сеть кооперации"},
+    "network-slot": {
+        "en": "The cooperation network of this cluster (joint projects, IP, licences, shared technologies, "
+        "supplier links) is not shown on this page yet.",
+        "ru": "Сеть кооперации кластера (совместные проекты, права на результаты, лицензии, общие "
+        "технологии, связи поставщиков) пока не показана на этой странице.",
+    },
+    "tasks": {"en": "The eight management tasks", "ru": "Восемь задач управляющей компании"},
+    "tasks-slot": {
+        "en": "The findings of the eight management tasks are not shown on this page yet.",
+        "ru": "Результаты восьми задач управляющей компании пока не показаны на этой странице.",
+    },
+    "scroll-hint": {
+        "en": "The drawing is wider than the page: scroll it sideways.",
+        "ru": "Рисунок шире страницы: прокрутите его вбок.",
+    },
+    "compare": {"en": "Clusters side by side", "ru": "Сравнение кластеров"},
+    "compare-link": {"en": "Compare with other clusters", "ru": "Сравнить с другими кластерами"},
+    "key-indicators": {
+        "en": "Key indicators (latest observation)",
+        "ru": "Ключевые показатели (последнее наблюдение)",
+    },
+    "group-counts-one": {
+        "en": "Entries by role; a group of unnamed organisations counts as one entry.",
+        "ru": "Записи по ролям; группа неназванных организаций считается одной записью.",
+    },
+    "projects-count": {"en": "Cooperation projects", "ru": "Кооперационные проекты"},
+    "indicator": {"en": "Indicator", "ru": "Показатель"},
+    "show": {"en": "Show", "ru": "Показать"},
+    "no-observations-of": {
+        "en": "None of these clusters has a dated observation of this indicator.",
+        "ru": "Ни у одного из этих кластеров нет датированных наблюдений этого показателя.",
+    },
+    "no-indicator-chosen": {
+        "en": "These clusters have no indicator in common to draw.",
+        "ru": "У этих кластеров нет общего показателя для графика.",
+    },
+    "bad-request": {"en": "Bad parameter", "ru": "Неверный параметр"},
+    "bad-parameter": {
+        "en": "The parameter {parameter} does not fit: {message}",
+        "ru": "Параметр {parameter} не подходит: {message}",
+    },
+    "clusters-count": {
+        "en": "name from 2 to 6 clusters by their slugs, separated by commas (clusters=biomed,alpha); "
+        "got {n}.",
+        "ru": "укажите от 2 до 6 кластеров через запятую (clusters=biomed,alpha); указано: {n}.",
+    },
+    "clusters-unknown": {"en": "the graph holds no cluster {slug}.", "ru": "в графе нет кластера {slug}."},
+    "clusters-twice": {"en": "the cluster {slug} is named twice.", "ru": "кластер {slug} указан дважды."},
+    "clusters-bad-slug": {
+        "en": "{slug} is not a cluster slug (letters, digits, '.', '_', '~', '-').",
+        "ru": "{slug} не имя кластера (буквы, цифры, '.', '_', '~', '-').",
+    },
+    "indicator-bad": {
+        "en": "expected an indicator as an IRI or a CURIE such as ckg:participantCount; got {value}.",
+        "ru": "ожидается показатель: IRI или CURIE, например ckg:participantCount; указано {value}.",
+    },
 }
 
 
