@@ -122,5 +122,6 @@ def render_roster(roster: Roster, lang: Lang, *, per_line: int = 4) -> Markup:
         out.append(Group("role", tuple(band)))
         y += h + 12
     out += legend(y + 10, lang)[:6]
-    width = MARGIN * 2 + role_w + (member_w + gap) * per_line + 10
+    # At least as wide as the legend (its longest words are the Russian ones).
+    width = max(MARGIN * 2 + role_w + (member_w + gap) * per_line + 10, 860)
     return draw_svg(width, y + 50, roster.cluster.text(lang), out, "roster")
