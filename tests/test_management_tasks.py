@@ -60,13 +60,13 @@ def test_rd_infrastructure_lists_the_stages_without_an_rd_partner(store: ox.Stor
     # s1: the supplier takes part in P1's R&D; s2: the lab is a research organisation.
     assert found(store, "2") == [
         (
-            {"cluster": "an-gamma", "project": "an-p1", "platform": "an-p1", "stage": "an-s3", "stageOrder": "3",
-             "actorCount": "1", "rdParticipantCount": "1"},
+            {"cluster": "an-gamma", "project": "an-p1", "platform": "an-p1", "stage": "an-s3",
+             "stageOrder": "3", "actorCount": "1", "rdParticipantCount": "1"},
             ["p1", "p1-platform"],
         ),
         (
-            {"cluster": "an-gamma", "project": "an-p3", "platform": "an-p3", "stage": "an-s4", "actorCount": "1",
-             "rdParticipantCount": "0"},
+            {"cluster": "an-gamma", "project": "an-p3", "platform": "an-p3", "stage": "an-s4",
+             "actorCount": "1", "rdParticipantCount": "0"},
             ["p3"],
         ),
     ]  # fmt: skip
@@ -99,7 +99,8 @@ def test_inter_cluster_finds_the_shared_member_technology_and_interaction(store:
             ["lab-delta", "members"],
         ),
         (
-            {"cluster": "an-gamma", "kind": "technology", "subject": "an-composites", "otherCluster": "an-delta"},
+            {"cluster": "an-gamma", "kind": "technology", "subject": "an-composites",
+             "otherCluster": "an-delta"},
             ["p1", "p2"],
         ),
     ]  # fmt: skip
