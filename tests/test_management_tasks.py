@@ -62,7 +62,7 @@ def test_rd_infrastructure_lists_the_stages_without_an_rd_partner(store: ox.Stor
         (
             {"cluster": "an-gamma", "project": "an-p1", "platform": "an-p1", "stage": "an-s3",
              "stageOrder": "3", "actorCount": "1", "rdParticipantCount": "1"},
-            ["p1", "p1-platform"],
+            ["p1-platform"],
         ),
         (
             {"cluster": "an-gamma", "project": "an-p3", "platform": "an-p3", "stage": "an-s4",
