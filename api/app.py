@@ -15,6 +15,7 @@ from api.body import BodyDeadline
 from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
+    analysis,
     docs,
     dumps,
     ingest,
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(linked_data.router)
     app.include_router(dumps.router)
     app.include_router(rest.router)
+    app.include_router(analysis.router)
     app.include_router(ontology.router)
     app.include_router(ingest.router)
     app.include_router(docs.router)

@@ -229,6 +229,10 @@ def test_enum_values_are_enforced() -> None:
 # enterprises acting at the project platform's 5 stages both use its through-technology.
 EMPTY_ON_THE_FOUNDING_CASE = {
     "ip-rights": "the article names no IP right",
+    "task-inter-cluster": "the article describes one cluster",
+    "task-ip-joint-use": "the article names no IP right",
+    "task-outsourcing": "the only actor the article gives at the stages is a group of unnamed firms",
+    "task-shared-services": "the article states no service relation and no service firm at a stage",
 }
 
 
