@@ -354,3 +354,47 @@ def test_services_stages_ip_and_technologies(analysed: ox.Store) -> None:
         ?m org:member ?o ; ckg:cluster ?c } GROUP BY ?t ORDER BY DESC(?n) LIMIT 1""",
     )
     assert int(techs[0]["n"]) >= 5, "a few technologies are used across many clusters (niches)"
+
+
+# --- `clusterkg generate --load`: the real build into a real Oxigraph store ---------------------------
+
+CLUSTERS = "PREFIX ckg: <https://w3id.org/clusterkg/ontology#> SELECT ?c { ?c a ckg:Cluster }"
+BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"
+
+
+def clusters_in(store: Path) -> set[str]:
+    result = ox.Store.read_only(str(store)).query(CLUSTERS, use_default_graph_as_union=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return {s["c"].value for s in result}
+
+
+def test_generate_load_builds_the_founding_case_with_synthetic_clusters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = tmp_path / "var" / "store"
+    assert main(["generate", "--scale", "6000", "--load", "--store", str(store), "--seed", "7"]) == 0
+    assert (tmp_path / "var" / "synthetic-6000-7.trig").is_file(), "the file is written beside the store"
+    found = clusters_in(store)
+    assert BIOMED in found
+    assert len([c for c in found if c.startswith(generate.SYN_ID)]) >= 3
+    said = capsys.readouterr()
+    assert "skipping the OWL DL check" in said.err  # 6000 triples: above what HermiT reads in time
+    assert "OWL DL check: SKIPPED" in said.out and "SHACL: all" in said.out
+
+
+def test_generate_load_above_the_limit_bulk_loads_after_validating_a_sample(tmp_path: Path) -> None:
+    from kg.generate.load import generate_and_build
+    from kg.progress import SilentReporter
+    from kg.settings import Settings
+
+    settings = Settings(store=tmp_path / "store")
+    loaded = generate_and_build(settings, 9_000, progress=SilentReporter(), full_max=2_000, sample=3_000)
+    assert loaded.shacl.startswith("a sample of ") and not loaded.build.dl_checked
+    assert str(loaded.data) in loaded.build.files
+    found = clusters_in(settings.store)
+    assert BIOMED in found and len([c for c in found if c.startswith(generate.SYN_ID)]) >= 5
+
+
+def test_generate_load_refuses_an_output_file(tmp_path: Path) -> None:
+    assert main(["generate", "--scale", "100", "--load", "--out", str(tmp_path / "x.trig")]) == 1
+    assert not (tmp_path / "x.trig").exists()
