@@ -45,6 +45,7 @@ java:
 bench: $(STAMP) java
 	$(BIN)/python bench/bench_materialisation.py
 	$(BIN)/python bench/bench_serving.py
+	$(BIN)/python bench/bench_analysis.py
 
 soak: $(STAMP) java
 	CLUSTERKG_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi.py tests/test_hostile_inputs.py tests/test_nesting.py tests/test_faults.py

@@ -1,9 +1,9 @@
-"""What the synthetic data is made of, and the seeded generator that makes it, unit by unit.
+"""The seeded generator: the shared vocabulary, then one unit (named graph) per cluster.
 
-The vocabulary (namespaces, kinds of nodes, roles, IP right types, stages...), the terms and
-:class:`Unit` (the triples of one named graph), and :func:`units`, which yields the shared
-vocabulary and then one unit per cluster. Writing units out is :mod:`kg.generate.output`;
-what the data holds is described in :mod:`kg.generate`.
+:func:`units` yields the shared vocabulary and then the clusters one by one. A cluster's
+members are made here (:class:`_Generator`); its cooperation (projects, stages, IP, services)
+is :mod:`kg.generate.cooperation`, its indicator series :mod:`kg.generate.indicators`.
+Writing units out is :mod:`kg.generate.output`; what the data holds is in :mod:`kg.generate`.
 
 >>> first = next(units(1))
 >>> first.graph == SHARED_GRAPH, len(first.triples) > 100
@@ -12,144 +12,56 @@ what the data holds is described in :mod:`kg.generate`.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from datetime import date
 
-from kg.errors import KgError
-
-DEFAULT_SEED = 20180501
-SYN = "https://w3id.org/clusterkg/synthetic/"
-SYN_ID = SYN + "id/"
-SYN_GRAPH = SYN + "graph/"
-SHARED_GRAPH = SYN_GRAPH + "shared"
-
-CKG = "https://w3id.org/clusterkg/ontology#"
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-ORG = "http://www.w3.org/ns/org#"
-ODRL = "http://www.w3.org/ns/odrl/2/"
-TIME = "http://www.w3.org/2006/time#"
-UNIT = "http://qudt.org/vocab/unit/"
-
-KINDS = (
-    "cluster", "organisation", "group", "membership", "project", "platform", "stage", "task",
-    "ip-right", "holding", "licence", "statistic", "segment", "region", "sector", "area",
-    "product-class", "technology", "scheme", "instant",
+from kg.generate import cooperation, indicators
+from kg.generate.base import ClusterState, Maker, Member, Org
+from kg.generate.vocabulary import (
+    ACTIVITIES,
+    CKG,
+    DEFAULT_SEED,
+    EDUCATION_CODE,
+    FIRST_YEAR,
+    LABELS_OF_EXCELLENCE,
+    LAST_YEAR,
+    OKVED2,
+    ORG,
+    PRODUCTION_CODES,
+    QB,
+    RESEARCH_CODE,
+    RESEARCH_ROLES,
+    ROLES,
+    SERVICE_CODES,
+    SERVICE_ROLES,
+    SHARED_GRAPH,
+    SKOS,
+    SUPPLIER_CODES,
+    SUPPLIER_ROLES,
+    SYN_GRAPH,
+    TIME,
+    GenerateError,
+    Lit,
+    Unit,
+    day,
+    integer,
+    year,
 )  # fmt: skip
-"""Kinds of synthetic nodes: IRIs are ``synthetic/id/<kind>/<slug>``."""
 
-ROLES = (
-    "rawMaterialSupplierRole", "materialSupplierRole", "componentSupplierRole", "supplierRole",
-    "productManufacturerRole", "productionServiceProviderRole", "serviceProviderRole",
-    "researchOrganisationRole", "educationOrganisationRole", "developmentInstitutionRole",
-)  # fmt: skip
-IP_TYPES = (
-    ("Patent", "PAT"), ("UtilityModel", "UM"), ("IndustrialDesign", "ID"),
-    ("SoftwareRegistration", "SW"), ("DatabaseRegistration", "DB"), ("ProductionSecretRight", "KH"),
-)  # fmt: skip
-STAGE_TYPES = ("rawMaterialStage", "materialStage", "componentStage", "finalAssemblyStage")
-ACTIONS = ("use", "reproduce", "distribute", "modify", "sell", "transfer")
-ACTIVITIES = ("finalAssembly", "marketing", "sales", "researchAndDevelopment")
-TASK_TYPES = ("componentMiniaturisation", "materialPropertyImprovement")
+POOL_SIZE = 60
+"""How many organisations of recent clusters wait to join another cluster (bounded memory)."""
+COMPANY_ROLES = tuple(r for r in ROLES if r not in RESEARCH_ROLES)
 
 
-class GenerateError(KgError):
-    """The generator was asked for something it cannot make (a bad scale or format)."""
+class _Generator(Maker):
+    """Makes the shared vocabulary and the clusters, remembering only a bounded pool of
+    organisations that later clusters share."""
 
-
-@dataclass(frozen=True, slots=True)
-class Lit:
-    """An RDF literal: its lexical form and a datatype IRI or a language tag."""
-
-    lexical: str
-    datatype: str | None = None
-    language: str | None = None
-
-
-Term = str | Lit
-"""An object: an IRI (a plain ``str``) or a literal."""
-Triple = tuple[str, str, Term]
-
-
-@dataclass
-class Unit:
-    """The triples of one named graph, written as one block."""
-
-    graph: str
-    triples: list[Triple] = field(default_factory=list)
-
-    def add(self, s: str, p: str, o: Term) -> None:
-        """Add one triple."""
-        self.triples.append((s, p, o))
-
-
-def _int(n: int) -> Lit:
-    return Lit(str(n), XSD + "integer")
-
-
-def _dec(tenths: int) -> Lit:
-    return Lit(f"{tenths // 10}.{tenths % 10}", XSD + "decimal")
-
-
-def _year(y: int) -> Lit:
-    return Lit(str(y), XSD + "gYear")
-
-
-TRUE = Lit("true", XSD + "boolean")
-FALSE = Lit("false", XSD + "boolean")
-
-
-LABELS: dict[str, tuple[str, str]] = {
-    "cluster": ("Synthetic cluster", "Синтетический кластер"),
-    "organisation": ("Synthetic enterprise", "Синтетическое предприятие"),
-    "group": ("Other members of cluster", "Другие участники кластера"),
-    "project": ("Cooperation project", "Кластерный проект"),
-    "platform": ("Technology platform", "Технологическая платформа"),
-    "stage": ("Production stage", "Производственный передел"),
-    "task": ("R&D task", "Задача НИОКР"),
-    "ip-right": ("IP right", "Право на РИД"),
-    "licence": ("Licence", "Лицензия"),
-    "segment": ("Product segment", "Продуктовый сегмент"),
-    "region": ("Synthetic region", "Синтетический регион"),
-    "sector": ("Synthetic sector", "Синтетический сектор"),
-    "area": ("Specialisation area", "Направление специализации"),
-    "product-class": ("Product class", "Класс изделий"),
-    "technology": ("Technology", "Технология"),
-    "scheme": ("Synthetic technologies", "Синтетические технологии"),
-}
-"""Names of the labelled kinds, in English and Russian; a node's label adds its slug."""
-
-
-class _Generator:
-    """Makes the units; all randomness comes from one seeded ``random.Random``."""
-
-    def __init__(self, seed: int, tag: str) -> None:
-        self.rng = random.Random(seed)
-        self.tag = tag
-        self.vocabulary: dict[str, list[str]] = {}
-        self.through: list[str] = []
-
-    def iri(self, kind: str, slug: str) -> str:
-        """The IRI of a synthetic node."""
-        return f"{SYN_ID}{kind}/{self.tag}{slug}"
-
-    def node(self, u: Unit, kind: str, slug: str, cls: str) -> str:
-        """A new node: typed (``cls`` is a ckg: name or an IRI), marked synthetic, named if its kind is."""
-        n = self.iri(kind, slug)
-        u.add(n, RDF + "type", cls if "://" in cls else CKG + cls)
-        u.add(n, CKG + "synthetic", TRUE)
-        if kind in LABELS:
-            en, ru = LABELS[kind]
-            u.add(n, RDFS + "label", Lit(f"{en} {self.tag}{slug}", language="en"))
-            u.add(n, RDFS + "label", Lit(f"{ru} {self.tag}{slug}", language="ru"))
-        return n
-
-    def pick(self, kind: str) -> str:
-        """A random node of the shared vocabulary."""
-        return self.rng.choice(self.vocabulary[kind])
+    def __init__(self, seed: int, tag: str, members: tuple[int, int]) -> None:
+        super().__init__(seed, tag)
+        self.members = members
+        self.pool: list[tuple[Org, str]] = []
+        """Organisations open to another cluster, with the cluster they first joined."""
 
     def shared(self, graph: str) -> Unit:
         """The vocabulary every cluster draws on."""
@@ -161,20 +73,19 @@ class _Generator:
             self.vocabulary[kind] = [self.node(u, kind, f"{kind[0]}{k}", cls) for k in range(1, count + 1)]
         for k, region in enumerate(self.vocabulary["region"], start=1):
             u.add(region, CKG + "iso3166Code", Lit(f"XZ-R{k:02d}"))
-        self.vocabulary["instant"] = []
-        for y in range(2012, 2024):
-            n = self.node(u, "instant", f"{y}-05", TIME + "Instant")
-            u.add(n, TIME + "inXSDgYearMonth", Lit(f"{y}-05", XSD + "gYearMonth"))
-            self.vocabulary["instant"].append(n)
+        for y in range(FIRST_YEAR, LAST_YEAR + 1):
+            n = self.node(u, "instant", str(y), TIME + "Instant")
+            u.add(n, TIME + "inXSDgYear", year(y))
         scheme = self.node(u, "scheme", "technologies", SKOS + "ConceptScheme")
-        for i in range(1, 4):
+        for i in range(1, 5):
             root = self.node(u, "technology", f"t{i}", "Technology")
             u.add(root, SKOS + "inScheme", scheme)
             u.add(scheme, SKOS + "hasTopConcept", root)
-            for j in range(1, 3):
+            for j in range(1, 4):
                 branch = self.node(u, "technology", f"t{i}-{j}", "Technology")
                 u.add(branch, SKOS + "inScheme", scheme)
                 u.add(branch, SKOS + "broader", root)
+                self.other_tech.append(branch)
                 for k in range(1, 4):
                     leaf = self.node(u, "technology", f"t{i}-{j}-{k}", "ThroughTechnology")
                     u.add(leaf, SKOS + "inScheme", scheme)
@@ -186,135 +97,136 @@ class _Generator:
         """One cluster with everything about it, in its own graph."""
         rng, u, c = self.rng, Unit(graph), f"c{i}"
         cl = self.node(u, "cluster", c, "Cluster")
+        span = rng.randint(6, 10)
+        founded = rng.randint(2006, LAST_YEAR - span)  # before the first year of its series
+        dataset = self.node(u, "dataset", c, QB + "DataSet")
+        u.add(dataset, QB + "structure", CKG + "statisticsStructure")
+        st = ClusterState(cl, c, u, founded, list(range(LAST_YEAR - span + 1, LAST_YEAR + 1)), dataset)
         u.add(cl, CKG + "region", self.pick("region"))
         u.add(cl, CKG + "sector", self.pick("sector"))
         u.add(cl, CKG + "clusterType", CKG + "verticallyIntegratedCluster")
+        codes = rng.sample(PRODUCTION_CODES, rng.randint(1, 2))
+        for code in codes:
+            u.add(cl, CKG + "industryClass", OKVED2 + code)
         for area in rng.sample(self.vocabulary["area"], rng.randint(1, 3)):
             u.add(cl, CKG + "specialisation", area)
         if rng.random() < 0.3:
             u.add(cl, CKG + "smartSpecialisationNiche", self.pick("area"))
-        for j in sorted(rng.sample(range(i), min(i, rng.randint(0, 2)))):
-            u.add(cl, CKG + "interClusterInteraction", self.iri("cluster", f"c{j}"))
+        label = rng.random()
+        if label < 0.3:
+            u.add(cl, CKG + "excellenceLabel", CKG + LABELS_OF_EXCELLENCE[(label < 0.15) + (label < 0.05)])
 
-        members: list[str] = []
-        for m in range(rng.randint(6, 14)):
-            e = self.node(u, "organisation", f"{c}-e{m}", "Enterprise")
-            members.append(e)
-            if m == 0:
-                for activity in ACTIVITIES[: rng.randint(1, 4)]:
-                    u.add(e, CKG + "retainsActivity", CKG + activity)
-            roles = ["anchorRole", "finisherRole"] if m == 0 else rng.sample(ROLES, rng.choice((1, 1, 2)))
-            self._membership(u, cl, e, f"{c}-e{m}", roles)
-        if rng.random() < 0.5:
+        own = self._members(st, codes)
+        partners = self._shared_members(st)
+        self.pool.extend((org, cl) for org in own)
+        del self.pool[:-POOL_SIZE]
+        if i > 0 and rng.random() < 0.3:
+            partners.append(self.iri("cluster", f"c{rng.randrange(i)}"))
+        for partner in sorted(set(partners)):
+            u.add(cl, CKG + "interClusterInteraction", partner)
+        if rng.random() < 0.5:  # an unnamed group: its membership is undated, it is not counted
             g = self.node(u, "group", f"{c}-g", "OrganisationGroup")
-            u.add(g, CKG + "groupSize", _int(rng.randint(2, 40)))
-            self._membership(u, cl, g, f"{c}-g", [rng.choice(ROLES)])
+            u.add(g, CKG + "groupSize", integer(rng.randint(2, 40)))
+            self._membership(st, g, f"{c}-g", (rng.choice(COMPANY_ROLES),), None)
 
-        seg = self.node(u, "segment", f"{c}-seg", "ProductSegment")
-        u.add(seg, CKG + "segmentOf", cl)
-        low = rng.randint(0, 900)
-        self._statistic(u, f"{c}-import", seg, "importShare", "PERCENT", span=(low, rng.randint(low, 1000)))
-        self._statistic(u, f"{c}-members", cl, "participantCount", "NUM", value=_int(len(members)))
-        self._statistic(
-            u, f"{c}-hightech", cl, "highTechOutputShare", "PERCENT", value=_dec(rng.randint(0, 1000))
-        )
-        for p in range(rng.randint(1, 3)):
-            self._project(u, cl, f"{c}-p{p}", members)
+        cooperation.make(self, st)
+        indicators.make(self, st)
         return u
 
-    def _membership(self, u: Unit, cl: str, member: str, slug: str, roles: Iterable[str]) -> None:
+    def _members(self, st: ClusterState, codes: list[str]) -> list[Org]:
+        """The anchor finisher and the cluster's own organisations, with dated memberships; returns
+        those open to other clusters."""
+        rng, u, c = self.rng, st.unit, st.slug
+        anchor = Org(self.iri("organisation", f"{c}-e0"), "large", ("anchorRole", "finisherRole"),
+                     rng.randint(800, 5000), rng.randint(1, 4))  # fmt: skip
+        self._organisation(u, anchor, "Enterprise", codes[0], f"{c}-e0")
+        for activity in ACTIVITIES[: rng.randint(1, 4)]:
+            u.add(anchor.iri, CKG + "retainsActivity", CKG + activity)
+        self._join(st, anchor, f"{c}-e0", founding=True)
+        own: list[Org] = []
+        for m in range(1, rng.randint(*self.members)):
+            draw = rng.random()
+            category = "research" if m == 2 or draw < 0.18 else "large" if draw < 0.32 else "sme"
+            if category == "research":
+                roles: tuple[str, ...] = (rng.choice(RESEARCH_ROLES),)
+                code = RESEARCH_CODE if roles[0] == RESEARCH_ROLES[0] else EDUCATION_CODE
+            else:
+                roles = (
+                    (rng.choice(SERVICE_ROLES),)
+                    if m == 1
+                    else tuple(rng.sample(COMPANY_ROLES, rng.choice((1, 1, 2))))
+                )
+                code = (
+                    rng.choice(SERVICE_CODES) if roles[0] in SERVICE_ROLES
+                    else rng.choice(SUPPLIER_CODES) if roles[0] in SUPPLIER_ROLES
+                    else rng.choice(codes)
+                )  # fmt: skip
+            employees = {"large": (250, 3000), "sme": (5, 249), "research": (40, 900)}[category]
+            org = Org(self.iri("organisation", f"{c}-e{m}"), category, roles, rng.randint(*employees),
+                      rng.randint(1, 3) if category == "large" else 1)  # fmt: skip
+            kind = ORG + "FormalOrganization" if category == "research" else "Enterprise"
+            self._organisation(u, org, kind, code, f"{c}-e{m}")
+            self._join(st, org, f"{c}-e{m}", founding=rng.random() < 0.55)
+            if (category == "research" or roles[0] in SERVICE_ROLES + SUPPLIER_ROLES) and rng.random() < 0.35:
+                org.cap = rng.choice((2, 2, 3))
+                own.append(org)
+        return own
+
+    def _shared_members(self, st: ClusterState) -> list[str]:
+        """Organisations of earlier clusters that join this one; the clusters they came from."""
+        rng = self.rng
+        if not self.pool:
+            return []
+        came_from: list[str] = []
+        for k, (org, home) in enumerate(rng.sample(self.pool, min(len(self.pool), rng.randint(1, 3)))):
+            self._join(st, org, f"{st.slug}-x{k}", founding=False)
+            came_from.append(home)
+            org.clusters += 1
+            if org.clusters >= org.cap:
+                self.pool.remove((org, home))
+        return came_from
+
+    def _organisation(self, u: Unit, org: Org, cls: str, code: str, slug: str) -> None:
+        self.node(u, "organisation", slug, cls)
+        u.add(org.iri, CKG + "industryClass", OKVED2 + code)
+        for tech in dict.fromkeys(self.technology(through=self.rng.random() < 0.5) for _ in range(2)):
+            u.add(org.iri, CKG + "usesTechnology", tech)
+
+    def _join(self, st: ClusterState, org: Org, slug: str, *, founding: bool) -> None:
+        """A dated membership: from the founding year or later; about one in five has ended."""
+        rng = self.rng
+        start = self.date_in(st.founded if founding else rng.randint(st.founded + 1, LAST_YEAR))
+        end = None
+        if start.year < LAST_YEAR and rng.random() < 0.2 and org.roles[0] != "anchorRole":
+            end = self.date_in(rng.randint(start.year + 1, LAST_YEAR))
+        st.members.append(Member(org, org.roles, start, end))
+        self._membership(st, org.iri, slug, org.roles, (start, end))
+
+    def _membership(self, st: ClusterState, member: str, slug: str, roles: tuple[str, ...],
+                    dates: tuple[date, date | None] | None) -> None:  # fmt: skip
+        u = st.unit
         mb = self.node(u, "membership", slug, "ClusterMembership")
         u.add(mb, ORG + "member", member)
-        u.add(mb, CKG + "cluster", cl)
+        u.add(mb, CKG + "cluster", st.iri)
         for role in roles:
             u.add(mb, CKG + "clusterRole", CKG + role)
-
-    def _statistic(
-        self, u: Unit, slug: str, about: str, indicator: str, unit: str,
-        *, value: Lit | None = None, span: tuple[int, int] | None = None,
-    ) -> None:  # fmt: skip
-        """A statistic: a value, or a range of tenths ``span`` (min <= max)."""
-        st = self.node(u, "statistic", slug, "Statistic")
-        u.add(st, CKG + "statisticAbout", about)
-        u.add(st, CKG + "indicator", CKG + indicator)
-        u.add(st, CKG + "unit", UNIT + unit)
-        if value is not None:
-            u.add(st, CKG + "value", value)
-        if span is not None:
-            u.add(st, CKG + "minInclusive", _dec(span[0]))
-            u.add(st, CKG + "maxInclusive", _dec(span[1]))
-        u.add(st, CKG + "referenceTime", self.pick("instant"))
-
-    def _project(self, u: Unit, cl: str, slug: str, members: list[str]) -> None:
-        rng = self.rng
-        pj = self.node(u, "project", slug, "CooperationProject")
-        anchor = members[0]
-        participants = rng.sample(members[1:], rng.randint(2, min(5, len(members) - 1)))
-        start = rng.randint(2008, 2020)
-        launch = start + rng.randint(0, 5)
-        u.add(pj, CKG + "projectOfCluster", cl)
-        u.add(pj, CKG + "initiatedBy", anchor)
-        for e in participants:
-            u.add(pj, CKG + "hasParticipant", e)
-        u.add(pj, CKG + "startYear", _year(start))
-        u.add(pj, CKG + "productionLaunchYear", _year(launch))
-        u.add(pj, CKG + "throughTechnology", rng.choice(self.through))
-        self._statistic(u, f"{slug}-rd", pj, "rdParticipantCount", "NUM", value=_int(len(participants) + 1))
-
-        task = self.node(u, "task", slug, "RDTask")
-        u.add(task, CKG + "taskType", CKG + rng.choice(TASK_TYPES))
-        u.add(task, CKG + "withinProject", pj)
-        for e in participants[:2]:
-            u.add(task, CKG + "assignedTo", e)
-
-        pl = self.node(u, "platform", slug, "TechnologyPlatform")
-        n_stages = rng.randint(3, 4)
-        u.add(pj, CKG + "formsPlatform", pl)
-        u.add(pl, CKG + "stageCount", _int(n_stages))
-        u.add(pl, CKG + "finisher", anchor)
-        u.add(pl, CKG + "targetProductClass", self.pick("product-class"))
-        stages = [self.node(u, "stage", f"{slug}-s{s}", "ProductionStage") for s in range(1, n_stages + 1)]
-        for s, (st, stage_type) in enumerate(zip(stages, STAGE_TYPES[4 - n_stages :], strict=True), start=1):
-            u.add(st, CKG + "stageOf", pl)
-            u.add(st, CKG + "stageOrder", _int(s))
-            u.add(st, CKG + "stageType", CKG + stage_type)
-            if s < n_stages:
-                u.add(st, CKG + "nextStage", stages[s])
-            u.add(anchor if s == n_stages else rng.choice(participants), CKG + "actsAtStage", st)
-        for r in range(rng.randint(1, 3)):
-            self._right(u, f"{slug}-r{r}", pj, start, launch, [anchor, *participants])
-
-    def _right(self, u: Unit, slug: str, pj: str, start: int, launch: int, parties: list[str]) -> None:
-        rng = self.rng
-        cls, code = rng.choice(IP_TYPES)
-        ip = self.node(u, "ip-right", slug, cls)
-        u.add(ip, CKG + "registrationNumber", Lit(f"SYN-{code}-{rng.randrange(10**7):07d}"))
-        u.add(ip, CKG + "registrationYear", _year(rng.randint(start, launch + 2)))
-        u.add(ip, CKG + "originProject", pj)
-        holders = rng.sample(parties, rng.randint(1, min(3, len(parties))))
-        total = 1000 if rng.random() < 0.8 else rng.randint(500, 990)  # tenths of a per cent
-        cuts = sorted(rng.sample(range(1, total), len(holders) - 1))
-        shares = [b - a for a, b in zip([0, *cuts], [*cuts, total], strict=True)]
-        for h, (holder, share) in enumerate(zip(holders, shares, strict=True)):
-            hd = self.node(u, "holding", f"{slug}-h{h}", "IPHolding")
-            u.add(ip, CKG + "hasHolding", hd)
-            u.add(hd, CKG + "holder", holder)
-            u.add(hd, CKG + "sharePercent", _dec(share))
-        if rng.random() < 0.5:
-            # An ODRL agreement: parties and target on it, the actions on its permission.
-            lic = self.node(u, "licence", slug, "Licence")
-            u.add(lic, ODRL + "target", ip)
-            u.add(lic, ODRL + "assigner", holders[0])
-            u.add(lic, ODRL + "assignee", rng.choice(parties))
-            permission = self.node(u, "licence", f"{slug}-permission", ODRL + "Permission")
-            u.add(lic, ODRL + "permission", permission)
-            for action in rng.sample(ACTIONS, rng.randint(1, 3)):
-                u.add(permission, ODRL + "action", ODRL + action)
-            u.add(lic, CKG + "exclusiveLicence", TRUE if rng.random() < 0.3 else FALSE)
+        if dates is None:
+            return
+        interval = self.node(u, "interval", slug, TIME + "ProperInterval")
+        u.add(mb, ORG + "memberDuring", interval)
+        for end, when in zip(("from", "to"), dates, strict=True):
+            if when is None:
+                continue
+            instant = self.node(u, "instant", f"{slug}-{end}", TIME + "Instant")
+            u.add(instant, TIME + "inXSDDate", day(when))
+            u.add(interval, TIME + ("hasBeginning" if end == "from" else "hasEnd"), instant)
 
 
 def units(scale: int, *, seed: int = DEFAULT_SEED, tag: str = "", graph: str | None = None) -> Iterator[Unit]:
     """The units of about ``scale`` triples: the shared vocabulary, then one per cluster.
+
+    Clusters have 8-15 organisations below 100k triples (so that small runs hold several),
+    15-45 above.
 
     :param tag: a prefix for every slug, so that two generated sets do not share nodes.
     :param graph: put every unit in this one graph (default: ``graph/shared``, ``graph/cluster-<i>``).
@@ -324,7 +236,7 @@ def units(scale: int, *, seed: int = DEFAULT_SEED, tag: str = "", graph: str | N
         raise GenerateError(f"the scale is a number of triples, at least 1, not {scale}")
     if graph is not None and not graph.startswith(SYN_GRAPH):
         raise GenerateError(f"synthetic data goes into graphs under {SYN_GRAPH}, not {graph}")
-    gen = _Generator(seed, tag)
+    gen = _Generator(seed, tag, (8, 16) if scale < 100_000 else (15, 46))
     shared = gen.shared(graph or SHARED_GRAPH)
     count = len(shared.triples)
     yield shared

@@ -28,12 +28,16 @@ from typing import BinaryIO, Literal
 from rich.console import Console
 
 from kg import formats
-from kg.generate.model import (
+from kg.generate.model import units
+from kg.generate.vocabulary import (
     CKG,
+    CUR,
     DEFAULT_SEED,
     KINDS,
     ODRL,
+    OKVED2,
     ORG,
+    QB,
     RDF,
     RDFS,
     SKOS,
@@ -46,7 +50,6 @@ from kg.generate.model import (
     Term,
     Triple,
     Unit,
-    units,
 )  # fmt: skip
 from kg.progress import counter
 
@@ -58,11 +61,12 @@ FILE_FORMATS: tuple[Format, ...] = ("trig", "nquads")
 
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("ckg", CKG), ("rdf", RDF), ("rdfs", RDFS), ("xsd", XSD), ("skos", SKOS), ("org", ORG),
-    ("odrl", ODRL), ("time", TIME), ("unit", UNIT), ("syng", SYN_GRAPH),
+    ("odrl", ODRL), ("time", TIME), ("unit", UNIT), ("cur", CUR), ("qb", QB), ("okved2", OKVED2),
+    ("syng", SYN_GRAPH),
     *((f"s-{kind}", f"{SYN_ID}{kind}/") for kind in KINDS),
 )  # fmt: skip
 _BY_NAMESPACE = {ns: prefix for prefix, ns in PREFIXES}
-_LOCAL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
+_LOCAL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"}
 _NEEDS_ESCAPE = re.compile(r'[\\"\n\r]')
 
