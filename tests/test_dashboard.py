@@ -27,6 +27,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 BIOMED = "/explore/cluster/biomed"
 ALPHA = "/explore/cluster/alpha"
 COMPARE = "/explore/compare"
+ID = "https://w3id.org/clusterkg/id/"
+SYNTHETIC = "https://w3id.org/clusterkg/synthetic/id/"
 
 
 @pytest.fixture(scope="module")
@@ -90,11 +92,8 @@ def test_biomed_dashboard_shows_the_articles_numbers_and_says_what_it_does_not_g
     assert "The source dates no membership of this cluster: no membership dates." in members
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="roster"' in members
     assert members.count("<tr") == 1 + 10  # head + one row per role and member
-    # The slots for the analysis are there and say they are empty, with no made-up content.
-    for slot in ("network", "tasks"):
-        body = section(html, slot)
-        assert f'data-slot="{slot}"' in html and "not shown on this page yet" in body
-        assert "<svg" not in body and "<li" not in body
+    # The analysis fills both slots (their contents are tested below).
+    assert "not shown on this page yet" not in html
     assert 'href="../project/medinzh-x-ray-endovascular-devices"' in section(html, "projects")
 
 
@@ -109,8 +108,169 @@ def test_biomed_dashboard_speaks_russian(dash: TestClient, how: str) -> None:
     assert "более 60 %" in html and "от 60 до 80 %" in html and "май 2018" in html
     assert "источник не даёт временного ряда" in html
     assert "дат членства нет" in html
-    assert "пока не показана на этой странице" in html
+    network = section(html, "network")
+    assert "Сеть кооперации" in network and "Узлов: 9 (участников кластера: 7), связей: 6" in network
+    assert "Научно-производственное предприятие «МедИнж»" in network
+    assert "совместный проект" in network and "партнёр проекта, не участник" in network
+    tasks = section(html, "tasks")
+    assert tasks.count('<article class="task"') == 8
+    assert "Основано на:" in tasks and "Найдено: 5" in tasks
+    assert "В графе пока нет данных для этой задачи." in tasks
+    assert "переделов" in tasks  # the columns speak Russian too
     assert "not shown on this page" not in html and "no reference time" not in html
+    assert "Rests on" not in html and "joint project" not in html
+
+
+# --- The cooperation network and the eight management tasks ---------------------------------
+
+
+def nodes_of(svg: ET.Element) -> dict[str, ET.Element]:
+    """The network's nodes (``<a>`` or ``<g>`` of class ``node``), by IRI."""
+    return {
+        el.get("data-iri", ""): el
+        for el in svg.iter()
+        if el.tag in (SVG + "a", SVG + "g") and (el.get("class") or "").split()[:1] == ["node"]
+    }
+
+
+def network_svg(html: str) -> ET.Element:
+    """The network's picture, parsed."""
+    (svg,) = re.findall(r'<svg [^>]*class="network".*?</svg>', section(html, "network"), re.S)
+    return ET.fromstring(svg)
+
+
+def test_biomed_network_shows_medinzh_the_rd_group_and_who_is_no_member(dash: TestClient) -> None:
+    html = dash.get(BIOMED, params={"lang": "en"}).text
+    body = section(html, "network")
+    assert "9 nodes (7 members of the cluster), 6 edges, 6 communities." in body
+    assert "Edges by kind: joint project: 6" in body
+    svg = network_svg(html)
+    nodes = nodes_of(svg)
+    assert len(nodes) == 9
+    medinzh = nodes[ID + "organization/medinzh"]
+    assert medinzh.tag == SVG + "a" and medinzh.get("href") == "../../id/organization/medinzh"
+    tip = medinzh.findtext(SVG + "title") or ""
+    assert tip.startswith("MedInzh research and production enterprise\nmember of the cluster\n")
+    assert "degree: 3; weighted degree: 3" in tip and "betweenness: 0;" in tip
+    rd = nodes[ID + "group/medinzh-project-rd-companies"]
+    assert "group" in (rd.get("class") or "")
+    (circle,) = list(rd.iter(SVG + "circle"))
+    assert circle.get("stroke-dasharray")  # a group is dashed, as in the roster
+    assert "11 companies of the cluster" in "".join(rd.itertext())
+    assert "group of unnamed organisations, 11 organisations" in (rd.findtext(SVG + "title") or "")
+    # The suppliers met in the project are no members: squares.
+    partner = nodes[ID + "group/medinzh-project-lower-stage-suppliers"]
+    assert "partner" in (partner.get("class") or "") and list(partner.iter(SVG + "rect"))
+    # Members linked to no one stand apart, under their own heading.
+    assert "Linked to no one else in the graph:" in body
+    # Every edge: one solid line per joint project, its claims in the tooltip.
+    edges = [g for g in svg.iter(SVG + "g") if g.get("class") == "edge"]
+    assert len(edges) == 6 and {g.get("data-kinds") for g in edges} == {"project"}
+    tips = [g.findtext(SVG + "title") or "" for g in edges]
+    assert any(
+        "MedInzh research and production enterprise" in t
+        and "joint project: Development and production of high-tech medical devices" in t
+        and "id/claim/medinzh-project-initiated" in t
+        for t in tips
+    )
+    # The legend names all six kinds of edge; the table ranks the linked nodes; the exports.
+    legend = [g.get("data-kind") for g in svg.iter(SVG + "g") if g.get("class") == "legend-edge"]
+    assert legend == ["project", "ip-right", "licence", "technology", "supply", "service"]
+    top = re.findall(r"<tr><td><a [^>]*>([^<]+)</a>", body.split('class="top-nodes"')[1])
+    assert len(top) == 4 and "MedInzh research and production enterprise" in top
+    for href in (
+        "../../api/clusters/biomed/network",
+        "../../api/clusters/biomed/network?format=graphml",
+        "../../api/clusters/biomed/network?format=csv&amp;part=nodes",
+        "../../api/clusters/biomed/network?format=csv&amp;part=edges",
+    ):
+        assert f'href="{href}"' in body
+    assert dash.get("/api/clusters/biomed/network", params={"format": "graphml"}).status_code == 200
+
+
+def test_synthetic_network_draws_each_kind_and_the_licence_direction(dash: TestClient) -> None:
+    html = dash.get(ALPHA, params={"lang": "en"}).text
+    svg = network_svg(html)
+    nodes = nodes_of(svg)
+    assert len(nodes) == 4
+    a1 = nodes[SYNTHETIC + "organization/a1"]
+    assert a1.tag == SVG + "g"  # not our /id/ namespace: no link
+    assert "betweenness: 0.667" in (a1.findtext(SVG + "title") or "")
+    edges = {g.get("data-kinds"): g for g in svg.iter(SVG + "g") if g.get("class") == "edge"}
+    assert set(edges) == {"project licence", "project", "ip-right technology"}
+    both = edges["project licence"]
+    lines = list(both.iter(SVG + "line"))
+    assert [ln.get("class") for ln in lines] == ["edge-project", "edge-licence"]
+    assert lines[0].get("stroke-dasharray") is None and lines[1].get("stroke-dasharray") == "2 3"
+    assert "licence: synthetic lens licence (Alpha Optics → Alpha Lenses)" in (
+        both.findtext(SVG + "title") or ""
+    )
+    body = section(html, "network")
+    assert (
+        "Edges by kind: joint project: 3; jointly held IP right: 1; licence: 1; shared technology: 1" in body
+    )
+    top = re.findall(r"<tr><td><a [^>]*>([^<]+)</a>", body.split('class="top-nodes"')[1])
+    assert top[0] == "Alpha Optics"  # the broker first
+
+
+def tasks_of(html: str) -> list[tuple[str, str, str]]:
+    """Each task's notation, named query and body."""
+    return re.findall(
+        r'<article class="task" id="task-(\d)" data-query="([^"]+)">(.*?)</article>',
+        section(html, "tasks"),
+        re.S,
+    )
+
+
+def test_biomed_tasks_eight_in_order_with_what_they_rest_on(dash: TestClient) -> None:
+    html = dash.get(BIOMED, params={"lang": "en"}).text
+    tasks = tasks_of(html)
+    assert [(n, q) for n, q, _ in tasks] == [
+        ("1", "task-niches"),
+        ("2", "task-rd-infrastructure"),
+        ("3", "task-priority-projects"),
+        ("4", "task-inter-cluster"),
+        ("5", "task-outsourcing"),
+        ("6", "task-shared-services"),
+        ("7", "task-open-innovation-training"),
+        ("8", "task-ip-joint-use"),
+    ]
+    body = {n: b for n, _, b in tasks}
+    # Task 2: the five stages of MedInzh's platform have no R&D partner.
+    two = body["2"]
+    assert "<h3>2. Develop a permanent, functional R&amp;D infrastructure" in two
+    assert "Rests on:</span> Stages of the platforms of the cluster&#39;s projects" in two
+    assert '<a href="../../ontology#rdParticipant"><code>ckg:rdParticipant</code></a>' in two
+    assert "Findings: 5 · " in two
+    rows = re.findall(r"<tr><td>.*?</tr>", two, re.S)
+    assert len(rows) == 5
+    assert all("one of the 5 technological stages of the MedInzh platform" in r for r in rows)
+    assert all('href="../../id/claim/medinzh-project-platform"' in r for r in rows)
+    assert ">Development and production of high-tech medical devices" in rows[0]  # the project's label
+    assert (
+        'href="../../api/queries/task-rd-infrastructure?cluster=https%3A%2F%2Fw3id.org%2Fclusterkg%2Fid%2Fcluster%2Fbiomed"'
+        in two
+    )
+    # Task 8, IP joint use: the article states no jointly held right and no licence.
+    eight = body["8"]
+    assert "The graph holds nothing for this task yet." in eight and "<table" not in eight
+    assert 'href="../../api/queries/task-ip-joint-use?cluster=' in eight
+    # The count of rows with findings matches the REST answer.
+    answer = dash.get("/api/clusters/biomed/tasks").json()
+    assert [("<table" in body[t["notation"]]) for t in answer["tasks"]] == [
+        not t["empty"] for t in answer["tasks"]
+    ]
+
+
+def test_synthetic_tasks_show_joint_holdings_and_licences(dash: TestClient) -> None:
+    html = dash.get(ALPHA, params={"lang": "en"}).text
+    eight = {n: b for n, _, b in tasks_of(html)}["8"]
+    assert "Findings: 3 · " in eight
+    heads = re.findall(r"<th>([^<]+)</th>", eight)
+    assert heads[:2] == ["kind", "IP right"] and heads[-1] == "stated in"
+    rows = re.findall(r"<tr><td>.*?</tr>", eight, re.S)
+    assert "joint holding" in rows[0] and "Alpha Optics" in rows[0] and "<td>60</td>" in rows[0]
+    assert "licence" in rows[2] and "synthetic lens licence" in rows[2]
 
 
 def test_unknown_cluster_is_a_404_page(dash: TestClient) -> None:
@@ -174,6 +334,15 @@ def test_compare_puts_clusters_side_by_side_with_one_chart(dash: TestClient) -> 
     assert ">more than 60 %</a>" in body["alpha"]
     assert re.findall(r'<p class="projects-count">(\d+)</p>', html) == ["1", "0", "1"]
     assert "anchor enterprise: 2" in body["biomed"]
+    # The network in numbers and the tasks with findings, per cluster.
+    assert "4 nodes (3 members of the cluster), 4 edges, 1 communities." in body["alpha"]
+    assert re.search(r"top broker \(betweenness\): <a [^>]*>Alpha Optics</a> \(0\.667\)", body["alpha"])
+    assert "9 nodes (7 members of the cluster), 6 edges, 6 communities." in body["biomed"]
+    assert "no node lies between others" in body["biomed"]
+    found = dict(re.findall(r'<a href="cluster/(\w+)#tasks">(\d) / 8</a>', html))
+    for slug in ("alpha", "biomed"):
+        answer = dash.get(f"/api/clusters/{slug}/tasks").json()
+        assert int(found[slug]) == sum(not t["empty"] for t in answer["tasks"])
     # By default the indicator every cluster has observations of: participants, three series.
     (chart,) = charts(html)
     assert chart.findtext(SVG + "title") == "number of participants"

@@ -1,8 +1,10 @@
 """The cluster dashboard, a project's scheme and the compare page in Debian's Chromium
 (:mod:`tests.browser`), at 1280x800 and on a phone (390x844): the document never scrolls
 sideways, every drawing lies within its box (or scrolls inside its own box, with a visible
-hint), the charts are visible, text is at least 14 px, and the pages load nothing from another
-host. Screenshots go to ``tests/artifacts/`` (git-ignored) for a person to look at.
+hint), the charts are visible and their text is drawn at least 10 px high (on the phone too),
+the cooperation network fits its box at 1280 px and scrolls in its own on the phone, text is at
+least 14 px, and the pages load nothing from another host. Screenshots go to
+``tests/artifacts/`` (git-ignored) for a person to look at.
 """
 
 from __future__ import annotations
@@ -59,6 +61,15 @@ LAYOUT = """() => {
 }"""
 
 
+# Each chart's first year label: its drawn height and its font size as drawn (px).
+CHART_TEXT = """() => [...document.querySelectorAll('svg.chart')].map(svg => {
+  const label = svg.querySelector('text.year');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return {height: label.getBoundingClientRect().height,
+          font: parseFloat(label.getAttribute('font-size')) * scale};
+})"""
+
+
 def check_layout(page: Page, name: str) -> dict[str, Any]:
     """The page's layout facts, asserted: no sideways scroll, drawings in their boxes, text >= 14 px."""
     facts: dict[str, Any] = page.evaluate(LAYOUT)
@@ -102,6 +113,22 @@ def test_dashboard_scheme_and_compare_fit_the_screen(
             assert charts.nth(n).is_visible()
             box = charts.nth(n).bounding_box()
             assert box is not None and box["width"] >= min(300, width - 40)
+        # Chart text stays readable: a tick label is drawn at least 10 px high, on a phone too.
+        sizes = page.evaluate(CHART_TEXT)
+        assert len(sizes) == 3 and all(s["height"] >= 10 and s["font"] >= 10 for s in sizes), sizes
+        # The cooperation network: drawn, within its box at 1280 px, scrolling with a hint on a phone.
+        for name in ("dashboard-biomed", "dashboard-alpha"):
+            page.goto(base + PAGES[name])
+            network = page.locator("svg.network")
+            assert network.count() == 1 and network.is_visible()
+            (facts,) = [f for f in seen[name]["svgs"] if f["cls"] == "network"]
+            if size == "phone":
+                assert facts["scrolls"] and facts["hint"], facts
+            else:
+                assert facts["inside"] and not facts["hint"] and facts["width"] >= 700, facts
+            label = page.locator("svg.network text.node-label").first.bounding_box()
+            assert label is not None and label["height"] >= 10
+            page.locator("#network").screenshot(path=str(ARTIFACTS / f"network-{name}-{size}.png"))
         page.goto(base + PAGES["compare"])
         assert page.locator("svg.chart").is_visible()
         assert page.locator("article.cluster-column").count() == 4

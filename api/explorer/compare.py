@@ -4,14 +4,18 @@
 or a CURIE such as ``ckg:participantCount``) picks the indicator drawn for all of them on one
 chart; without it, the indicator most of them have dated observations of. One column per
 cluster: its header, its key indicators (the latest observation of each, with its date), its
-members by role (counts) and its projects (count). A parameter that does not fit (an unknown
+members by role (counts), its projects (count), its cooperation network in numbers (nodes,
+edges, communities, the top broker by betweenness) and how many of the eight management tasks
+have findings for it. A parameter that does not fit (an unknown
 or malformed slug, too few or too many clusters, a malformed indicator) gives a 422 page that
 names it. Data: the named queries ``statistics``, ``cluster-participants``, ``cluster-projects``
-and the explorer's ``cluster-header.rq``, each bound to all the clusters at once.
+and the explorer's ``cluster-header.rq``, each bound to all the clusters at once, and
+``kg.analysis`` per cluster, all run concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from typing import Annotated
@@ -22,9 +26,9 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup
 
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, SettingsDep
 from api.explorer.charts import PALETTE, ChartLine, render_chart
-from api.explorer.cluster import candidates
+from api.explorer.cluster import analysis_select, candidates
 from api.explorer.common import (
     HEADERS,
     SLUG,
@@ -39,10 +43,12 @@ from api.explorer.common import (
 )
 from api.explorer.dashboard import ClusterHeader, cluster_headers
 from api.explorer.indicators import Observation, Series, format_date, observations, phrase, series_of
+from api.explorer.network import node_label
 from api.pages import html
 from api.pages.words import word
 from api.schema.openapi import ENGINE, HTML, answer, error_responses
 from kg import terms
+from kg.analysis import TASKS, Network, Node, cooperation_network, management_tasks
 from kg.entities import Entity, Lang, cell, row_entity
 
 router = APIRouter(tags=["explorer"])
@@ -60,6 +66,15 @@ class Column:
     latest: tuple[Observation, ...]
     roles: tuple[tuple[Entity, int], ...]
     projects: int
+    network: Network | None = None
+    tasks_found: int | None = None
+    """How many of the eight management tasks have findings for the cluster."""
+
+    @property
+    def broker(self) -> Node | None:
+        """The node of highest betweenness (then degree), if one lies between others."""
+        nodes = [n for n in (self.network.nodes if self.network else ()) if n.betweenness > 0]
+        return min(nodes, key=lambda n: (-n.betweenness, -n.degree, n.iri)) if nodes else None
 
 
 def parse_slugs(raw: str | None, lang: Lang) -> list[str] | str:
@@ -109,6 +124,7 @@ COMPARE = {
 @router.get("/compare", summary="Clusters side by side", response_class=Response, responses=COMPARE)
 async def compare_page(
     runtime: RuntimeDep,
+    settings: SettingsDep,
     clusters: Annotated[
         str | None, Query(description="2 to 6 cluster slugs separated by commas, e.g. biomed,alpha.")
     ] = None,
@@ -142,11 +158,15 @@ async def compare_page(
             return bad_parameter("clusters", word("clusters-unknown", chosen).format(slug=slug), chosen, ROOT)
         picked.append((slug, found))
     terms_ = [ox.NamedNode(h.cluster.iri) for _, h in picked]
-    series = series_of(
-        observations(await client.select(bound("statistics", "subject", terms_))), [t.value for t in terms_]
+    select = analysis_select(runtime, settings)
+    stats, participants, projects, networks, results = await asyncio.gather(
+        client.select(bound("statistics", "subject", terms_)),
+        client.select(bound("cluster-participants", "cluster", terms_)),
+        client.select(bound("cluster-projects", "cluster", terms_)),
+        asyncio.gather(*(cooperation_network(select, t.value) for t in terms_)),
+        asyncio.gather(*(management_tasks(select, t.value) for t in terms_)),
     )
-    participants = await client.select(bound("cluster-participants", "cluster", terms_))
-    projects = await client.select(bound("cluster-projects", "cluster", terms_))
+    series = series_of(observations(stats), [t.value for t in terms_])
 
     columns = []
     for n, (slug, header) in enumerate(picked):
@@ -165,6 +185,8 @@ async def compare_page(
                 tuple(s.latest for s in series if s.subject.iri == iri),
                 tuple((role, len(members)) for role, members in roles.values()),
                 count,
+                networks[n],
+                sum(not r.empty for r in results[n]),
             )
         )
 
@@ -209,4 +231,6 @@ async def compare_page(
         + "&",
         phrase=phrase,
         format_date=format_date,
+        node_label=node_label,
+        task_count=len(TASKS),
     )

@@ -3,10 +3,10 @@ header (labels, region with its ISO 3166-2 code, sector, industry class, type, e
 label), its indicators as series with their charts and notes, and its members by role with the
 dates of their memberships.
 
-The page model is :class:`Dashboard`. Its ``network`` and ``tasks`` are the slots for the
-cooperation network's picture and the eight management tasks' findings (``kg.analysis``, issue
-13): None until the pages are wired to the analysis, and the template then says they are not
-shown yet, never a made-up picture. Pure: rows in, values out (the charts through
+The page model is :class:`Dashboard`. Its ``network`` and ``tasks`` are the cooperation
+network (:mod:`api.explorer.network`) and the eight management tasks' findings
+(:mod:`api.explorer.tasks`), both computed by ``kg.analysis``; where one is None the template
+says it is not shown, never a made-up picture. Pure: rows in, values out (the charts through
 :mod:`api.explorer.charts`).
 """
 
@@ -19,6 +19,8 @@ from markupsafe import Markup
 
 from api.explorer.charts import PALETTE, ChartLine, render_chart
 from api.explorer.indicators import Series, format_date
+from api.explorer.network import NetworkView
+from api.explorer.tasks import TaskView
 from api.pages.words import word
 from kg.entities import Actor, Entity, Lang, Row, cell, cell_int, row_entity, row_label
 
@@ -28,7 +30,6 @@ __all__ = [
     "Dashboard",
     "MemberRow",
     "SeriesView",
-    "TaskFindings",
     "cluster_headers",
     "date_text",
     "member_rows",
@@ -219,16 +220,6 @@ def date_text(value: str | None, lang: Lang) -> str:
 
 
 @dataclass(frozen=True)
-class TaskFindings:
-    """One management task's findings for the dashboard's tasks slot (filled after merging
-    with ``kg.analysis``): the task's name, its findings as lines, and what they rest on."""
-
-    name: str
-    findings: tuple[str, ...] = ()
-    rests_on: tuple[Entity, ...] = ()
-
-
-@dataclass(frozen=True)
 class Dashboard:
     """A cluster's dashboard: the page model of ``explorer_cluster.html``."""
 
@@ -238,8 +229,8 @@ class Dashboard:
     members: tuple[MemberRow, ...]
     membership_note: str | None
     projects: tuple[Entity, ...]
-    network: Markup | None = None
-    """Slot: the cooperation network's picture (kg.analysis), None until wired."""
-    tasks: tuple[TaskFindings, ...] | None = None
-    """Slot: the eight management tasks' findings (kg.analysis), None until wired."""
+    network: NetworkView | None = None
+    """The cooperation network: its picture, summary and brokers (kg.analysis); None: not shown."""
+    tasks: tuple[TaskView, ...] | None = None
+    """The eight management tasks' findings (kg.analysis); None: not shown."""
     notes: tuple[str, ...] = field(default_factory=tuple)
