@@ -101,7 +101,7 @@ def test_a_good_template_maps_to_claim_graphs(tmp_path: Path, mapping: Mapping) 
         ("http://www.w3.org/ns/org#memberDuring", m1 + "#during", claim),
     }
     assert triples(case, m1 + "#during") == {
-        (TYPE, TIME + "Interval", claim),
+        (TYPE, TIME + "ProperInterval", claim),
         (TIME + "hasBeginning", m1 + "#start", claim),
         (TIME + "hasEnd", m1 + "#end", claim),
     }
@@ -567,4 +567,149 @@ def test_a_role_added_to_the_ontology_is_allowed_without_a_code_change(tmp_path:
     assert case.problems == ()
     assert (CKG_NS + "clusterRole", CKG_NS + "incubatorRole", ID + "claim/q1") in triples(
         case, ID + "membership/m1"
+    )
+
+
+# --- Codes to join on, datasets of statistics, dates (issue 13) ---------------------------------
+
+OKVED = "https://w3id.org/clusterkg/id/okved2/"
+QB = "http://purl.org/linked-data/cube#"
+LOADED_CLASSES = {OKVED + "32.50", "https://w3id.org/clusterkg/id/nace-rev2/32.50"}
+
+
+def classification(iris: set[str]) -> set[str]:
+    """The graph as far as these tests need it: the classification's concepts and a region."""
+    return iris & (LOADED_CLASSES | {ID + "region/RU-PNZ"})
+
+
+def test_region_industry_class_dataset_and_bounds_load(tmp_path: Path, mapping: Mapping) -> None:
+    case = run(
+        tmp_path,
+        mapping,
+        classification,
+        clusters=[
+            {
+                "key": "c",
+                "label_en": "C",
+                "region": "RU-PNZ",
+                "industry_class": "32.50|nace:32.50",
+                "quote": "q1",
+            }
+        ],
+        organisations=[{"key": "a", "label_en": "A", "industry_class": "32.50", "quote": "q1"}],
+        datasets=[{"key": "d", "label_en": "D", "structure": "ckg:statisticsStructure", "source": "doc"}],
+        statistics=[
+            {
+                "key": "s",
+                "subject": "c",
+                "indicator": "employment",
+                "min_inclusive": "10",
+                "max_exclusive": "20",
+                "unit": "unit:NUM",
+                "dataset": "d",
+                "date": "2018",
+                "quote": "q1",
+            },
+            {
+                "key": "w",
+                "subject": "c",
+                "indicator": "averageMonthlyWage",
+                "value": "45000",
+                "unit": "cur:RUB",
+                "dataset": "d",
+                "time": "ckg:referenceTimeNotStated",
+                "quote": "q1",
+            },
+        ],
+    )
+    assert case.problems == ()
+    claim = ID + "claim/q1"
+    assert (CKG_NS + "region", ID + "region/RU-PNZ", claim) in triples(case, ID + "cluster/c")
+    assert (CKG_NS + "industryClass", OKVED + "32.50", claim) in triples(case, ID + "cluster/c")
+    assert (CKG_NS + "industryClass", "https://w3id.org/clusterkg/id/nace-rev2/32.50", claim) in triples(
+        case, ID + "cluster/c"
+    )
+    assert (CKG_NS + "industryClass", OKVED + "32.50", claim) in triples(case, ID + "organization/a")
+    dataset = triples(case, ID + "dataset/d")
+    assert (TYPE, QB + "DataSet", case.case_graph.value) in dataset
+    assert (QB + "structure", CKG_NS + "statisticsStructure", case.case_graph.value) in dataset
+    s = triples(case, ID + "statistic/s")
+    assert (QB + "dataSet", ID + "dataset/d", claim) in s
+    assert (CKG_NS + "maxExclusive", "20", claim) in s
+    w = triples(case, ID + "statistic/w")
+    assert (CKG_NS + "unit", "http://qudt.org/vocab/currency/RUB", claim) in w
+    assert (CKG_NS + "referenceTime", CKG_NS + "referenceTimeNotStated", claim) in w
+
+
+@pytest.mark.parametrize(
+    ("sheets", "where", "expected"),
+    [
+        (
+            {"organisations": [{"key": "a", "label_en": "A", "industry_class": "99.99", "quote": "q1"}]},
+            ("organisations", 2, "industry_class", "99.99"),
+            "okved2:99.99 is in neither",
+        ),
+        (
+            {"clusters": [{"key": "c", "label_en": "C", "region": "RU-XXX", "quote": "q1"}]},
+            ("clusters", 2, "region", "RU-XXX"),
+            "region:RU-XXX is in neither",
+        ),
+        (
+            {
+                "memberships": [
+                    {
+                        "key": "m",
+                        "member": "a",
+                        "cluster": "c",
+                        "role": "anchorRole",
+                        "from": "31.02.2018",
+                        "quote": "q1",
+                    }
+                ]
+            },
+            ("memberships", 2, "from", "31.02.2018"),
+            "",
+        ),
+        (
+            {
+                "statistics": [
+                    {
+                        "key": "s",
+                        "subject": "c",
+                        "indicator": "employment",
+                        "value": "10",
+                        "unit": "unit:NUM",
+                        "dataset": "nowhere",
+                        "quote": "q1",
+                    }
+                ]
+            },
+            ("statistics", 2, "dataset", "nowhere"),
+            "ds:nowhere is in neither",
+        ),
+    ],
+    ids=["unknown OKVED 2 code", "unknown region", "impossible date", "unknown dataset"],
+)
+def test_a_bad_code_date_or_dataset_is_reported_with_sheet_row_and_column(
+    tmp_path: Path,
+    mapping: Mapping,
+    sheets: dict[str, Rows],
+    where: tuple[str, int, str, str],
+    expected: str,
+) -> None:
+    case = run(tmp_path, mapping, classification, **sheets)
+    assert [(p.sheet, p.row, p.column, p.value) for p in case.problems] == [where]
+    assert expected in case.problems[0].expected
+
+
+def test_a_synthetic_case_may_use_the_industry_classification(tmp_path: Path, mapping: Mapping) -> None:
+    sheets = base()
+    sheets["case"] = [{"key": "demo", "label_en": "Demo", "synthetic": "true", "provenance": "required"}]
+    sheets["organisations"] = [{"key": "a", "label_en": "A", "industry_class": "32.50", "quote": "q1"}]
+    folder = make(tmp_path / "case", sheets)
+    case = map_case(read_template(folder), mapping, known=classification)
+    assert case.problems == ()
+    synthetic_a = "https://w3id.org/clusterkg/synthetic/id/organization/a"
+    assert any(
+        p == CKG_NS + "industryClass" and o == OKVED + "32.50" for p, o, _ in triples(case, synthetic_a)
     )

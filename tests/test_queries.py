@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import make_store
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF
 
 import queries
 from kg.errors import ParameterError, UnknownQuery
 from kg.namespaces import CKG, PREFIXES
-from kg.sources import load_ontology
+from kg.sources import load_ontology, load_sources
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 NAMES = [
@@ -340,3 +341,85 @@ def test_a_well_formed_iri_that_names_nothing_answers_nothing(biomed_store: ox.S
     assert _run(biomed_store, queries.get("claims-about"), {"resource": odd}) == []
     assert _run(biomed_store, queries.get("project-stages"), {"project": odd}) == []
     assert len(biomed_store) == before
+
+
+# --- "As of a date": members on a date, an indicator over time (synthetic fixture) -----------------
+
+DATED = Path(__file__).parent / "data" / "queries" / "dated.trig"
+SYN = "https://w3id.org/clusterkg/synthetic/id/"
+
+
+@pytest.fixture(scope="module")
+def dated_store() -> ox.Store:
+    return make_store(load_sources([DATED]))
+
+
+def _as_of(store: ox.Store, name: str, params: dict[str, str]) -> list[dict[str, str]]:
+    query = queries.get(name)
+    result = store.query(
+        query.text, substitutions=dict(queries.bind(query, params)), use_default_graph_as_union=True
+    )
+    assert isinstance(result, ox.QuerySolutions)
+    names = [v.value for v in result.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in result]
+
+
+@pytest.mark.parametrize(
+    ("date", "dated_members"),
+    [
+        ("2015-12-31", {"org-c"}),  # C has no beginning; A and E begin with 2016, B in March 2017
+        ("2016-01-01", {"org-a", "org-c", "org-e"}),  # a year-only beginning counts from 1 January
+        ("2017-02-28", {"org-a", "org-c", "org-e"}),
+        ("2017-03-01", {"org-a", "org-b", "org-c", "org-e"}),  # a month-only beginning: its first day
+        ("2018-05-31", {"org-a", "org-b", "org-c", "org-e"}),  # a month-only end: its last day
+        ("2018-06-01", {"org-a", "org-b", "org-c"}),
+        ("2018-06-30", {"org-a", "org-b", "org-c"}),  # a date end: that day still counts
+        ("2018-07-01", {"org-b", "org-c"}),
+        ("2019-12-31", {"org-b", "org-c"}),  # a year-only end counts to 31 December
+        ("2020-01-01", {"org-b"}),
+    ],
+)
+def test_members_on_a_date(dated_store: ox.Store, date: str, dated_members: set[str]) -> None:
+    rows = _as_of(dated_store, "members-on-date", {"cluster": SYN + "cluster-gamma", "date": date})
+    dated = {r["member"].removeprefix(SYN) for r in rows if r["dated"] == "true"}
+    undated = {r["member"].removeprefix(SYN) for r in rows if r["dated"] == "false"}
+    assert dated == dated_members
+    assert undated == {"org-d"}  # listed on every date, flagged
+    assert [r["dated"] for r in rows] == sorted((r["dated"] for r in rows), reverse=True)  # dated first
+
+
+def test_members_of_another_cluster_are_not_listed(dated_store: ox.Store) -> None:
+    params = {"cluster": SYN + "no-such-cluster", "date": "2018-01-01"}
+    assert _as_of(dated_store, "members-on-date", params) == []
+
+
+def test_a_date_parameter_must_be_a_date() -> None:
+    query = queries.get("members-on-date")
+    with pytest.raises(ParameterError):
+        queries.bind(query, {"cluster": SYN + "cluster-gamma", "date": "May 2018"})
+
+
+def test_an_indicator_over_time_is_ordered_with_the_undated_last(dated_store: ox.Store) -> None:
+    rows = _as_of(
+        dated_store,
+        "indicator-series",
+        {"subject": SYN + "cluster-gamma", "indicator": "https://w3id.org/clusterkg/ontology#employment"},
+    )
+    assert [r["statistic"].removeprefix(SYN) for r in rows] == [
+        "emp-2019",
+        "emp-2019-06",
+        "emp-2020-01-15",
+        "emp-undated",
+    ]
+    assert [r.get("asOf") for r in rows] == ["2019", "2019-06", "2020-01-15", None]
+    assert [r["dated"] for r in rows] == ["true", "true", "true", "false"]
+    assert rows[1]["minInclusive"] == "1100" and rows[1]["maxInclusive"] == "1200"
+    assert rows[3]["minExclusive"] == "1000" and "value" not in rows[3]
+    assert {r["dataset"] for r in rows} == {SYN + "dataset-gamma"}
+    assert {r["claim"] for r in rows} == {"https://w3id.org/clusterkg/synthetic/graph/claim/gamma-employment"}
+
+
+def test_an_indicator_series_without_an_indicator_gives_every_indicator(dated_store: ox.Store) -> None:
+    rows = _as_of(dated_store, "indicator-series", {"subject": SYN + "cluster-gamma"})
+    indicators = [r["indicator"].rsplit("#", 1)[1] for r in rows]
+    assert indicators == ["employment"] * 4 + ["locationQuotient"]

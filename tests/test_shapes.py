@@ -271,7 +271,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str | None, str]], str]] = {
                 STAT,
                 CKG_NS + "referenceTime",
                 "a statistic refers to at most one time (ckg:referenceTime), a time:Instant such as a node "
-                'with time:inXSDgYearMonth "2018-05"^^xsd:gYearMonth; text such as "May 2018" is not a time',
+                'with time:inXSDgYearMonth "2018-05"^^xsd:gYearMonth, or ckg:referenceTimeNotStated '
+                'where the source gives none; text such as "May 2018" is not a time',
             )
         ],
         statistic(

@@ -22,7 +22,7 @@ from kg.ingest.claims import read_quotes, read_sources, write_provenance
 from kg.ingest.collect import Output
 from kg.ingest.mapping_spec import Mapping, SheetSpec
 from kg.ingest.problems import CellError, Problem
-from kg.ingest.references import SYNTHETIC_BASE, is_full_iri, slug
+from kg.ingest.references import SHARED_REFERENCE, SYNTHETIC_BASE, is_full_iri, slug
 from kg.ingest.rows import SheetMapper
 from kg.ingest.structure import check_structure
 from kg.ingest.values import parse
@@ -182,8 +182,11 @@ def _resolve(out: Output, mapping: Mapping, known: Known) -> None:
         iri = ref.iri
         if iri in out.origins or mapping.is_term(iri):
             continue
-        if out.synthetic and not iri.startswith(SYNTHETIC_BASE):
-            expected = "a synthetic node or an ontology term (a synthetic case refers to nothing else)"
+        if out.synthetic and not iri.startswith((SYNTHETIC_BASE, *SHARED_REFERENCE)):
+            expected = (
+                "a synthetic node or an ontology term, or an industry class "
+                "(a synthetic case refers to nothing else)"
+            )
             out.problem(ref.sheet, ref.row, ref.column, ref.value, expected)
             continue
         if not iri.startswith(BASE) and is_full_iri(ref.value):

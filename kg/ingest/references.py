@@ -32,6 +32,8 @@ from kg.namespaces import BASE, CKG, ID
 CKG_NS = str(CKG)
 ID_NS = str(ID)
 SYNTHETIC_BASE = BASE + "synthetic/"
+SHARED_REFERENCE = (BASE + "id/okved2/", BASE + "id/nace-rev2/")
+"""Reference data that synthetic cases point to as they are: the industry classifications."""
 
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -58,7 +60,7 @@ def is_full_iri(text: str) -> bool:
 
 def synthetic_iri(iri: str) -> str:
     """The IRI moved into the synthetic namespace (clusterkg IRIs other than ontology terms)."""
-    if iri.startswith(BASE) and not iri.startswith(SYNTHETIC_BASE) and not iri.startswith(CKG_NS):
+    if iri.startswith(BASE) and not iri.startswith((SYNTHETIC_BASE, CKG_NS, *SHARED_REFERENCE)):
         return SYNTHETIC_BASE + iri[len(BASE) :]
     return iri
 
