@@ -68,7 +68,10 @@ def test_biomed_dashboard_shows_the_articles_numbers_and_says_what_it_does_not_g
     head = html.split('<section id="indicators">')[0]
     assert "Penza Oblast" in head and '<code class="iso">RU-PNZ</code>' in head
     assert "biomedical sector" in head
-    assert re.search(r"<dt>Industry class</dt><dd>not stated</dd>", head)  # the article gives no code
+    # The article gives no code: the class shown is the maintainers' reading, and says so.
+    industry = head.split("<dt>Industry class</dt>")[1].split("</dd>")[0]
+    assert "<code>32.50</code>" in industry
+    assert industry.count("the maintainers&#39; reading of the stated specialisation, not stated by the source") == 2
     assert "Synthetic data" not in head
     indicators = section(html, "indicators")
     # One observation each: no chart, the value as the article states it, nothing interpolated.

@@ -15,7 +15,7 @@ from kg import generate, validation
 from kg.build import run_checks
 from kg.cli import main
 from kg.errors import KgError
-from kg.sources import load_sources
+from kg.sources import FOUNDING_CASE_DIR, load_sources
 from tests.conftest import make_store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,12 +64,18 @@ def test_another_seed_gives_other_data() -> None:
 
 
 def test_conforms_to_the_shapes_and_passes_the_checks(small_trig: Path) -> None:
-    sources = load_sources([small_trig])
+    # The industry classes the synthetic case uses are the reference classification's, which
+    # every build loads with the founding case.
+    sources = load_sources([FOUNDING_CASE_DIR / "classification.trig", small_trig])
     report = validation.validate(sources.dataset, ontology=sources.ontology)
     assert report.conforms, report.to_text()
     assert report.count("Violation") == 0
-    assert report.count("Warning") == 0
-    assert run_checks(make_store(sources, materialise=False)) == {}
+    # The reference classification's OKVED 2 classes have only their official Russian names
+    # (a warning about them is the founding case's, not the generator's).
+    synthetic_warnings = [v for v in report.violations if v.severity == "Warning" and generate.SYN in v.focus_node]
+    assert synthetic_warnings == []
+    # The build runs the checks after OWL 2 RL (QB IC-19 reads an indicator's inferred skos:Concept type).
+    assert run_checks(make_store(sources)) == {}
 
 
 def test_every_node_and_graph_is_synthetic(small_trig: Path) -> None:

@@ -44,6 +44,8 @@ class Code(Entity):
 
     code: str | None = None
     scheme: Entity | None = None
+    curated: bool = False
+    """Given only by the maintainers' curation graph, not by a source."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def cluster_headers(rows: Iterable[Row]) -> dict[str, ClusterHeader]:
                     row_label(row, "industryClass"),
                     cell(row, "industryClassNotation"),
                     row_entity(row, "industryScheme"),
+                    cell(row, "industryCurated") == "true",
                 ),
             )
         for name, key in (("sector", "sectors"), ("clusterType", "types"), ("excellence", "excellence")):

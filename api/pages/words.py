@@ -89,6 +89,10 @@ WORDS: dict[str, dict[Lang, str]] = {
     "cluster-type": {"en": "Type", "ru": "Тип"},
     "excellence": {"en": "Excellence label", "ru": "Знак качества управления"},
     "not-stated": {"en": "not stated", "ru": "не указан"},
+    "curated-class": {
+        "en": "the maintainers' reading of the stated specialisation, not stated by the source",
+        "ru": "прочтение разработчиками указанной в источнике специализации; в источнике код не указан",
+    },
     "synthetic-note": {
         "en": "Synthetic data: made up for tests and demonstrations; it describes no real cluster.",
         "ru": "Синтетические данные: придуманы для тестов и демонстраций и не описывают реальный кластер.",
