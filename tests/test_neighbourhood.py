@@ -39,9 +39,13 @@ def test_the_shapes_read_backwards_only_the_value_chain_and_ip_holding_links() -
     assert not reach.every
     # the other stages of a chain (uniqueOrder); the holdings of a right (sharesSum, the
     # inverse path of IPHoldingShape-right); the permissions of an ODRL policy (PermissionShape
-    # targets the objects of odrl:permission); the rest are datatype properties of those nodes
+    # targets the objects of odrl:permission); a membership's interval (the interval shapes
+    # target the objects of org:memberDuring); an industry class's scheme (a SPARQL constraint
+    # reads the value's skos:inScheme); the rest are datatype properties of those nodes
     links = {CKG + p for p in ("stageOf", "holdingOf", "hasHolding")} | {
-        "http://www.w3.org/ns/odrl/2/permission"
+        "http://www.w3.org/ns/odrl/2/permission",
+        ORG + "memberDuring",
+        "http://www.w3.org/2004/02/skos/core#inScheme",
     }
     assert links <= names(reach)
     assert {CKG + p for p in ("stageOrder", "stageCount", "sharePercent")} | links == names(reach)

@@ -16,6 +16,7 @@ import pytest
 
 from kg import generate
 from kg.reasoning import rl
+from kg.sources import FOUNDING_CASE_DIR
 from kg.write import checks
 from tests import hubs
 from tests.conftest import TOKEN
@@ -70,9 +71,11 @@ def stored_inferences(client: TestClient) -> set[ox.Triple]:
 
 
 def upload_inferences(body: bytes) -> set[ox.Triple]:
-    """OWL 2 RL on the upload alone, with the ontology (it shares no data node with the store)."""
+    """OWL 2 RL on the upload with the ontology and the reference classification its industry
+    classes point to (it shares no other node with the store)."""
     store = ox.Store()
     store.extend(checks.knowledge().quads)
+    store.load(path=FOUNDING_CASE_DIR / "classification.trig", format=ox.RdfFormat.TRIG)
     store.load(body, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(UPLOAD))
     rl.materialise(store)
     return {q.triple for q in store.quads_for_pattern(None, None, None, ox.NamedNode(INFERRED))}

@@ -116,8 +116,12 @@ def choose_indicator(series: list[Series], asked: str | None) -> str | None:
 
 COMPARE = {
     **answer("The clusters side by side.", HTML),
-    **error_responses(422, *ENGINE),
-    **answer("A parameter does not fit: a page that names it.", HTML, status=422),
+    **error_responses(
+        422,
+        *ENGINE,
+        notes={422: "A parameter does not fit: a page that names it (the error body for a malformed `lang`)."},
+        also={422: [HTML]},
+    ),
 }
 
 
