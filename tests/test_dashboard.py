@@ -71,7 +71,8 @@ def test_biomed_dashboard_shows_the_articles_numbers_and_says_what_it_does_not_g
     # The article gives no code: the class shown is the maintainers' reading, and says so.
     industry = head.split("<dt>Industry class</dt>")[1].split("</dd>")[0]
     assert "<code>32.50</code>" in industry
-    assert industry.count("the maintainers&#39; reading of the stated specialisation, not stated by the source") == 2
+    curated = "the maintainers&#39; reading of the stated specialisation, not stated by the source"
+    assert industry.count(curated) == 2
     assert "Synthetic data" not in head
     indicators = section(html, "indicators")
     # One observation each: no chart, the value as the article states it, nothing interpolated.

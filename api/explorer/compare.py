@@ -119,7 +119,7 @@ COMPARE = {
     **error_responses(
         422,
         *ENGINE,
-        notes={422: "A parameter does not fit: a page that names it (the error body for a malformed `lang`)."},
+        notes={422: "A parameter does not fit: a page that names it (the error body for a bad `lang`)."},
         also={422: [HTML]},
     ),
 }
