@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,7 +32,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from conftest import TOKEN
+from conftest import TOKEN, module_settings
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -70,12 +69,17 @@ GRAPH_TYPES = {
 }
 
 
+pytestmark = pytest.mark.engines
+
+
 @pytest.fixture(scope="module")
-def served(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """The app over a private copy of the built founding case, writes on (token ``TOKEN``)."""
-    store = tmp_path_factory.mktemp("protocol") / "store"
-    shutil.copytree(built_store, store)
-    with TestClient(create_app(Settings(store=store, update_token=TOKEN, query_timeout_s=10))) as client:
+def served(
+    engine: str, request: pytest.FixtureRequest, built_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestClient]:
+    """The app over a private copy of the built founding case or over Virtuoso, writes on
+    (token ``TOKEN``)."""
+    settings = module_settings(engine, request, built_store, tmp_path_factory)
+    with TestClient(create_app(settings)) as client:
         yield client
 
 

@@ -7,11 +7,11 @@ handlers; nothing here knows about HTTP frameworks.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
-import aiohttp
-
-from kg.engine.client import Endpoints, EngineClient
+from kg.engine.client import EngineClient
 from kg.engine.process import ManagedEngine
+from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
 from kg.errors import EngineUnavailable
 from kg.settings import Settings
 
@@ -23,15 +23,16 @@ class Runtime:
         self.settings = settings
         self.engine: ManagedEngine | None = None
         self.write_lock = asyncio.Lock()
-        auth: aiohttp.BasicAuth | None = None
+        credentials: tuple[str, str] | None = None
         if settings.engine_url is not None:
-            remote = Endpoints.remote(settings)
             if settings.engine_user is not None:
                 password = settings.engine_password.get_secret_value() if settings.engine_password else ""
-                auth = aiohttp.BasicAuth(settings.engine_user, password)
+                credentials = (settings.engine_user, password)
+            kind = "generic" if settings.engine_kind == "detect" else settings.engine_kind
+            self._remote = remote_endpoints(PROFILES[kind], settings)
             self.client = EngineClient(
-                lambda: remote,
-                auth=auth,
+                lambda: self._remote,
+                credentials=credentials,
                 grace_s=settings.engine_grace_s,
                 max_bytes=settings.result_limit_bytes,
             )
@@ -63,12 +64,45 @@ class Runtime:
         return Endpoints.oxigraph(url)
 
     async def start(self) -> None:
-        """Start the managed engine (a remote engine is used as it is)."""
+        """Start the managed engine; with a remote engine, settle its profile: its kind (when
+        ``CLUSTERKG_ENGINE_KIND`` is ``detect``) and the ways of sending a query it answers."""
         if self.engine is not None:
             await self.engine.start()
+            return
+        settings = self.settings
+        assert settings.engine_url is not None
+        profile = self.client.profile
+        if settings.engine_kind == "detect":
+            profile = PROFILES[await detect(self.client.session, settings.engine_url)]
+        self.use_profile(profile)
+        await self.client.usable_methods()
+
+    def use_profile(self, profile: Profile) -> None:
+        """Talk to the remote engine as its profile says (endpoints, auth, hidden graphs)."""
+        settings = self.settings
+        assert settings.engine_url is not None
+        if settings.engine_auth != "profile":
+            profile = replace(profile, auth=settings.engine_auth)
+        self._remote = remote_endpoints(profile, settings)
+        self.client.profile = profile
+        self.client.hidden_graphs = profile.hidden(settings.engine_url)
+        self.client.query_methods = list(profile.query_methods)
+
+    @property
+    def engine_kind(self) -> str:
+        """The kind of engine in use (``oxigraph`` for the managed one)."""
+        return self.client.profile.kind
 
     async def stop(self) -> None:
         """Close the client and stop the managed engine."""
         await self.client.aclose()
         if self.engine is not None:
             await self.engine.stop()
+
+
+def remote_endpoints(profile: Profile, settings: Settings) -> Endpoints:
+    """A remote engine's endpoints: from ``CLUSTERKG_ENGINE_URL`` as its profile lays them out,
+    unless ``CLUSTERKG_ENGINE_UPDATE_URL`` / ``CLUSTERKG_ENGINE_STORE_URL`` say otherwise."""
+    if settings.engine_url is None:
+        raise EngineUnavailable("no remote engine configured (CLUSTERKG_ENGINE_URL)")
+    return profile.endpoints(settings.engine_url, settings.engine_update_url, settings.engine_store_url)
