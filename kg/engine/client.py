@@ -19,6 +19,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO
 from urllib.parse import urlencode
 
@@ -238,6 +239,32 @@ class EngineClient:
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"the engine did not answer: {type(exc).__name__}") from exc
 
+    async def dump_dataset(self, target: Path, *, timeout_s: float) -> None:
+        """Write the whole dataset (every named graph and the default graph) to a file as
+        N-Quads: a Graph Store GET of the store where the engine offers one (Oxigraph), else
+        (Virtuoso, whose Graph Store reads one graph at a time) one query of every quad.
+
+        :raises EngineError: when the engine cannot read it.
+        """
+        if self.profile.kind == "virtuoso":
+            answer = await self.query(
+                "SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }",
+                accept="application/sparql-results+json",
+                timeout_s=timeout_s,
+            )
+            parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in parsed]
+            del parsed  # pyoxigraph's solutions must be dropped on the thread that made them
+            await asyncio.to_thread(ox.serialize, quads, target, ox.RdfFormat.N_QUADS)
+            return
+        async with self.stream(self.endpoints.store, accept="application/n-quads", timeout_s=timeout_s) as r:
+            if r.status >= 400:
+                raise EngineError(f"the engine could not read the dataset ({r.status})")
+            with target.open("wb") as out:
+                async for chunk in r.content.iter_chunked(1 << 16):
+                    out.write(chunk)
+
     async def query(
         self,
         query: str,
@@ -269,7 +296,7 @@ class EngineClient:
                     self.query_methods.remove(method)  # not offered here: never tried again
                 continue
             break
-        answer = self._check(answer, "query")
+        answer = self._check(answer, "query", self.profile)
         self.profile.check_complete(answer.headers, "query")
         if self.profile.repair_literals:
             answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type))
@@ -326,7 +353,7 @@ class EngineClient:
         text = self.profile.prepare_query(update, self.hidden_graphs)
         request = EngineRequest("POST", endpoints.update, headers, text.encode("utf-8"), params)
         answer = await self._send(request, timeout_s=timeout_s, what="update")
-        return self._check(answer, "update")
+        return self._check(answer, "update", self.profile)
 
     async def load_dataset(self, body: bytes | IO[bytes], *, timeout_s: float | None) -> EngineResponse:
         """Add an N-Quads document to the store's graphs, with the managed Oxigraph's bulk loader.
@@ -376,10 +403,10 @@ class EngineClient:
         return answer
 
     @staticmethod
-    def _check(answer: EngineResponse, what: str) -> EngineResponse:
+    def _check(answer: EngineResponse, what: str, profile: Profile = PROFILES["oxigraph"]) -> EngineResponse:
         if answer.status < 400:
             return answer
-        message = answer.body.decode("utf-8", "replace").strip()[:2000]
+        message = profile.clean_message(answer.body.decode("utf-8", "replace").strip())[:2000]
         if answer.status == 400:
             raise QueryError(f"the engine refused the {what}: {message}")
         unknown = _UNKNOWN_FUNCTION.search(message)

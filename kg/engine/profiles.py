@@ -23,7 +23,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import aiohttp
 
@@ -110,19 +110,30 @@ class Profile:
         return (*self.hidden_graphs, f"{base}/sparql", f"{base}/DAV/")
 
     def prepare_query(self, text: str, hidden: tuple[str, ...]) -> str:
-        """The query text as sent: on Virtuoso, pragmas that keep its own graphs out of the
-        dataset (``define input:default-graph-exclude`` and ``named-graph-exclude``, which
-        must come before the prologue).
+        """The query text as sent: on Virtuoso, DESCRIBE as a concise bounded description
+        (a pragma, before the prologue) and one BASE where the layer put a second in front.
 
-        >>> print(profile_for("virtuoso").prepare_query("ASK {}", ("urn:g",)))
-        define input:default-graph-exclude <urn:g> define input:named-graph-exclude <urn:g>
+        >>> print(profile_for("virtuoso").prepare_query("ASK {}", ()))
+        define sql:describe-mode "CBD"
         ASK {}
         """
-        if self.kind != "virtuoso" or not hidden:
+        if self.kind != "virtuoso":
             return text
-        pragmas = [f"define input:default-graph-exclude <{g}>" for g in hidden]
-        pragmas += [f"define input:named-graph-exclude <{g}>" for g in hidden]
-        return " ".join(pragmas) + "\n" + text
+        # Not `define input:default-graph-exclude`: on 7.2.5 any such pragma makes every
+        # GRAPH <iri> pattern empty (measured). Its system graphs are made private instead
+        # (scripts/virtuoso/start), so the anonymous /sparql user does not see them.
+        return 'define sql:describe-mode "CBD"\n' + _one_base(text)  # DESCRIBE as a CBD, as Oxigraph
+
+    def clean_message(self, message: str) -> str:
+        r"""The engine's error message without what it echoes of the request (Virtuoso repeats
+        the whole query text, the layer's pragmas included).
+
+        >>> profile_for("virtuoso").clean_message("Error SP030: syntax error\n\nSPARQL query:\nASK")
+        'Error SP030: syntax error'
+        """
+        if self.kind == "virtuoso":
+            return message.split("\n\nSPARQL query:", 1)[0].split("\nSPARQL query:", 1)[0].strip()
+        return message
 
     def check_complete(self, headers: dict[str, str], what: str) -> None:
         """Refuse an answer the engine marks as cut short (never passed on as a success).
@@ -154,6 +165,22 @@ class Profile:
         if "n-triples" in content_type or "n-quads" in content_type:
             return repair_ntriples(body)
         return body
+
+
+_TWO_BASES = re.compile(r"^\s*BASE\s*<([^>]*)>\s*BASE\s*<([^>]*)>", re.IGNORECASE)
+
+
+def _one_base(text: str) -> str:
+    """One BASE where the text starts with two (Virtuoso 7 refuses a second BASE): the second
+    resolved against the first, as SPARQL would.
+
+    >>> _one_base("BASE <http://s/sparql> BASE <a/> SELECT ?x {}")
+    'BASE <http://s/a/> SELECT ?x {}'
+    """
+    match = _TWO_BASES.match(text)
+    if match is None:
+        return text
+    return f"BASE <{urljoin(match[1], match[2])}>" + text[match.end() :]
 
 
 def _strip(url: str, suffixes: tuple[str, ...]) -> str:
@@ -188,7 +215,13 @@ def repair_term(term: dict[str, Any]) -> None:
     >>> t = {"type": "literal", "datatype": XSD + "duration", "value": "36"}
     >>> repair_term(t); t["value"]
     'P3Y'
+    >>> t = {"type": "bnode", "value": "nodeID://b10006"}
+    >>> repair_term(t); t["value"]
+    'b10006'
     """
+    if term.get("type") == "bnode":  # Virtuoso: "nodeID://b10006", not a blank node label
+        term["value"] = re.sub(r"[^A-Za-z0-9_]", "", str(term.get("value", "")).removeprefix("nodeID://"))
+        return
     datatype = term.get("datatype")
     if datatype == XSD + "boolean" and term.get("value") in _BOOLEANS:
         term["value"] = _BOOLEANS[term["value"]]

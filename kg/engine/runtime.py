@@ -7,13 +7,16 @@ handlers; nothing here knows about HTTP frameworks.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 
 from kg.engine.client import EngineClient
 from kg.engine.process import ManagedEngine
 from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
-from kg.errors import EngineUnavailable
+from kg.errors import EngineUnavailable, KgError
 from kg.settings import Settings
+
+log = logging.getLogger("clusterkg.engine")
 
 
 class Runtime:
@@ -71,11 +74,32 @@ class Runtime:
             return
         settings = self.settings
         assert settings.engine_url is not None
-        profile = self.client.profile
         if settings.engine_kind == "detect":
             profile = PROFILES[await detect(self.client.session, settings.engine_url)]
+        else:
+            profile = PROFILES[settings.engine_kind]
         self.use_profile(profile)
         await self.client.usable_methods()
+        await self._check_hidden_graphs()
+
+    async def _check_hidden_graphs(self) -> None:
+        """Warn when the engine's own graphs are visible to queries (Virtuoso without the
+        private-graph setup of scripts/virtuoso/start): counts and listings would include them."""
+        for graph in self.client.hidden_graphs:
+            try:
+                answer = await self.client.query(
+                    f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                    accept="application/sparql-results+json",
+                    timeout_s=5.0,
+                )
+            except KgError:
+                return  # the engine is not up yet: the health check says so
+            if b"true" in answer.body:
+                log.warning(
+                    "the remote engine's own graph <%s> is visible to queries: make it private "
+                    "(README, 'Remote engines') or counts and listings will include it",
+                    graph,
+                )
 
     def use_profile(self, profile: Profile) -> None:
         """Talk to the remote engine as its profile says (endpoints, auth, hidden graphs)."""
