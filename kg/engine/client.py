@@ -299,7 +299,7 @@ class EngineClient:
         answer = self._check(answer, "query", self.profile)
         self.profile.check_complete(answer.headers, "query")
         if self.profile.repair_literals:
-            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type))
+            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type, query))
         return answer
 
     async def usable_methods(self, timeout_s: float = 3.0) -> list[Method]:

@@ -155,13 +155,15 @@ class Profile:
                 "rows (ResultSetMaxRows); narrow the query or add LIMIT"
             )
 
-    def repair(self, body: bytes, content_type: str) -> bytes:
+    def repair(self, body: bytes, content_type: str, query: str = "") -> bytes:
         """Repair literals the engine returns in a lossy form (Virtuoso: booleans as 1/0,
-        durations as a number of months) in SPARQL JSON results and N-Triples."""
+        durations as a number of months) in SPARQL JSON results and N-Triples; a variable
+        the query binds to ``EXISTS {...}`` / ``NOT EXISTS {...}`` is a boolean (Virtuoso
+        answers an integer)."""
         if not self.repair_literals:
             return body
         if "json" in content_type:
-            return repair_json_results(body)
+            return repair_json_results(body, exists_variables(query))
         if "n-triples" in content_type or "n-quads" in content_type:
             return repair_ntriples(body)
         return body
@@ -229,8 +231,34 @@ def repair_term(term: dict[str, Any]) -> None:
         term["value"] = months_to_duration(int(term["value"]))
 
 
-def repair_json_results(body: bytes) -> bytes:
-    """Repair every bound literal of a SPARQL JSON result (an ASK result is left as it is)."""
+_EXISTS = re.compile(r"(?:\bNOT\s+)?\bEXISTS\s*\{", re.IGNORECASE)
+_AS_VARIABLE = re.compile(r"\s*\)?\s*AS\s*[?$](\w+)", re.IGNORECASE)
+
+
+def exists_variables(query: str) -> frozenset[str]:
+    """The variables a query binds to an ``EXISTS {...}`` or ``NOT EXISTS {...}`` alone
+    (``BIND(EXISTS {...} AS ?v)``, ``(NOT EXISTS {...} AS ?v)``): their values are booleans.
+
+    >>> sorted(exists_variables("SELECT * { BIND(EXISTS { ?a a <urn:G> } AS ?isGroup) }"))
+    ['isGroup']
+    >>> sorted(exists_variables("SELECT (NOT EXISTS { ?a ?b ?c } AS ?none) {}"))
+    ['none']
+    """
+    found: set[str] = set()
+    for match in _EXISTS.finditer(query):
+        depth, at = 1, match.end()
+        while at < len(query) and depth:
+            depth += {"{": 1, "}": -1}.get(query[at], 0)
+            at += 1
+        after = _AS_VARIABLE.match(query, at)
+        if after is not None:
+            found.add(after[1])
+    return frozenset(found)
+
+
+def repair_json_results(body: bytes, booleans: frozenset[str] = frozenset()) -> bytes:
+    """Repair every bound literal of a SPARQL JSON result (an ASK result is left as it is);
+    integers 0 and 1 bound to the ``booleans`` variables become ``xsd:boolean``."""
     try:
         document = json.loads(body)
     except ValueError:
@@ -239,9 +267,16 @@ def repair_json_results(body: bytes) -> bytes:
     if not isinstance(bindings, list):
         return body
     for row in bindings:
-        for term in row.values():
-            if isinstance(term, dict):
-                repair_term(term)
+        for name, term in row.items():
+            if not isinstance(term, dict):
+                continue
+            if (
+                name in booleans
+                and term.get("datatype") == XSD + "integer"
+                and term.get("value") in _BOOLEANS
+            ):
+                term["datatype"] = XSD + "boolean"
+            repair_term(term)
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
