@@ -102,6 +102,19 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The known differences of Virtuoso (tests/engines.py) run as xfail, with their reason."""
+    from engines import VIRTUOSO_DIFFERENCES
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("engine") != "virtuoso":
+            continue
+        reason = VIRTUOSO_DIFFERENCES.get(getattr(item, "originalname", item.name))
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+
+
 @pytest.fixture(scope="module")
 def engine(request: pytest.FixtureRequest) -> str:
     """The engine behind ``app_settings``: ``oxigraph`` (managed) unless parametrised."""

@@ -139,3 +139,33 @@ def stop_virtuoso(virtuoso: Virtuoso) -> None:
         timeout=120,
         check=False,
     )
+
+
+VIRTUOSO_OPEN = "open on Virtuoso 7.2.5 (issue 14, not yet diagnosed)"
+VIRTUOSO_DIFFERENCES: dict[str, str] = {
+    # Known, listed differences: each runs and is reported as xfail (not strict) on Virtuoso, so
+    # a fix shows up as XPASS. The reason says what differs; README "Remote engines".
+    "test_unknown_resource_is_404_in_the_negotiated_format": "an unknown /id/ IRI answers 200: "
+    + VIRTUOSO_OPEN,
+    "test_pages_follow_the_link_headers": VIRTUOSO_OPEN,
+    "test_dumps_hold_every_quad_and_follow_writes": "dumps are read by one query there; " + VIRTUOSO_OPEN,
+    "test_put_creates_then_replaces_a_graph": "Virtuoso answers 204 where a graph is created (201): "
+    + VIRTUOSO_OPEN,
+    "test_post_adds_to_a_graph": VIRTUOSO_OPEN,
+    "test_delete_drops_a_graph": VIRTUOSO_OPEN,
+    "test_upload_media_types": VIRTUOSO_OPEN,
+    "test_relative_iris_in_an_upload_resolve_against_the_graph": VIRTUOSO_OPEN,
+    "test_the_default_graph": "Virtuoso keeps every triple in a named graph: no default graph of its own "
+    "(CLEAR DEFAULT fails with SP031)",
+    "test_a_multi_operation_update_reads_what_its_earlier_operations_wrote": VIRTUOSO_OPEN,
+    "test_a_violating_write_is_refused_with_the_report_and_writes_nothing": VIRTUOSO_OPEN,
+    "test_writes_to_the_inferred_and_ontology_graphs_are_refused": VIRTUOSO_OPEN,
+    "test_blank_nodes_of_the_store_are_changed_in_place": "Virtuoso's blank node labels are not stable "
+    "across queries (nodeID://): " + VIRTUOSO_OPEN,
+    "test_the_commit_is_one_transaction_for_concurrent_readers": "readers' isolation during a commit is "
+    "not verified on Virtuoso",
+    "test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers": "the one-ingestion bulk "
+    "commit is the managed Oxigraph's (EngineClient.load_dataset)",
+    "test_a_bulk_load_that_breaks_off_loads_nothing": "the one-ingestion bulk commit is the managed "
+    "Oxigraph's (EngineClient.load_dataset)",
+}

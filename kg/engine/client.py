@@ -35,6 +35,7 @@ from kg.errors import (
     QueryTimeout,
     ResultTooLarge,
     TooLarge,
+    Unprocessable,
 )
 from kg.terms import Term
 
@@ -388,7 +389,16 @@ class EngineClient:
         accept: str | None = None,
         timeout_s: float | None = None,
     ) -> EngineResponse:
-        """A Graph Store Protocol request (``graph=None`` is the default graph)."""
+        """A Graph Store Protocol request (``graph=None`` is the default graph).
+
+        :raises Unprocessable: for a write to the default graph of an engine without one.
+        """
+        if graph is None and not self.profile.own_default_graph:
+            if method in ("GET", "HEAD"):
+                return EngineResponse(200, "application/n-triples", b"", 0.0)
+            raise Unprocessable(
+                f"the {self.profile.kind} engine has no default graph of its own: write to a named graph"
+            )
         params = {"default": ""} if graph is None else {self.profile.store_graph_param: graph}
         headers = {}
         if content_type:

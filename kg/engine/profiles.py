@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -76,7 +76,9 @@ class Profile:
     """A response header that says the engine cut the result at its row cap."""
     partial_header: str | None = None
     """A response header that says the answer is partial (a timeout mid-way)."""
-    notes: tuple[str, ...] = field(default=())
+    own_default_graph: bool = True
+    """Whether the store has a default graph of its own (Virtuoso keeps every triple in a
+    named graph: its Graph Store refuses ``default``; the layer reads it as empty)."""
 
     def endpoints(self, url: str, update_url: str | None, store_url: str | None) -> Endpoints:
         """The query, update and Graph Store endpoints from the configured query URL."""
@@ -113,6 +115,10 @@ class Profile:
         """The query text as sent: on Virtuoso, DESCRIBE as a concise bounded description
         (a pragma, before the prologue) and one BASE where the layer put a second in front.
 
+        ``FILTER EXISTS { VALUES (?v) { (<a>) (<b>) } }`` (the write path's neighbourhood query,
+        kg/rq/writes-incoming.rq) becomes ``FILTER (?v IN (<a>, <b>))``: Virtuoso 7.2.5 answers
+        the first with no rows, or fails with SP031 when the variable is also BIND-ed.
+
         >>> print(profile_for("virtuoso").prepare_query("ASK {}", ()))
         define sql:describe-mode "CBD"
         ASK {}
@@ -122,7 +128,8 @@ class Profile:
         # Not `define input:default-graph-exclude`: on 7.2.5 any such pragma makes every
         # GRAPH <iri> pattern empty (measured). Its system graphs are made private instead
         # (scripts/virtuoso/start), so the anonymous /sparql user does not see them.
-        return 'define sql:describe-mode "CBD"\n' + _one_base(text)  # DESCRIBE as a CBD, as Oxigraph
+        text = _exists_values_as_in(_one_base(text))
+        return 'define sql:describe-mode "CBD"\n' + text  # DESCRIBE as a CBD, as Oxigraph
 
     def clean_message(self, message: str) -> str:
         r"""The engine's error message without what it echoes of the request (Virtuoso repeats
@@ -183,6 +190,37 @@ def _one_base(text: str) -> str:
     if match is None:
         return text
     return f"BASE <{urljoin(match[1], match[2])}>" + text[match.end() :]
+
+
+_TERM = r"(?:<[^<>\s]*>|UNDEF)"
+_EXISTS_VALUES = re.compile(
+    r"FILTER\s+EXISTS\s*\{\s*VALUES\s*(?:\(\s*[?$](\w+)\s*\)\s*\{((?:\s*\(\s*"
+    + _TERM
+    + r"\s*\))*)|[?$](\w+)\s*\{((?:\s*"
+    + _TERM
+    + r")*))\s*\}\s*\}",
+    re.IGNORECASE,
+)
+
+
+def _exists_values_as_in(text: str) -> str:
+    r"""``FILTER EXISTS { VALUES ... }`` of one variable as ``FILTER (?v IN (...))``; with an
+    ``UNDEF`` row it holds for any value, so it goes.
+
+    >>> _exists_values_as_in("FILTER EXISTS {\n VALUES (?in) {\n (<urn:a>)\n (<urn:b>)\n }\n }")
+    'FILTER (?in IN (<urn:a>, <urn:b>))'
+    >>> _exists_values_as_in("FILTER EXISTS { VALUES ?in { UNDEF } }")
+    ''
+    """
+
+    def rewrite(m: re.Match[str]) -> str:
+        name = m[1] or m[3]
+        terms = re.findall(_TERM, m[2] if m[1] else m[4] or "")
+        if "UNDEF" in (t.upper() for t in terms):
+            return ""
+        return f"FILTER (?{name} IN ({', '.join(terms)}))"
+
+    return _EXISTS_VALUES.sub(rewrite, text)
 
 
 def _strip(url: str, suffixes: tuple[str, ...]) -> str:
@@ -316,6 +354,7 @@ PROFILES: dict[Kind, Profile] = {
         repair_literals=True,
         truncation_header="x-sparql-maxrows",
         partial_header="x-sql-state",
+        own_default_graph=False,
     ),
     "fuseki": Profile("fuseki"),
     "graphdb": Profile("graphdb", query_methods=("form", "direct", "get")),
