@@ -9,6 +9,9 @@ from the default graph and from ``GRAPH ?g``), how a truncated answer is recogni
 and which literals it returns in a form that must be repaired. The measured facts behind each
 entry are in the README ("Remote engines").
 
+Size: the profiles and detection, and the Virtuoso repairs of query text and answers, each a
+small function with its doctest; they belong together as the list of what differs.
+
 >>> profile_for("virtuoso").query_methods
 ('form', 'get')
 >>> profile_for("virtuoso").endpoints("http://127.0.0.1:8890/sparql", None, None).store
