@@ -160,8 +160,6 @@ VIRTUOSO_DIFFERENCES: dict[str, str] = {
     "test_a_multi_operation_update_reads_what_its_earlier_operations_wrote": VIRTUOSO_OPEN,
     "test_a_violating_write_is_refused_with_the_report_and_writes_nothing": VIRTUOSO_OPEN,
     "test_writes_to_the_inferred_and_ontology_graphs_are_refused": VIRTUOSO_OPEN,
-    "test_blank_nodes_of_the_store_are_changed_in_place": "Virtuoso's blank node labels are not stable "
-    "across queries (nodeID://): " + VIRTUOSO_OPEN,
     "test_the_commit_is_one_transaction_for_concurrent_readers": "readers' isolation during a commit is "
     "not verified on Virtuoso",
     "test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers": "the one-ingestion bulk "
