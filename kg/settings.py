@@ -12,7 +12,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -73,7 +73,18 @@ class Settings(BaseSettings):
         default=None,
         description="The remote engine's Graph Store endpoint (default: derived from engine_url).",
     )
-    engine_user: str | None = Field(default=None, description="The remote engine's user (HTTP Basic).")
+    engine_kind: Literal["detect", "oxigraph", "virtuoso", "fuseki", "graphdb", "qlever", "generic"] = Field(
+        default="detect",
+        description="The remote engine's kind (its profile: how queries, updates, auth and the default graph "
+        "work there); detect: from its answers (Server header, /$/ping, /rest/repositories, ?cmd=stats).",
+    )
+    engine_user: str | None = Field(
+        default=None, description="The remote engine's user (HTTP Basic, or Digest where the profile says)."
+    )
+    engine_auth: Literal["profile", "basic", "digest"] = Field(
+        default="profile",
+        description="HTTP authentication to the remote engine (profile: as its kind wants).",
+    )
     engine_password: SecretStr | None = Field(default=None, description="The remote engine's password.")
     engine_grace_s: float = Field(
         default=2.0, gt=0, description="Past timeout + grace, a stuck managed engine is restarted."

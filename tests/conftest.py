@@ -18,6 +18,7 @@ from kg.namespaces import ONTOLOGY_GRAPH
 from kg.sources import SourceSet, founding_case_files, load_sources
 
 if TYPE_CHECKING:
+    from engines import Virtuoso
     from fastapi.testclient import TestClient
 
     from kg.settings import Settings
@@ -74,12 +75,114 @@ def fresh_store(built_store: Path, tmp_path: Path) -> Path:
 TOKEN = "test-token-0123456789"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "engines: run the module's tests against every engine of tests/engines.py (the managed "
+        "Oxigraph, and Virtuoso through the remote mode), by the `engine` fixture",
+    )
+    config.addinivalue_line(
+        "markers",
+        "managed_only(reason): a guarantee only the managed engine gives (kill and restart, memory "
+        "ceiling, the store directory); not run against remote engines",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of a module marked ``engines`` run once per engine (``engine`` fixture), unless
+    marked ``managed_only``."""
+    from engines import ENGINES
+
+    if "engine" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("engines") is None:
+        return
+    if metafunc.definition.get_closest_marker("managed_only") is not None:
+        return
+    metafunc.parametrize("engine", ENGINES, indirect=True, scope="module")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The known differences of Virtuoso (tests/engines.py) run as xfail, with their reason."""
+    from engines import VIRTUOSO_DIFFERENCES
+
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("engine") != "virtuoso":
+            continue
+        reason = VIRTUOSO_DIFFERENCES.get(getattr(item, "originalname", item.name))
+        if reason is not None:
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+
+
+@pytest.fixture(scope="module")
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine behind ``app_settings``: ``oxigraph`` (managed) unless parametrised."""
+    return str(getattr(request, "param", "oxigraph"))
+
+
+@pytest.fixture(scope="session")
+def virtuoso(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """Virtuoso over the built store's dump (tests/engines.py); skipped when not installed
+    (failed in CI)."""
+    from engines import dump_store, require_virtuoso, start_virtuoso, stop_virtuoso
+
+    require_virtuoso()
+    folder = tmp_path_factory.mktemp("virtuoso")
+    dump = dump_store(built_store, folder / "clusterkg.nq.gz")
+    running = start_virtuoso(folder / "server", dump)
+    try:
+        yield running
+    finally:
+        stop_virtuoso(running)
+
+
 @pytest.fixture()
-def app_settings(fresh_store: Path) -> Settings:
-    """Settings for an app over a private store copy, with writes on (token ``TOKEN``)."""
+def app_settings(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for an app over a private store copy, with writes on (token ``TOKEN``); with
+    the ``virtuoso`` engine, over Virtuoso put back to the built store's dump."""
     from kg.settings import Settings
 
-    return Settings(store=fresh_store, update_token=TOKEN, query_timeout_s=10)
+    if engine == "virtuoso":
+        return virtuoso_settings(request.getfixturevalue("virtuoso"), tmp_path / "no-store")
+    fresh: Path = request.getfixturevalue("fresh_store")
+    return Settings(store=fresh, update_token=TOKEN, query_timeout_s=10)
+
+
+def virtuoso_settings(server: Virtuoso, store: Path, **overrides: object) -> Settings:
+    """Settings for an app in front of the test Virtuoso, put back to the dump first."""
+    from engines import PASSWORD
+
+    from kg.settings import Settings
+
+    server.reset()
+    given: dict[str, object] = {
+        "store": store,
+        "engine_url": server.url,
+        "engine_kind": "virtuoso",
+        "engine_user": "dba",
+        "engine_password": PASSWORD,
+        "update_token": TOKEN,
+        "query_timeout_s": 10,
+    }
+    return Settings.model_validate({**given, **overrides})
+
+
+def module_settings(
+    engine: str, request: pytest.FixtureRequest, built_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
+    """Settings for a module-scoped app: over a private copy of the built store (managed), or
+    over the test Virtuoso put back to the dump."""
+    import shutil
+
+    from kg.settings import Settings
+
+    folder = tmp_path_factory.mktemp("module")
+    if engine == "virtuoso":
+        return virtuoso_settings(request.getfixturevalue("virtuoso"), folder / "no-store")
+    store = folder / "store"
+    shutil.copytree(built_store, store)
+    return Settings(store=store, update_token=TOKEN, query_timeout_s=10)
 
 
 @pytest.fixture()

@@ -17,6 +17,8 @@ from kg import terms
 from kg.engine import binding
 from kg.sources import SourceSet
 
+pytestmark = pytest.mark.engines  # against the managed Oxigraph and Virtuoso (tests/engines.py)
+
 CKG = "https://w3id.org/clusterkg/ontology#"
 BIOMED = "https://w3id.org/clusterkg/id/cluster/biomed"
 NAMED = queries.list_queries()

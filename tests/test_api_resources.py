@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from kg.sources import founding_case_files
 
+pytestmark = pytest.mark.engines  # against the managed Oxigraph and Virtuoso (tests/engines.py)
+
 ID = "https://w3id.org/clusterkg/id/"
 CKG = "https://w3id.org/clusterkg/ontology#"
 XSD = "http://www.w3.org/2001/XMLSchema#"

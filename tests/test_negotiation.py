@@ -10,6 +10,8 @@ from api.negotiation import Kind, Negotiated, negotiate, negotiate_rdf, parse_ac
 from kg.errors import NotAcceptable
 from kg.formats import RDF_FORMATS, RESULT_FORMATS, Format
 
+pytestmark = pytest.mark.engines  # against the managed Oxigraph and Virtuoso (tests/engines.py)
+
 SRJ = "application/sparql-results+json"
 SRX = "application/sparql-results+xml"
 CSV = "text/csv"

@@ -178,3 +178,38 @@ def test_an_unreachable_remote_engine_is_a_503(tmp_path: Path) -> None:
         assert response.status_code == 503
         assert response.headers["retry-after"] == "1"
         assert response.json()["error"] == "engine-unavailable"
+
+
+# --- Engine profiles: detection -------------------------------------------------------------------
+
+
+def test_the_engine_kind_is_detected(remote_engine: str, request: pytest.FixtureRequest) -> None:
+    with TestClient(create_app(Settings(engine_url=remote_engine))) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        assert runtime.engine_kind == "oxigraph"
+        assert runtime.client.query_methods == ["direct", "form", "get"]
+    from engines import PASSWORD
+
+    virtuoso = request.getfixturevalue("virtuoso")
+    virtuoso.reset()
+    settings = Settings(engine_url=virtuoso.url, engine_user="dba", engine_password=PASSWORD)  # type: ignore[arg-type]
+    with TestClient(create_app(settings)) as client:
+        runtime = client.app.state.runtime  # type: ignore[attr-defined]
+        assert runtime.engine_kind == "virtuoso"
+        # The direct POST that Virtuoso never answers is not among the ways used.
+        assert runtime.client.query_methods == ["form", "get"]
+        assert runtime.client.endpoints.update.endswith("/sparql-auth")
+        # Its own graphs are private: the default graph is the built store's quads only.
+        count = client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"})
+        virtuoso_count = count.json()["results"]["bindings"][0]["n"]["value"]
+        assert (
+            "virtrdf"
+            not in client.get(
+                "/sparql", params={"query": "SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }"}
+            ).text
+        )
+    with TestClient(create_app(Settings(engine_url=remote_engine))) as client:
+        oxigraph_count = client.get(
+            "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}
+        )
+        assert oxigraph_count.json()["results"]["bindings"][0]["n"]["value"] == virtuoso_count

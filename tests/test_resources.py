@@ -18,6 +18,8 @@ from kg.describe.resource import Claim, Description
 from kg.settings import Settings
 from tests.conftest import TOKEN
 
+pytestmark = pytest.mark.engines  # against the managed Oxigraph and Virtuoso (tests/engines.py)
+
 BASE = "https://w3id.org/clusterkg/"
 CKG = BASE + "ontology#"
 RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")

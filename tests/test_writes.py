@@ -36,6 +36,8 @@ with warnings.catch_warnings():
 
 from tests.conftest import TOKEN
 
+pytestmark = pytest.mark.engines  # against the managed Oxigraph and Virtuoso (tests/engines.py)
+
 DATA = Path(__file__).resolve().parent / "data" / "writes"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 CKG = "https://w3id.org/clusterkg/ontology#"

@@ -74,17 +74,9 @@ def _lock(request: Request) -> asyncio.Lock:
 
 async def _fetch_dataset(runtime: Runtime, target: Path, timeout_s: float) -> None:
     """Stream the whole dataset from the engine (Graph Store GET, N-Quads) into a file."""
-    client = runtime.client
     if runtime.engine is not None:
         await runtime.engine.wait_ready(10.0)
-    async with client.stream(
-        client.endpoints.store, accept="application/n-quads", timeout_s=timeout_s
-    ) as response:
-        if response.status >= 400:
-            raise EngineError(f"the engine could not read the dataset ({response.status})")
-        with target.open("wb") as out:
-            async for chunk in response.content.iter_chunked(1 << 16):
-                out.write(chunk)
+    await runtime.client.dump_dataset(target, timeout_s=timeout_s)
 
 
 def _write_dumps(nquads: Path, folder: Path) -> None:

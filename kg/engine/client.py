@@ -8,6 +8,9 @@ never a truncated success.
 The transport is aiohttp, not httpx: every SPARQL request passes through here, and aiohttp
 spends about a tenth of httpx's CPU time per request (measured on loopback against
 ``oxigraph serve``: 0.13 ms against 1.0-1.2 ms), which is most of the endpoint's overhead.
+
+Size: one class, the engine's whole HTTP side (queries with their fallbacks, updates, Graph
+Store, dataset dumps) and the one mapping of its failures to typed errors.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import IO
+from urllib.parse import urlencode
 
 import aiohttp
 import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
+from kg.engine.profiles import PROFILES, Endpoints, Method, Profile
 from kg.errors import (
     EngineError,
     EngineUnavailable,
@@ -32,44 +38,9 @@ from kg.errors import (
     QueryTimeout,
     ResultTooLarge,
     TooLarge,
+    Unprocessable,
 )
-from kg.settings import Settings
 from kg.terms import Term
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    """Where the engine answers queries, updates and Graph Store requests."""
-
-    query: str
-    update: str
-    store: str
-
-    @classmethod
-    def oxigraph(cls, base: str) -> Endpoints:
-        """The endpoints of an Oxigraph server at a base URL."""
-        base = base.rstrip("/")
-        return cls(f"{base}/query", f"{base}/update", f"{base}/store")
-
-    @classmethod
-    def remote(cls, settings: Settings) -> Endpoints:
-        """The endpoints of a remote engine from the settings.
-
-        ``CLUSTERKG_ENGINE_URL`` is the query endpoint; update and store endpoints default to
-        siblings named ``update`` and ``store`` (Oxigraph's layout; Fuseki's is
-        ``/ds/query``, ``/ds/update``, ``/ds/data``: set ``CLUSTERKG_ENGINE_STORE_URL``).
-        """
-        if settings.engine_url is None:
-            raise EngineUnavailable("no remote engine configured (CLUSTERKG_ENGINE_URL)")
-        query = settings.engine_url.rstrip("/")
-        base = query.rsplit("/", 1)[0] if query.endswith(("/query", "/sparql")) else query
-        if not query.endswith(("/query", "/sparql")):
-            query = f"{base}/query"
-        return cls(
-            query=query,
-            update=settings.engine_update_url or f"{base}/update",
-            store=settings.engine_store_url or f"{base}/store",
-        )
 
 
 @dataclass(frozen=True)
@@ -102,9 +73,29 @@ class EngineRequest:
     params: Sequence[tuple[str, str]] | dict[str, str] | None = None
 
 
+def query_request(
+    method: Method, url: str, text: str, accept: str, params: Sequence[tuple[str, str]]
+) -> EngineRequest:
+    """One query as an HTTP request: a direct POST (the text as the body, the graphs in the
+    URL), a form POST (everything form-encoded in the body) or a GET (everything in the URL).
+
+    >>> query_request("form", "http://e/sparql", "ASK {}", "text/csv", []).body
+    'query=ASK+%7B%7D'
+    """
+    if method == "direct":
+        headers = {"Accept": accept, "Content-Type": "application/sparql-query; charset=utf-8"}
+        return EngineRequest("POST", url, headers, text.encode("utf-8"), params)
+    fields = [("query", text), *params]
+    if method == "form":
+        headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
+        return EngineRequest("POST", url, headers, urlencode(fields))
+    return EngineRequest("GET", url, {"Accept": accept}, None, fields)
+
+
 class EngineClient:
     """Talks to the engine; turns its failures into typed errors.
 
+    ``credentials`` (user, password) go by HTTP Basic, or Digest when the profile says so.
     ``on_stuck`` is called when a request outlives its deadline plus the grace period, so the
     owner of a managed engine can kill and restart it; ``lost(url)`` says why the engine at a
     URL stopped (its memory ceiling, a restart), for the requests it was serving.
@@ -114,7 +105,9 @@ class EngineClient:
         self,
         endpoints: Callable[[], Endpoints],
         *,
-        auth: aiohttp.BasicAuth | None = None,
+        credentials: tuple[str, str] | None = None,
+        profile: Profile = PROFILES["oxigraph"],
+        hidden_graphs: tuple[str, ...] = (),
         grace_s: float = 2.0,
         max_bytes: int = 64 * 1024 * 1024,
         on_stuck: Callable[[str], Awaitable[None]] | None = None,
@@ -122,7 +115,10 @@ class EngineClient:
         lost: Callable[[str], Awaitable[str | None]] | None = None,
     ) -> None:
         self._endpoints = endpoints
-        self.auth = auth
+        self.credentials = credentials
+        self.profile = profile
+        self.hidden_graphs = hidden_graphs
+        self.query_methods: list[Method] = list(profile.query_methods)
         self.grace_s = grace_s
         self.max_bytes = max_bytes
         self.on_stuck = on_stuck
@@ -135,8 +131,15 @@ class EngineClient:
     def session(self) -> aiohttp.ClientSession:
         """The HTTP session, opened on first use (aiohttp needs the running event loop)."""
         if self._session is None or self._session.closed:
+            headers: dict[str, str] = {}
+            middlewares: tuple[aiohttp.DigestAuthMiddleware, ...] = ()
+            if self.credentials is not None and self.profile.auth == "digest":  # Virtuoso's /sparql-auth
+                middlewares = (aiohttp.DigestAuthMiddleware(*self.credentials),)
+            elif self.credentials is not None:
+                headers["Authorization"] = aiohttp.encode_basic_auth(*self.credentials)
             self._session = aiohttp.ClientSession(
-                auth=self.auth,
+                headers=headers,
+                middlewares=middlewares,
                 timeout=aiohttp.ClientTimeout(total=None, connect=5.0),
                 connector=aiohttp.TCPConnector(limit=64, limit_per_host=64, ttl_dns_cache=300),
                 auto_decompress=True,
@@ -240,6 +243,32 @@ class EngineClient:
         except (aiohttp.ClientError, OSError) as exc:
             raise EngineUnavailable(f"the engine did not answer: {type(exc).__name__}") from exc
 
+    async def dump_dataset(self, target: Path, *, timeout_s: float) -> None:
+        """Write the whole dataset (every named graph and the default graph) to a file as
+        N-Quads: a Graph Store GET of the store where the engine offers one (Oxigraph), else
+        (Virtuoso, whose Graph Store reads one graph at a time) one query of every quad.
+
+        :raises EngineError: when the engine cannot read it.
+        """
+        if self.profile.kind == "virtuoso":
+            answer = await self.query(
+                "SELECT ?s ?p ?o ?g { GRAPH ?g { ?s ?p ?o } }",
+                accept="application/sparql-results+json",
+                timeout_s=timeout_s,
+            )
+            parsed = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+            assert isinstance(parsed, ox.QuerySolutions)
+            quads = [ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in parsed]
+            del parsed  # pyoxigraph's solutions must be dropped on the thread that made them
+            await asyncio.to_thread(ox.serialize, quads, target, ox.RdfFormat.N_QUADS)
+            return
+        async with self.stream(self.endpoints.store, accept="application/n-quads", timeout_s=timeout_s) as r:
+            if r.status >= 400:
+                raise EngineError(f"the engine could not read the dataset ({r.status})")
+            with target.open("wb") as out:
+                async for chunk in r.content.iter_chunked(1 << 16):
+                    out.write(chunk)
+
     async def query(
         self,
         query: str,
@@ -249,18 +278,51 @@ class EngineClient:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> EngineResponse:
-        """Run a query (a direct POST, the graphs in the URL) and return the complete answer.
+        """Run a query and return the complete answer: sent as the profile prefers (a direct
+        POST, a form POST or a GET, the graphs as parameters), falling back to the next way
+        when the engine refuses one (405, 415), and refused when the engine marks its answer
+        as cut short (:meth:`Profile.check_complete`).
 
         :raises QueryError: for a query the engine refuses as malformed (400).
         :raises QueryTimeout: when it runs past ``timeout_s``.
+        :raises ResultTooLarge: when the engine cut the result at its own row cap.
         """
         params = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
+        text = self.profile.prepare_query(query, self.hidden_graphs)
         endpoints = await self._ready_endpoints()
-        headers = {"Accept": accept, "Content-Type": "application/sparql-query; charset=utf-8"}
-        request = EngineRequest("POST", endpoints.query, headers, query.encode("utf-8"), params)
-        answer = await self._send(request, timeout_s=timeout_s, what="query")
-        return self._check(answer, "query")
+        methods = list(self.query_methods)
+        for method in methods:
+            request = query_request(method, endpoints.query, text, accept, params)
+            answer = await self._send(request, timeout_s=timeout_s, what="query")
+            if answer.status in (405, 415) and method != methods[-1]:
+                if method in self.query_methods and len(self.query_methods) > 1:
+                    self.query_methods.remove(method)  # not offered here: never tried again
+                continue
+            break
+        answer = self._check(answer, "query", self.profile)
+        self.profile.check_complete(answer.headers, "query")
+        if self.profile.repair_literals:
+            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type, query))
+        return answer
+
+    async def usable_methods(self, timeout_s: float = 3.0) -> list[Method]:
+        """Which ways of sending a query the engine answers (``ASK {}``, each within
+        ``timeout_s``): a way that hangs or fails is dropped, the others keep their order.
+        The client then uses only those (Virtuoso 7.2.5 never answers a direct POST)."""
+        endpoints = await self._ready_endpoints()
+        usable: list[Method] = []
+        for method in self.query_methods:
+            request = query_request(method, endpoints.query, "ASK {}", "application/sparql-results+json", [])
+            try:
+                answer = await asyncio.wait_for(self._read(request, time.perf_counter()), timeout_s)
+            except (TimeoutError, aiohttp.ClientError, OSError):
+                continue
+            if answer.status == 200:
+                usable.append(method)
+        if usable:
+            self.query_methods = usable
+        return usable
 
     async def select(self, query: str, *, timeout_s: float | None = 30.0) -> list[dict[str, Term]]:
         """Run a SELECT and return its rows as dicts of bound terms (for the service's own queries)."""
@@ -292,9 +354,10 @@ class EngineClient:
         params += [("using-named-graph-uri", g) for g in using_named_graphs]
         endpoints = await self._ready_endpoints()
         headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
-        request = EngineRequest("POST", endpoints.update, headers, update.encode("utf-8"), params)
+        text = self.profile.prepare_query(update, self.hidden_graphs)
+        request = EngineRequest("POST", endpoints.update, headers, text.encode("utf-8"), params)
         answer = await self._send(request, timeout_s=timeout_s, what="update")
-        return self._check(answer, "update")
+        return self._check(answer, "update", self.profile)
 
     async def load_dataset(self, body: bytes | IO[bytes], *, timeout_s: float | None) -> EngineResponse:
         """Add an N-Quads document to the store's graphs, with the managed Oxigraph's bulk loader.
@@ -329,8 +392,17 @@ class EngineClient:
         accept: str | None = None,
         timeout_s: float | None = None,
     ) -> EngineResponse:
-        """A Graph Store Protocol request (``graph=None`` is the default graph)."""
-        params = {"default": ""} if graph is None else {"graph": graph}
+        """A Graph Store Protocol request (``graph=None`` is the default graph).
+
+        :raises Unprocessable: for a write to the default graph of an engine without one.
+        """
+        if graph is None and not self.profile.own_default_graph:
+            if method in ("GET", "HEAD"):
+                return EngineResponse(200, "application/n-triples", b"", 0.0)
+            raise Unprocessable(
+                f"the {self.profile.kind} engine has no default graph of its own: write to a named graph"
+            )
+        params = {"default": ""} if graph is None else {self.profile.store_graph_param: graph}
         headers = {}
         if content_type:
             headers["Content-Type"] = content_type
@@ -338,13 +410,16 @@ class EngineClient:
             headers["Accept"] = accept
         endpoints = await self._ready_endpoints()
         request = EngineRequest(method, endpoints.store, headers, body, params)
-        return await self._send(request, timeout_s=timeout_s, what="graph store request")
+        answer = await self._send(request, timeout_s=timeout_s, what="graph store request")
+        if self.profile.repair_literals and answer.status == 200:
+            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type))
+        return answer
 
     @staticmethod
-    def _check(answer: EngineResponse, what: str) -> EngineResponse:
+    def _check(answer: EngineResponse, what: str, profile: Profile = PROFILES["oxigraph"]) -> EngineResponse:
         if answer.status < 400:
             return answer
-        message = answer.body.decode("utf-8", "replace").strip()[:2000]
+        message = profile.clean_message(answer.body.decode("utf-8", "replace").strip())[:2000]
         if answer.status == 400:
             raise QueryError(f"the engine refused the {what}: {message}")
         unknown = _UNKNOWN_FUNCTION.search(message)

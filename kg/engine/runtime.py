@@ -7,13 +7,16 @@ handlers; nothing here knows about HTTP frameworks.
 from __future__ import annotations
 
 import asyncio
+import logging
+from dataclasses import replace
 
-import aiohttp
-
-from kg.engine.client import Endpoints, EngineClient
+from kg.engine.client import EngineClient
 from kg.engine.process import ManagedEngine
-from kg.errors import EngineUnavailable
+from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
+from kg.errors import EngineUnavailable, KgError
 from kg.settings import Settings
+
+log = logging.getLogger("clusterkg.engine")
 
 
 class Runtime:
@@ -23,15 +26,16 @@ class Runtime:
         self.settings = settings
         self.engine: ManagedEngine | None = None
         self.write_lock = asyncio.Lock()
-        auth: aiohttp.BasicAuth | None = None
+        credentials: tuple[str, str] | None = None
         if settings.engine_url is not None:
-            remote = Endpoints.remote(settings)
             if settings.engine_user is not None:
                 password = settings.engine_password.get_secret_value() if settings.engine_password else ""
-                auth = aiohttp.BasicAuth(settings.engine_user, password)
+                credentials = (settings.engine_user, password)
+            kind = "generic" if settings.engine_kind == "detect" else settings.engine_kind
+            self._remote = remote_endpoints(PROFILES[kind], settings)
             self.client = EngineClient(
-                lambda: remote,
-                auth=auth,
+                lambda: self._remote,
+                credentials=credentials,
                 grace_s=settings.engine_grace_s,
                 max_bytes=settings.result_limit_bytes,
             )
@@ -63,12 +67,66 @@ class Runtime:
         return Endpoints.oxigraph(url)
 
     async def start(self) -> None:
-        """Start the managed engine (a remote engine is used as it is)."""
+        """Start the managed engine; with a remote engine, settle its profile: its kind (when
+        ``CLUSTERKG_ENGINE_KIND`` is ``detect``) and the ways of sending a query it answers."""
         if self.engine is not None:
             await self.engine.start()
+            return
+        settings = self.settings
+        assert settings.engine_url is not None
+        if settings.engine_kind == "detect":
+            profile = PROFILES[await detect(self.client.session, settings.engine_url)]
+        else:
+            profile = PROFILES[settings.engine_kind]
+        self.use_profile(profile)
+        await self.client.usable_methods()
+        await self._check_hidden_graphs()
+
+    async def _check_hidden_graphs(self) -> None:
+        """Warn when the engine's own graphs are visible to queries (Virtuoso without the
+        private-graph setup of scripts/virtuoso/start): counts and listings would include them."""
+        for graph in self.client.hidden_graphs:
+            try:
+                answer = await self.client.query(
+                    f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                    accept="application/sparql-results+json",
+                    timeout_s=5.0,
+                )
+            except KgError:
+                return  # the engine is not up yet: the health check says so
+            if b"true" in answer.body:
+                log.warning(
+                    "the remote engine's own graph <%s> is visible to queries: make it private "
+                    "(README, 'Remote engines') or counts and listings will include it",
+                    graph,
+                )
+
+    def use_profile(self, profile: Profile) -> None:
+        """Talk to the remote engine as its profile says (endpoints, auth, hidden graphs)."""
+        settings = self.settings
+        assert settings.engine_url is not None
+        if settings.engine_auth != "profile":
+            profile = replace(profile, auth=settings.engine_auth)
+        self._remote = remote_endpoints(profile, settings)
+        self.client.profile = profile
+        self.client.hidden_graphs = profile.hidden(settings.engine_url)
+        self.client.query_methods = list(profile.query_methods)
+
+    @property
+    def engine_kind(self) -> str:
+        """The kind of engine in use (``oxigraph`` for the managed one)."""
+        return self.client.profile.kind
 
     async def stop(self) -> None:
         """Close the client and stop the managed engine."""
         await self.client.aclose()
         if self.engine is not None:
             await self.engine.stop()
+
+
+def remote_endpoints(profile: Profile, settings: Settings) -> Endpoints:
+    """A remote engine's endpoints: from ``CLUSTERKG_ENGINE_URL`` as its profile lays them out,
+    unless ``CLUSTERKG_ENGINE_UPDATE_URL`` / ``CLUSTERKG_ENGINE_STORE_URL`` say otherwise."""
+    if settings.engine_url is None:
+        raise EngineUnavailable("no remote engine configured (CLUSTERKG_ENGINE_URL)")
+    return profile.endpoints(settings.engine_url, settings.engine_update_url, settings.engine_store_url)
