@@ -6,7 +6,9 @@ end) and cached in ``<store>.dumps/`` beside the store. The cache is keyed on a 
 the store directory (names, sizes and modification times of its files, RocksDB's ``LOG`` files
 left out): a rebuild, a write or an engine restart changes it, and the next request for a dump
 (or for VoID, :func:`void_dumps`) makes them anew. With a remote engine there is no directory to
-fingerprint, so each request makes them anew.
+fingerprint: the fingerprint is the number of writes the layer sent it
+(:attr:`kg.engine.client.EngineClient.writes`) and the number of quads it holds (one count),
+so a write through the layer, or one elsewhere that changes the count, makes them anew.
 
 Served by :mod:`api.routers.dumps`; listed in the VoID description by :mod:`api.routers.meta`.
 """
@@ -65,6 +67,19 @@ def store_fingerprint(runtime: Runtime, settings: Settings) -> str | None:
     return digest.hexdigest()
 
 
+async def _fingerprint(runtime: Runtime, settings: Settings) -> str:
+    """The store directory's fingerprint, or a remote engine's (its writes and quad count)."""
+    local = store_fingerprint(runtime, settings)
+    if local is not None:
+        return local
+    rows = await runtime.client.select(
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", timeout_s=settings.query_timeout_s
+    )
+    count = rows[0].get("n") if rows else None
+    value = count.value if isinstance(count, ox.Literal) else ""
+    return f"remote {settings.engine_url} writes={runtime.client.writes} quads={value}"
+
+
 def _lock(request: Request) -> asyncio.Lock:
     lock: asyncio.Lock | None = getattr(request.app.state, "dump_lock", None)
     if lock is None:
@@ -98,18 +113,14 @@ async def dumps(request: Request, runtime: Runtime, settings: Settings) -> dict[
     folder = dump_dir(settings)
     meta_file = folder / "dumps.json"
     async with _lock(request):
-        fingerprint = store_fingerprint(runtime, settings)
+        fingerprint = await _fingerprint(runtime, settings)
         meta: dict[str, Any] = {}
         if meta_file.is_file():
             try:
                 meta = json.loads(meta_file.read_text(encoding="utf-8"))
             except ValueError:
                 meta = {}
-        fresh = (
-            fingerprint is not None
-            and meta.get("fingerprint") == fingerprint
-            and all((folder / name).is_file() for name in DUMPS)
-        )
+        fresh = meta.get("fingerprint") == fingerprint and all((folder / name).is_file() for name in DUMPS)
         if not fresh:
             folder.mkdir(parents=True, exist_ok=True)
             raw = folder / "dataset.nq.tmp"

@@ -124,6 +124,8 @@ class EngineClient:
         self.on_stuck = on_stuck
         self.ready = ready
         self.lost = lost
+        self.writes = 0
+        """How many writes (updates, Graph Store writes, loads) were sent to the engine."""
         self._watchers: set[asyncio.Future[None]] = set()
         self._session: aiohttp.ClientSession | None = None
 
@@ -354,8 +356,9 @@ class EngineClient:
         params += [("using-named-graph-uri", g) for g in using_named_graphs]
         endpoints = await self._ready_endpoints()
         headers = {"Content-Type": "application/sparql-update; charset=utf-8"}
-        text = self.profile.prepare_query(update, self.hidden_graphs)
+        text = self.profile.prepare_query(update, self.hidden_graphs, update=True)
         request = EngineRequest("POST", endpoints.update, headers, text.encode("utf-8"), params)
+        self.writes += 1
         answer = await self._send(request, timeout_s=timeout_s, what="update")
         return self._check(answer, "update", self.profile)
 
@@ -379,6 +382,7 @@ class EngineClient:
         endpoints = await self._ready_endpoints()
         headers = {"Content-Type": "application/n-quads"}
         request = EngineRequest("POST", endpoints.store, headers, body, [("no_transaction", "")])
+        self.writes += 1
         answer = await self._send(request, timeout_s=timeout_s, what="graph store load")
         return self._check(answer, "graph store load")
 
@@ -410,6 +414,7 @@ class EngineClient:
             headers["Accept"] = accept
         endpoints = await self._ready_endpoints()
         request = EngineRequest(method, endpoints.store, headers, body, params)
+        self.writes += method not in ("GET", "HEAD")
         answer = await self._send(request, timeout_s=timeout_s, what="graph store request")
         if self.profile.repair_literals and answer.status == 200:
             answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type))

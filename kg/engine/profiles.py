@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -114,9 +115,15 @@ class Profile:
         base = _strip(engine_url.rstrip("/"), ("/sparql-auth", "/sparql"))
         return (*self.hidden_graphs, f"{base}/sparql", f"{base}/DAV/")
 
-    def prepare_query(self, text: str, hidden: tuple[str, ...]) -> str:
-        """The query text as sent: on Virtuoso, DESCRIBE as a concise bounded description
-        (a pragma, before the prologue) and one BASE where the layer put a second in front.
+    def prepare_query(self, text: str, hidden: tuple[str, ...], *, update: bool = False) -> str:
+        """The query (or, with ``update``, update) text as sent: on Virtuoso, DESCRIBE as a
+        concise bounded description (a pragma, before the prologue) and one BASE where the
+        layer put a second in front.
+
+        In a query (not an update, whose ``GRAPH <g> { }`` may be data), an empty graph
+        pattern ``GRAPH <g> { }`` / ``GRAPH ?g { }`` matches where the graph holds a triple
+        (:func:`_empty_graph_patterns`): Virtuoso 7.2.5 matches it for any bound IRI, graph or
+        not, and never for a free variable.
 
         ``FILTER EXISTS { VALUES (?v) { (<a>) (<b>) } }`` (the write path's neighbourhood query,
         kg/rq/writes-incoming.rq) becomes ``FILTER (?v IN (<a>, <b>))``: Virtuoso 7.2.5 answers
@@ -131,7 +138,10 @@ class Profile:
         # Not `define input:default-graph-exclude`: on 7.2.5 any such pragma makes every
         # GRAPH <iri> pattern empty (measured). Its system graphs are made private instead
         # (scripts/virtuoso/start), so the anonymous /sparql user does not see them.
+        if not update:
+            text = _empty_graph_patterns(text)
         text = _graph_list_grouped(_exists_values_as_in(_one_base(text)))
+        text = _values_language_tags_upper(text)
         return 'define sql:describe-mode "CBD"\n' + text  # DESCRIBE as a CBD, as Oxigraph
 
     def clean_message(self, message: str) -> str:
@@ -168,12 +178,12 @@ class Profile:
     def repair(self, body: bytes, content_type: str, query: str = "") -> bytes:
         """Repair literals the engine returns in a lossy form (Virtuoso: booleans as 1/0,
         durations as a number of months) in SPARQL JSON results and N-Triples; a variable
-        the query binds to ``EXISTS {...}`` / ``NOT EXISTS {...}`` is a boolean (Virtuoso
-        answers an integer)."""
+        the query binds to ``EXISTS {...}`` / ``NOT EXISTS {...}``, or to booleans in a VALUES
+        block, is a boolean (Virtuoso answers an integer)."""
         if not self.repair_literals:
             return body
         if "json" in content_type:
-            return repair_json_results(body, exists_variables(query))
+            return repair_json_results(body, exists_variables(query) | values_boolean_variables(query))
         if "n-triples" in content_type or "n-quads" in content_type:
             return repair_ntriples(body)
         return body
@@ -224,6 +234,46 @@ def _exists_values_as_in(text: str) -> str:
         return f"FILTER (?{name} IN ({', '.join(terms)}))"
 
     return _EXISTS_VALUES.sub(rewrite, text)
+
+
+_EMPTY_GRAPH = re.compile(r"\bGRAPH\s*(<[^<>\s]*>|[?$]\w+)\s*\{\s*\}", re.IGNORECASE)
+_VALUES_VARIABLES = re.compile(r"\bVALUES\s*(?:\(([^)]*)\)|[?$](\w+))", re.IGNORECASE)
+
+
+def _empty_graph_patterns(text: str) -> str:
+    """Empty graph patterns as patterns Virtuoso 7.2.5 answers as SPARQL says (a graph exists
+    there when it holds a triple: it keeps no empty graphs). A variable a VALUES block binds
+    becomes ``FILTER EXISTS``; a free variable a subquery of the graphs; an IRI a subquery of
+    one row (7.2.5 ignores a ``FILTER EXISTS`` that shares no variable with its group, and
+    answers ``ASK { FILTER EXISTS { GRAPH <nowhere> { ?s ?p ?o } } }`` true; measured), which
+    binds ``?kg_graph`` to 1 (``SELECT *`` shows it).
+
+    >>> _empty_graph_patterns("ASK { GRAPH <urn:g> { } }")
+    'ASK { { SELECT (1 AS ?kg_graph) { GRAPH <urn:g> { ?kg_s ?kg_p ?kg_o } } LIMIT 1 } }'
+    >>> _empty_graph_patterns("SELECT ?g { VALUES (?g) { (<urn:g>) } GRAPH ?g { } }")
+    'SELECT ?g { VALUES (?g) { (<urn:g>) } FILTER EXISTS { GRAPH ?g { ?kg_s ?kg_p ?kg_o } } }'
+    >>> _empty_graph_patterns("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+    'SELECT DISTINCT ?g WHERE { { SELECT ?g { GRAPH ?g { ?kg_s ?kg_p ?kg_o } } GROUP BY ?g } }'
+    """
+    if _EMPTY_GRAPH.search(text) is None:
+        return text
+    bound = {
+        name
+        for listed, single in _VALUES_VARIABLES.findall(text)
+        for name in (re.findall(r"[?$](\w+)", listed) if listed else [single])
+    }
+    triple = "?kg_s ?kg_p ?kg_o"
+
+    def rewrite(m: re.Match[str]) -> str:
+        term = m[1]
+        if term.startswith("<"):
+            return f"{{ SELECT (1 AS ?kg_graph) {{ GRAPH {term} {{ {triple} }} }} LIMIT 1 }}"
+        if term[1:] in bound:
+            return f"FILTER EXISTS {{ GRAPH {term} {{ {triple} }} }}"
+        name = term[1:]
+        return f"{{ SELECT ?{name} {{ GRAPH ?{name} {{ {triple} }} }} GROUP BY ?{name} }}"
+
+    return _EMPTY_GRAPH.sub(rewrite, text)
 
 
 _GRAPH_LIST = re.compile(
@@ -315,6 +365,79 @@ def exists_variables(query: str) -> frozenset[str]:
     return frozenset(found)
 
 
+_BOOLEAN_TERM = re.compile(r"^(?:true|false|\"(?:true|false|1|0)\"\^\^<" + re.escape(XSD) + r"boolean>)$")
+_ZERO_ONE = re.compile(r"^(?:[01]|\"[01]\"\^\^<" + re.escape(XSD) + r"integer>)$")
+_VALUES_HEAD = re.compile(r"\bVALUES\s*(?:\(([^)]*)\)|[?$](\w+))\s*\{", re.IGNORECASE)
+_VALUES_TOKEN = re.compile(
+    r"""\s*(<[^<>]*>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^<>]*>)?|'(?:[^'\\]|\\.)*'(?:@[A-Za-z0-9-]+|\^\^<[^<>]*>)?|[(){}]|[^\s(){}]+)"""
+)
+
+
+def _values_terms(text: str) -> Iterator[tuple[str, re.Match[str]]]:
+    """The terms of every VALUES block of a query, each with the variable of its column."""
+    for head in _VALUES_HEAD.finditer(text):
+        names = re.findall(r"[?$](\w+)", head[1]) if head[1] is not None else [head[2]]
+        column, at = 0, head.end()
+        while (token := _VALUES_TOKEN.match(text, at)) is not None:
+            at, term = token.end(), token[1]
+            if term == "}":
+                break
+            if term == "(":
+                column = 0
+            elif term != ")":
+                yield (names[column % len(names)] if names else ""), token
+                column += 1
+
+
+def values_boolean_variables(query: str) -> frozenset[str]:
+    """The variables a VALUES block binds to booleans and never to the integers 0 or 1: an
+    engine that returns a VALUES constant as an integer (Virtuoso 7.2.5 answers ``1`` for
+    ``true``) gives them back as booleans.
+
+    >>> sorted(values_boolean_variables('SELECT * { VALUES (?s ?o) { (<a> "true"^^<' + XSD + 'boolean>) } }'))
+    ['o']
+    >>> sorted(values_boolean_variables("SELECT * { VALUES ?x { true 1 } VALUES ?y { false } }"))
+    ['y']
+    """
+    if "VALUES" not in query.upper():
+        return frozenset()
+    booleans: set[str] = set()
+    integers: set[str] = set()
+    for name, token in _values_terms(query):
+        if _BOOLEAN_TERM.match(token[1]):
+            booleans.add(name)
+        elif _ZERO_ONE.match(token[1]):
+            integers.add(name)
+    return frozenset(booleans - integers - {""})
+
+
+_LANGUAGE_TAG = re.compile(r"@([A-Za-z0-9-]+)$")
+
+
+def _values_language_tags_upper(text: str) -> str:
+    """Language tags in VALUES blocks in upper case (the same tags: BCP 47 tags ignore case).
+    Virtuoso 7.2.5 matches nothing for an ASCII literal with a lower-case tag in a VALUES
+    block of two or more rows (openlink/virtuoso-opensource#300, #495; measured), and matches
+    it with the tag in upper case.
+
+    >>> _values_language_tags_upper('VALUES (?p ?o) { (<urn:p> "x"@en) (<urn:p> "y"@en-gb) }')
+    'VALUES (?p ?o) { (<urn:p> "x"@EN) (<urn:p> "y"@EN-GB) }'
+    """
+    if "VALUES" not in text.upper() or "@" not in text:
+        return text
+    pieces: list[str] = []
+    done = 0
+    for _, token in _values_terms(text):
+        term = token[1]
+        if term.startswith(('"', "'")) and (tag := _LANGUAGE_TAG.search(term)) is not None:
+            start = token.start(1) + tag.start(1)
+            pieces += [text[done:start], tag[1].upper()]
+            done = token.end(1)
+    if not pieces:
+        return text
+    return "".join(pieces) + text[done:]
+
+
 def repair_json_results(body: bytes, booleans: frozenset[str] = frozenset()) -> bytes:
     """Repair every bound literal of a SPARQL JSON result (an ASK result is left as it is);
     integers 0 and 1 bound to the ``booleans`` variables become ``xsd:boolean``."""
@@ -343,11 +466,19 @@ _NT_LITERAL = re.compile(rb'"(-?\d+)"\^\^<http://www\.w3\.org/2001/XMLSchema#(bo
 
 
 def repair_ntriples(body: bytes) -> bytes:
-    r"""Repair boolean and duration literals in N-Triples.
+    r"""Repair boolean and duration literals in N-Triples; an empty graph, which Virtuoso
+    writes as the comment ``# Empty NT``, is an empty document (the layer reads an empty
+    answer as "nothing known": an unknown ``/id/`` IRI is a 404).
 
     >>> repair_ntriples(b'<a> <b> "1"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n')
     b'<a> <b> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n'
+    >>> repair_ntriples(b"# Empty NT\n")
+    b''
     """
+    if len(body) < 4096 and all(
+        line.lstrip().startswith(b"#") or not line.strip() for line in body.splitlines()
+    ):
+        return b""
 
     def fix(m: re.Match[bytes]) -> bytes:
         value, kind = m[1].decode(), m[2].decode()

@@ -86,6 +86,8 @@ async def apply_delta(
         delta.delete = {q for q in delta.delete if q not in bulk}
     inserted.bulk_extend(delta.insert)
     delta.insert = set()  # from here on, the store holds the insertions
+    if not runtime.client.profile.own_default_graph:
+        _without_default_graph(runtime.client.profile.kind, delta, inserted)
     default_graph = ox.Store()
     default_graph.bulk_extend(await engine.content(ox.DefaultGraph()) or [])
 
@@ -142,6 +144,18 @@ async def apply_delta(
     clock.lap("commit")
     clock.timings["batches"] = checked.batches
     return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
+
+
+def _without_default_graph(kind: str, delta: Delta, inserted: ox.Store) -> None:
+    """On an engine without a default graph of its own (Virtuoso: every triple is in a named
+    graph; the layer reads its default graph as empty), clearing the default graph does
+    nothing and writing into it is refused.
+
+    :raises Unprocessable: for a quad of the write in the default graph.
+    """
+    delta.cleared.discard(ox.DefaultGraph())
+    for _ in inserted.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        raise Unprocessable(f"the {kind} engine has no default graph of its own: write to a named graph")
 
 
 def refuse_triple_terms(*quads: Iterable[ox.Quad]) -> None:
