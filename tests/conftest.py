@@ -103,16 +103,17 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The known differences of Virtuoso (tests/engines.py) run as xfail, with their reason."""
+    """The known differences of Virtuoso (tests/engines.py, by the test's full name with its
+    parameters) run as strict xfails, with their reason: a fix shows as a failure (XPASS)."""
     from engines import VIRTUOSO_DIFFERENCES
 
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is None or callspec.params.get("engine") != "virtuoso":
             continue
-        reason = VIRTUOSO_DIFFERENCES.get(getattr(item, "originalname", item.name))
+        reason = VIRTUOSO_DIFFERENCES.get(item.name)
         if reason is not None:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
 
 @pytest.fixture(scope="module")
@@ -125,16 +126,30 @@ def engine(request: pytest.FixtureRequest) -> str:
 def virtuoso(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
     """Virtuoso over the built store's dump (tests/engines.py); skipped when not installed
     (failed in CI)."""
-    from engines import dump_store, require_virtuoso, start_virtuoso, stop_virtuoso
+    import atexit
+
+    from engines import (
+        dump_store,
+        record_daemon,
+        require_virtuoso,
+        start_virtuoso,
+        stop_stale_daemons,
+        stop_virtuoso,
+    )
 
     require_virtuoso()
+    base = tmp_path_factory.getbasetemp().parent  # pytest-of-<user>: shared by the sessions
+    stop_stale_daemons(base)  # left by an aborted session (killed: neither teardown nor atexit ran)
     folder = tmp_path_factory.mktemp("virtuoso")
     dump = dump_store(built_store, folder / "clusterkg.nq.gz")
+    record_daemon(base, folder / "server")
     running = start_virtuoso(folder / "server", dump)
+    atexit.register(stop_virtuoso, running)  # an interrupted session that skips the teardown
     try:
         yield running
     finally:
         stop_virtuoso(running)
+        atexit.unregister(stop_virtuoso)
 
 
 @pytest.fixture()
@@ -149,13 +164,14 @@ def app_settings(engine: str, request: pytest.FixtureRequest, tmp_path: Path) ->
     return Settings(store=fresh, update_token=TOKEN, query_timeout_s=10)
 
 
-def virtuoso_settings(server: Virtuoso, store: Path, **overrides: object) -> Settings:
-    """Settings for an app in front of the test Virtuoso, put back to the dump first."""
+def virtuoso_settings(server: Virtuoso, store: Path, *, load: bool = True, **overrides: object) -> Settings:
+    """Settings for an app in front of the test Virtuoso, put back to the dump first (emptied,
+    without ``load``)."""
     from engines import PASSWORD
 
     from kg.settings import Settings
 
-    server.reset()
+    server.reset(load=load)
     given: dict[str, object] = {
         "store": store,
         "engine_url": server.url,

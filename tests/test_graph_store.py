@@ -162,10 +162,15 @@ def test_delete_drops_a_graph(client: TestClient) -> None:
     assert not ask(client, f"ASK {{ GRAPH <{INFERRED}> {{ <{SYN}acme> ?p ?o }} }}")
 
 
-def test_the_default_graph(client: TestClient) -> None:
+def test_the_default_graph(client: TestClient, engine: str) -> None:
     assert triples(client, default="") == set()
     body = f'<{SYN}thing> <http://www.w3.org/2000/01/rdf-schema#comment> "in the default graph" .'
     put = client.put("/store", params={"default": ""}, content=body, headers={**AUTH, **TURTLE})
+    if engine == "virtuoso":  # every triple is in a named graph there (Profile.own_default_graph)
+        assert put.status_code == 422 and "no default graph" in put.json()["message"], put.text
+        assert client.delete("/store", params={"default": ""}, headers=AUTH).status_code == 204
+        assert triples(client, default="") == set()
+        return
     assert put.status_code == 204, put.text
     assert len(triples(client, default="")) == 1
     assert client.delete("/store", params={"default": ""}, headers=AUTH).status_code == 204
