@@ -538,7 +538,9 @@ def _engine_url(client: TestClient) -> str:
     return url
 
 
-@pytest.mark.managed_only(reason="readers of the managed Oxigraph's snapshot during a commit, read straight from its port")
+@pytest.mark.managed_only(
+    reason="readers of the managed Oxigraph's snapshot during a commit, read straight from its port"
+)
 def test_the_commit_is_one_transaction_for_concurrent_readers(client: TestClient) -> None:
     """200 commits of a two-node swap straight to the engine, read by three threads meanwhile."""
     engine = _engine_url(client)
@@ -601,7 +603,9 @@ def _count_graph(http: httpx.Client, graph: str) -> str:
     return value
 
 
-@pytest.mark.managed_only(reason="the one-ingestion bulk commit is the managed Oxigraph's (EngineClient.load_dataset)")
+@pytest.mark.managed_only(
+    reason="the one-ingestion bulk commit is the managed Oxigraph's (EngineClient.load_dataset)"
+)
 def test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers(client: TestClient) -> None:
     """The N-Quads path of an upload (kg.write.commit.write_nquads to a file, bulk-loaded by
     EngineClient.load_dataset): readers counting the graph see nothing or everything."""
@@ -640,7 +644,9 @@ def test_an_additions_only_commit_is_one_ingestion_for_concurrent_readers(client
     assert (str(size),) in states  # the readers did see a loaded state
 
 
-@pytest.mark.managed_only(reason="the one-ingestion bulk commit is the managed Oxigraph's (EngineClient.load_dataset)")
+@pytest.mark.managed_only(
+    reason="the one-ingestion bulk commit is the managed Oxigraph's (EngineClient.load_dataset)"
+)
 def test_a_bulk_load_that_breaks_off_loads_nothing(client: TestClient) -> None:
     """A document malformed after 20k good quads: the engine refuses it and holds none of them."""
     g = n(f"{WRITES_GRAPH}/broken-bulk")
