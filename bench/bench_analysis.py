@@ -20,6 +20,10 @@ answers 404 (not there yet) is skipped with a line saying so.
 
     python bench/bench_analysis.py                      # 1M triples (the issue's size; long)
     python bench/bench_analysis.py --scale 20000        # quick, about a minute
+    python bench/bench_analysis.py --store DIR          # an existing store: no generation, no build
+
+With ``--store`` the store that an earlier run (or ``clusterkg generate --load``) built is served
+as it is (the bare engine serves a copy in the work folder), so a rerun takes minutes.
 """
 
 from __future__ import annotations
@@ -269,12 +273,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--load-timeout", type=float, default=600.0, help="seconds a server may take to start"
     )
+    parser.add_argument(
+        "--store", type=Path, default=None, help="serve this built store: skip generation and build"
+    )
     parser.add_argument("--workdir", type=Path, default=None, help="keep data, store and logs here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with workdir(args.workdir, args.keep) as work:
-        store = build(work, args.scale, args.seed)
+        if args.store is not None:
+            if not (args.store / "CURRENT").is_file():
+                parser.error(f"--store {args.store}: not a store directory (no CURRENT file)")
+            store = args.store
+            print(f"=== the store at {store} (no generation, no build)", flush=True)
+        else:
+            store = build(work, args.scale, args.seed)
         clusters = sample_clusters(store, args.clusters)
         ours, bare = serve(store, work, args.load_timeout)
         try:
