@@ -24,8 +24,8 @@ which holds the whole file in memory:
    different chunks is not drawn. The inferred graph may repeat a triple that a graph of
    another chunk states (the build leaves those out). ``tests/test_bulk.py`` checks both on
    generated data against a materialisation of the whole store.
-2. **Commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the file and the
-   spooled inferences through Oxigraph's bulk loader.
+2. **Commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the files
+   through Oxigraph's bulk loader while pass 1 runs (in a thread), then the spooled inferences.
 3. **Swap.** The copy replaces the store as :func:`kg.build.build` does; a rejected file, a
    crash or an interrupt before this point leaves the store exactly as it was.
 
@@ -40,6 +40,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -130,6 +131,7 @@ def load(
     if not (target / MANIFEST).is_file():
         raise StoreError(f"no built store at {target}: run `clusterkg build` first")
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
+    pool: ThreadPoolExecutor | None = None
     try:
         t = time.perf_counter()
         with report.step("Reading the store's graphs as context"):
@@ -137,6 +139,11 @@ def load(
             report.note(f"{len(context)} quads of context, {len(existing)} graphs already in the store")
         result.seconds["context"] = round(time.perf_counter() - t, 3)
 
+        # The files go into the copy meanwhile (the bulk loader leaves the interpreter free): the
+        # copy is thrown away if a chunk is refused, and swapped in only once every chunk passed.
+        copy = ox.Store(str(work / "store"))
+        pool = ThreadPoolExecutor(1, thread_name_prefix="clusterkg-bulk")
+        loaded = pool.submit(_bulk_load, copy, files, fmts)
         t = time.perf_counter()
         with report.step(f"Checking and reasoning over {len(files)} file(s) in chunks of ~{chunk} triples"):
             spool = work / "inferred.nq"
@@ -164,9 +171,7 @@ def load(
 
         t = time.perf_counter()
         with report.step("Committing with the bulk loader"):
-            copy = ox.Store(str(work / "store"))
-            for path, fmt in zip(files, fmts, strict=True):
-                copy.bulk_load(path=str(path), format=fmt)
+            loaded.result()
             copy.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS)
             copy.flush()
             del copy
@@ -182,8 +187,15 @@ def load(
             swap_in(work / "store", target)
         result.seconds["commit"] = round(time.perf_counter() - t, 3)
     finally:
+        if pool is not None:
+            pool.shutdown(wait=True)  # a bulk load cannot be stopped: wait for it, then drop the copy
         shutil.rmtree(work, ignore_errors=True)
     return result
+
+
+def _bulk_load(store: ox.Store, files: Sequence[Path], fmts: Sequence[ox.RdfFormat]) -> None:
+    for path, fmt in zip(files, fmts, strict=True):
+        store.bulk_load(path=str(path), format=fmt)
 
 
 def _format(path: Path) -> ox.RdfFormat:
