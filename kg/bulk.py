@@ -82,14 +82,6 @@ class LoadResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass
-class _Chunk:
-    """Whole graphs of a file, in file order."""
-
-    quads: list[ox.Quad] = field(default_factory=list)
-    graphs: list[ox.NamedNode] = field(default_factory=list)
-
-
 class _Counting:
     """A binary file that counts the bytes read from it (for progress)."""
 
@@ -101,6 +93,12 @@ class _Counting:
         data = self.raw.read(size)
         self.done += len(data)
         return data
+
+    def __iter__(self) -> Iterator[bytes]:
+        """The lines, counted."""
+        for line in self.raw:
+            self.done += len(line)
+            yield line
 
 
 def load(
@@ -146,7 +144,7 @@ def load(
         loaded = pool.submit(_bulk_load, copy, files, fmts)
         t = time.perf_counter()
         with report.step(f"Checking and reasoning over {len(files)} file(s) in chunks of ~{chunk} triples"):
-            spool = work / "inferred.nq"
+            spool = work / "inferred.nt"
             total = sum(p.stat().st_size for p in files)
             _stream(
                 context,
@@ -172,7 +170,9 @@ def load(
         t = time.perf_counter()
         with report.step("Committing with the bulk loader"):
             loaded.result()
-            copy.bulk_load(path=str(spool), format=ox.RdfFormat.N_QUADS)
+            copy.bulk_load(
+                path=str(spool), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
+            )
             copy.flush()
             del copy
             spool.unlink()
@@ -240,7 +240,9 @@ def _stream(
     total: int,
     on_bytes: Callable[[int, int], None] | None,
 ) -> None:
-    seen: set[ox.NamedNode] = set()
+    seen: set[bytes] = set()
+    names = {g.value.encode() for g in existing}
+    inferred = ox.NamedNode(INFERRED_GRAPH)
     known = _inferences(context)
     shapes, ontology = validation.load_shapes(), validation.load_ontology()
     sources = provenance.index_sources([SOURCES_DIR])
@@ -249,32 +251,35 @@ def _stream(
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
                 counted = _Counting(raw)
-                for part in _chunks(
-                    path, ox.parse(cast(IO[bytes], counted), format=fmt), size, existing, seen
-                ):
+                reader = cast(IO[bytes], counted)
+                parts = (
+                    _nquads(path, reader, size) if fmt == ox.RdfFormat.N_QUADS else _trig(path, reader, size)
+                )
+                for part in parts:
+                    _check_names(path, part, names, seen)
                     result.chunks += 1
-                    result.triples += len(part.quads)
+                    result.triples += part.triples
                     result.graphs += len(part.graphs)
-                    sampled = _sample(
-                        part, None if shacl_sample is None else shacl_sample - result.shacl_triples
-                    )
+                    budget = None if shacl_sample is None else shacl_sample - result.shacl_triples
+                    sampled = _sample(part, budget)
                     if sampled:
                         _shacl(path, context, sampled, shapes, ontology)
                         result.shacl_triples += len(sampled)
-                    context.extend(part.quads)
+                    _add(path, context, part)
                     _provenance(path, context, part, sources)
                     rl.materialise(context)
                     failures = run_checks(context)  # after OWL 2 RL, as in the build
                     if failures:
                         raise QualityCheckFailed(failures)
-                    new = [q for q in _graph(context, INFERRED_GRAPH) if q not in known]
-                    result.inferred_triples += len(new)
-                    ox.serialize(new, out, ox.RdfFormat.N_QUADS)
+                    for quad in known:
+                        context.remove(quad)
+                    result.inferred_triples += rl.count(context, INFERRED_GRAPH)
+                    context.dump(out, ox.RdfFormat.N_TRIPLES, from_graph=inferred)
                     keep = [g for g in part.graphs if g.value in shared]
                     for graph in part.graphs:
                         if graph.value not in shared:
                             context.remove_graph(graph)
-                    context.remove_graph(ox.NamedNode(INFERRED_GRAPH))
+                    context.remove_graph(inferred)
                     if keep:  # a shared graph's own inferences are stated once, with its chunk
                         known = _inferences(context)
                     if on_bytes is not None:
@@ -294,34 +299,111 @@ def _inferences(context: ox.Store) -> set[ox.Quad]:
     return known
 
 
-def _chunks(
-    path: Path, quads: Iterator[ox.Quad], size: int, existing: set[ox.NamedNode], seen: set[ox.NamedNode]
-) -> Iterator[_Chunk]:
-    """Whole graphs, about ``size`` triples at a time; refuses what the bulk path cannot take."""
-    part, current = _Chunk(), None
+@dataclass
+class _Part:
+    """Whole graphs of a file as N-Quads text, with the line the text starts at (N-Quads files)."""
+
+    data: bytes
+    graphs: list[ox.NamedNode]
+    names: list[bytes]
+    triples: int
+    first_line: int | None
+
+
+def _graph_name(line: bytes) -> bytes | None:
+    """The graph IRI of an N-Quads line, read from its end (``b""``: none; ``None``: no statement).
+
+    Only where the chunks split: Oxigraph parses every chunk, and a statement outside a named
+    graph misread here (``<s> <p> <o> .``) is found there.
+
+    >>> _graph_name(b'<s> <p> "a <b>" <https://g> .'), _graph_name(b'<s> <p> "1"^^<x:int> .')
+    (b'https://g', b'')
+    >>> _graph_name(b"# a comment"), _graph_name(b"   ")
+    (None, None)
+    """
+    body = line.strip()
+    if not body or body.startswith(b"#"):
+        return None
+    body = body.removesuffix(b".").rstrip()
+    if not body.endswith(b">"):
+        return b""
+    start = body.rfind(b"<")
+    if start < 0 or body[:start].rstrip().endswith(b"^^"):
+        return b""
+    return body[start + 1 : -1]
+
+
+def _nquads(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
+    """Whole graphs of an N-Quads file, about ``size`` triples at a time, split by lines."""
+    lines: list[bytes] = []
+    names: list[bytes] = []
+    current, triples, first = None, 0, 1
+    for number, line in enumerate(reader, 1):
+        name = _graph_name(line)
+        if name is not None and name != current:
+            if triples >= size:
+                yield _Part(b"".join(lines), _iris(names), names, triples, first)
+                lines, names, triples, first = [], [], 0, number
+            current = name
+            names.append(name)
+        lines.append(line)
+        triples += name is not None
+    if lines:
+        yield _Part(b"".join(lines), _iris(names), names, triples, first)
+
+
+def _trig(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
+    """Whole graphs of a TriG file, about ``size`` triples at a time, as N-Quads text."""
+    quads: list[ox.Quad] = []
+    names: list[bytes] = []
+    current: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
     try:
-        for quad in quads:
-            graph = quad.graph_name
-            if graph != current:
-                if not isinstance(graph, ox.NamedNode):
-                    raise SourceError(path, f"a triple outside a named graph: {quad}")
-                if graph in existing:
-                    raise SourceError(
-                        path, f"graph <{graph.value}> is already in the store", _line(path, graph)
-                    )
-                if graph in seen:
-                    raise SourceError(path, f"graph <{graph.value}> appears again after other graphs")
-                if len(part.quads) >= size:
-                    yield part
-                    part = _Chunk()
-                current = graph
-                seen.add(graph)
-                part.graphs.append(graph)
-            part.quads.append(quad)
+        for quad in ox.parse(reader, format=ox.RdfFormat.TRIG):
+            if quad.graph_name != current:
+                if len(quads) >= size:
+                    yield _Part(_nquads_of(quads), _iris(names), names, len(quads), None)
+                    quads, names = [], []
+                current = quad.graph_name
+                names.append(current.value.encode() if isinstance(current, ox.NamedNode) else b"")
+            quads.append(quad)
     except SyntaxError as error:
         raise SourceError(path, str(error), error.lineno) from error
-    if part.quads:
-        yield part
+    if quads:
+        yield _Part(_nquads_of(quads), _iris(names), names, len(quads), None)
+
+
+def _nquads_of(quads: list[ox.Quad]) -> bytes:
+    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
+
+
+def _iris(names: list[bytes]) -> list[ox.NamedNode]:
+    return [ox.NamedNode(n.decode()) for n in names if n]
+
+
+def _check_names(path: Path, part: _Part, existing: set[bytes], seen: set[bytes]) -> None:
+    """Refuse a statement outside a named graph, a graph in the store, a graph split in the file."""
+    for name in part.names:
+        if not name:
+            raise SourceError(
+                path, "a statement outside a named graph (the bulk path takes named graphs only)"
+            )
+        if name in existing:
+            node = ox.NamedNode(name.decode())
+            raise SourceError(path, f"graph <{node.value}> is already in the store", _line(path, node))
+        if name in seen:
+            raise SourceError(path, f"graph <{name.decode()}> appears again after other graphs")
+        seen.add(name)
+
+
+def _add(path: Path, context: ox.Store, part: _Part) -> None:
+    """Parse the part into the context (a syntax error names the line of the file)."""
+    try:
+        context.bulk_load(part.data, format=ox.RdfFormat.N_QUADS)
+    except SyntaxError as error:
+        line = part.first_line + error.lineno - 1 if part.first_line and error.lineno else None
+        raise SourceError(path, str(error).split(": ", 1)[-1], line) from error
+    if next(iter(context.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+        raise SourceError(path, "a statement outside a named graph (the bulk path takes named graphs only)")
 
 
 def _line(path: Path, node: ox.NamedNode) -> int | None:
@@ -354,15 +436,13 @@ def _quads(quads: Iterator[ox.Quad]) -> Iterator[tuple[Node, Node, Node, URIRef]
             yield _rdflib(q.subject), _rdflib(q.predicate), _rdflib(q.object), URIRef(q.graph_name.value)
 
 
-def _sample(part: _Chunk, budget: int | None) -> list[ox.Quad]:
-    """The chunk's first whole graphs within the budget of triples (``None``: all of them)."""
-    if budget is None:
-        return part.quads
-    if budget <= 0:
+def _sample(part: _Part, budget: int | None) -> list[ox.Quad]:
+    """The part's first whole graphs within the budget of triples (``None``: all of them)."""
+    if budget is not None and budget <= 0:
         return []
     picked: list[ox.Quad] = []
-    for quad in part.quads:
-        if len(picked) >= budget and quad.graph_name != picked[-1].graph_name:
+    for quad in ox.parse(part.data, format=ox.RdfFormat.N_QUADS):
+        if budget is not None and len(picked) >= budget and quad.graph_name != picked[-1].graph_name:
             break
         picked.append(quad)
     return picked
@@ -386,7 +466,7 @@ def _shacl(path: Path, context: ox.Store, sampled: list[ox.Quad], shapes: object
 
 
 def _provenance(
-    path: Path, context: ox.Store, part: _Chunk, sources: dict[str, provenance.SourceText]
+    path: Path, context: ox.Store, part: _Part, sources: dict[str, provenance.SourceText]
 ) -> None:
     """Every claim graph of the chunk has a verbatim quote (read with the provenance graphs)."""
     claims = [g for g in part.graphs if g.value.startswith(provenance.CLAIM_PREFIX)]
