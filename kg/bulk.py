@@ -40,7 +40,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -241,13 +241,14 @@ def _stream(
     on_bytes: Callable[[int, int], None] | None,
 ) -> None:
     seen: set[bytes] = set()
+    checks: list[Future[None]] = []
     names = {g.value.encode() for g in existing}
     inferred = ox.NamedNode(INFERRED_GRAPH)
     known = _inferences(context)
     shapes, ontology = validation.load_shapes(), validation.load_ontology()
     sources = provenance.index_sources([SOURCES_DIR])
     done = 0
-    with spool.open("wb") as out:
+    with ThreadPoolExecutor(1, thread_name_prefix="clusterkg-shacl") as shacl, spool.open("wb") as out:
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
                 counted = _Counting(raw)
@@ -263,7 +264,10 @@ def _stream(
                     budget = None if shacl_sample is None else shacl_sample - result.shacl_triples
                     sampled = _sample(part, budget)
                     if sampled:
-                        _shacl(path, context, sampled, shapes, ontology)
+                        # pySHACL (Python) in a thread, beside the reasoning (Oxigraph, which
+                        # leaves the interpreter free); its verdict is awaited before the commit
+                        now = list(context.quads_for_pattern(None, None, None, None))
+                        checks.append(shacl.submit(_shacl, path, now, sampled, shapes, ontology))
                         result.shacl_triples += len(sampled)
                     _add(path, context, part)
                     _provenance(path, context, part, sources)
@@ -285,6 +289,8 @@ def _stream(
                     if on_bytes is not None:
                         on_bytes(done + counted.done, total)
             done += path.stat().st_size
+        for check in checks:
+            check.result()
 
 
 def _graph(store: ox.Store, iri: str) -> Iterator[ox.Quad]:
@@ -448,10 +454,12 @@ def _sample(part: _Part, budget: int | None) -> list[ox.Quad]:
     return picked
 
 
-def _shacl(path: Path, context: ox.Store, sampled: list[ox.Quad], shapes: object, ontology: object) -> None:
+def _shacl(
+    path: Path, context: list[ox.Quad], sampled: list[ox.Quad], shapes: object, ontology: object
+) -> None:
     """The shapes over the context and the sampled graphs, with their subjects as focus nodes."""
     focus = sorted({URIRef(q.subject.value) for q in sampled if isinstance(q.subject, ox.NamedNode)})
-    data = itertools.chain(_quads(context.quads_for_pattern(None, None, None, None)), _quads(iter(sampled)))
+    data = itertools.chain(_quads(iter(context)), _quads(iter(sampled)))
     checked = validation.validate_quads(data, shapes=shapes, ontology=ontology, focus_nodes=focus)  # type: ignore[arg-type]
     bad = [v for v in checked.violations if v.severity == "Violation"]
     if bad:
