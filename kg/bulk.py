@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -316,46 +317,52 @@ class _Part:
     first_line: int | None
 
 
-def _graph_name(line: bytes) -> bytes | None:
-    """The graph IRI of an N-Quads line, read from its end (``b""``: none; ``None``: no statement).
-
-    Only where the chunks split: Oxigraph parses every chunk, and a statement outside a named
-    graph misread here (``<s> <p> <o> .``) is found there.
-
-    >>> _graph_name(b'<s> <p> "a <b>" <https://g> .'), _graph_name(b'<s> <p> "1"^^<x:int> .')
-    (b'https://g', b'')
-    >>> _graph_name(b"# a comment"), _graph_name(b"   ")
-    (None, None)
-    """
-    body = line.strip()
-    if not body or body.startswith(b"#"):
-        return None
-    body = body.removesuffix(b".").rstrip()
-    if not body.endswith(b">"):
-        return b""
-    start = body.rfind(b"<")
-    if start < 0 or body[:start].rstrip().endswith(b"^^"):
-        return b""
-    return body[start + 1 : -1]
+_GRAPH_AT_END = re.compile(rb"<([^<>\s]*)>[ \t]*\.[ \t]*\r?$", re.MULTILINE)
+"""The graph IRI at the end of an N-Quads line (a statement without one does not match)."""
+BLOCK = 1 << 23
+"""Bytes read at a time from an N-Quads file."""
 
 
 def _nquads(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
-    """Whole graphs of an N-Quads file, about ``size`` triples at a time, split by lines."""
-    lines: list[bytes] = []
-    names: list[bytes] = []
-    current, triples, first = None, 0, 1
-    for number, line in enumerate(reader, 1):
-        name = _graph_name(line)
-        if name is not None and name != current:
-            if triples >= size:
-                yield _Part(b"".join(lines), _iris(names), names, triples, first)
-                lines, names, triples, first = [], [], 0, number
-            current = name
-            names.append(name)
-        lines.append(line)
-        triples += name is not None
-    if lines:
-        yield _Part(b"".join(lines), _iris(names), names, triples, first)
+    """Whole graphs of an N-Quads file, about ``size`` triples at a time, split by lines.
+
+    The graph of each line is read from its end by a regular expression, only to find where
+    the graphs change: Oxigraph parses every part, and a statement outside a named graph that
+    the expression misreads (``<s> <p> <o> .``) is found there.
+
+    >>> import io
+    >>> text = b"<s:> <p:> <o:> <g:1> .\\n# note\\n<s:> <p:> \\"1\\" <g:2> .\\n"
+    >>> parts = _nquads(Path("x.nq"), io.BytesIO(text), 1)
+    >>> [(p.names, p.triples, p.first_line) for p in parts]
+    [([b'g:1'], 1, 1), ([b'g:2'], 1, 3)]
+    """
+    buffer = bytearray()
+    bounds: list[tuple[bytes, int, int]] = []  # (graph, offset of its first line, quads before it)
+    quads, first = 0, 1
+    while data := reader.read(BLOCK):
+        if not data.endswith(b"\n"):
+            data += reader.readline()
+        base = len(buffer)
+        buffer += data
+        current = bounds[-1][0] if bounds else None
+        for match in _GRAPH_AT_END.finditer(data):
+            name = match.group(1)
+            if name != current:
+                start = data.rfind(b"\n", 0, match.start()) + 1
+                bounds.append((name, base + start, quads))
+                current = name
+            quads += 1
+        while (k := next((i for i, b in enumerate(bounds) if i and b[2] >= size), None)) is not None:
+            _, cut, before = bounds[k]  # the first graph that starts after ``size`` quads
+            head = bytes(buffer[:cut])
+            names = [name for name, _, _ in bounds[:k]]
+            yield _Part(head, _iris(names), names, before, first)
+            first += head.count(b"\n")
+            del buffer[:cut]
+            bounds = [(name, offset - cut, seen - before) for name, offset, seen in bounds[k:]]
+            quads -= before
+    if buffer.strip():
+        yield _Part(bytes(buffer), _iris([b for b, _, _ in bounds]), [b for b, _, _ in bounds], quads, first)
 
 
 def _trig(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
@@ -383,7 +390,14 @@ def _nquads_of(quads: list[ox.Quad]) -> bytes:
 
 
 def _iris(names: list[bytes]) -> list[ox.NamedNode]:
-    return [ox.NamedNode(n.decode()) for n in names if n]
+    """The graph names that are IRIs (Oxigraph reports the others, with their line, when it parses)."""
+    iris = []
+    for name in names:
+        try:
+            iris.append(ox.NamedNode(name.decode()))
+        except ValueError:
+            continue
+    return iris
 
 
 def _check_names(path: Path, part: _Part, existing: set[bytes], seen: set[bytes]) -> None:
