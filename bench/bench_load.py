@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         load = [str(BIN / "clusterkg"), "load", str(data), "--store", str(ours_store)]
         if args.shacl_sample is not None:
             load += ["--shacl-sample", str(args.shacl_sample)]
+        load_before = os.getloadavg()[0]
         say(f"clusterkg load of {triples} triples ...")
         ours = timed(load, work / "clusterkg-load.log")
         say(f"oxigraph load of {triples} triples ...")
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"=== {triples:,} generated triples ({data.stat().st_size / 1e9:.2f} GB of N-Quads); "
             f"{os.cpu_count()} CPUs, {platform.machine()}; {time.strftime('%Y-%m-%d %H:%M')}; "
-            f"load average before: {os.getloadavg()[0]:.1f}"
+            f"load average before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f}"
         )
         print(f"{'':<26} {'seconds':>9} {'peak RSS':>10} {'exit':>5}")
         for name, run in (("clusterkg load", ours), ("oxigraph load (bare)", bare)):
@@ -115,8 +116,10 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio clusterkg / bare: time {ours.seconds / bare.seconds:.1f}x, "
             f"peak RSS {ours.peak_rss / max(bare.peak_rss, 1):.1f}x"
         )
+        if ours.status != 0:
+            print("clusterkg load FAILED: see its last line below")
         print(
-            f"targets: under 600 s ({'met' if ours.seconds < 600 else 'MISSED'}), "
+            f"targets: under 600 s ({'met' if ours.seconds < 600 and ours.status == 0 else 'MISSED'}), "
             f"under 4 GiB ({'met' if ours.peak_rss < 4 * GiB else 'MISSED'})"
         )
         print("clusterkg load said: " + (loaded[-1] if loaded else "(nothing)"))

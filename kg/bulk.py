@@ -95,6 +95,12 @@ class _Counting:
         self.done += len(data)
         return data
 
+    def readline(self) -> bytes:
+        """Read a line and count it."""
+        line = self.raw.readline()
+        self.done += len(line)
+        return line
+
     def __iter__(self) -> Iterator[bytes]:
         """The lines, counted."""
         for line in self.raw:
@@ -325,7 +331,7 @@ BLOCK = 1 << 23
 """Bytes read at a time from an N-Quads file."""
 
 
-def _nquads(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
+def _nquads(path: Path, reader: IO[bytes], size: int, block: int = BLOCK) -> Iterator[_Part]:
     """Whole graphs of an N-Quads file, about ``size`` triples at a time, split by lines.
 
     The graph of each line is read from its end by a regular expression, only to find where
@@ -337,11 +343,14 @@ def _nquads(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
     >>> parts = _nquads(Path("x.nq"), io.BytesIO(text), 1)
     >>> [(p.names, p.triples, p.first_line) for p in parts]
     [([b'g:1'], 1, 1), ([b'g:2'], 1, 3)]
+    >>> parts = _nquads(Path("x.nq"), io.BytesIO(text), 1, block=5)  # blocks end within lines
+    >>> [(p.names, p.triples, p.first_line, p.data.count(b"\\n")) for p in parts]
+    [([b'g:1'], 1, 1, 2), ([b'g:2'], 1, 3, 1)]
     """
     buffer = bytearray()
     bounds: list[tuple[bytes, int, int]] = []  # (graph, offset of its first line, quads before it)
     quads, first = 0, 1
-    while data := reader.read(BLOCK):
+    while data := reader.read(block):
         if not data.endswith(b"\n"):
             data += reader.readline()
         base = len(buffer)
