@@ -9,8 +9,9 @@ file:
 (b) ``oxigraph load --location <empty dir> --file FILE``: the engine's bulk loader alone.
 
 Each runs as a child process; its wall time and peak resident memory (``wait4``'s
-``ru_maxrss``, the same figure ``/usr/bin/time -v`` prints) are printed with the ratio of (a)
-to (b). Targets (issue 14): 10M triples in under 10 minutes and under 4 GiB.
+``ru_maxrss``, the figure ``/usr/bin/time -v`` prints, and the peak of its process tree's summed
+RSS sampled every 0.1 s: the SHACL sample is validated in a process of its own) are printed
+with the ratio of (a) to (b). Targets (issue 14): 10M triples in under 10 minutes and under 4 GiB.
 
     python bench/bench_load.py --scale 1000000            # about 5 minutes
     python bench/bench_load.py                            # 10M triples (the issue's size)
@@ -32,6 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_serving import RssSampler  # noqa: E402
+
 from kg import generate  # noqa: E402
 from kg.engine.process import oxigraph_binary  # noqa: E402
 
@@ -46,23 +50,26 @@ def say(message: str) -> None:
 
 @dataclass(frozen=True)
 class Run:
-    """One child process: its wall time, peak RSS and exit status."""
+    """One child process: its wall time, peak RSS (its own, and its process tree's) and exit status."""
 
     seconds: float
     peak_rss: int
+    peak_tree: int
     status: int
 
 
 def timed(args: list[str], log: Path) -> Run:
-    """Run a command to completion; wall time and peak RSS from ``wait4``."""
+    """Run a command to completion: wall time, peak RSS from ``wait4`` (the process, or its
+    largest reaped descendant) and the peak of the tree's summed RSS, sampled every 0.1 s."""
     start = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(
             args, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
         )
-        _, status, usage = os.wait4(process.pid, 0)
+        with RssSampler(process.pid) as tree:
+            _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(time.perf_counter() - start, usage.ru_maxrss * 1024, process.returncode)
+    return Run(time.perf_counter() - start, usage.ru_maxrss * 1024, tree.peak, process.returncode)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,18 +116,22 @@ def main(argv: list[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs, {platform.machine()}; {time.strftime('%Y-%m-%d %H:%M')}; "
             f"load average before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f}"
         )
-        print(f"{'':<26} {'seconds':>9} {'peak RSS':>10} {'exit':>5}")
+        print(f"{'':<22} {'seconds':>9} {'peak RSS':>12} {'tree peak':>12} {'exit':>5}")
         for name, run in (("clusterkg load", ours), ("oxigraph load (bare)", bare)):
-            print(f"{name:<26} {run.seconds:>9.1f} {run.peak_rss / GiB:>8.2f} GiB {run.status:>5}")
+            print(
+                f"{name:<22} {run.seconds:>9.1f} {run.peak_rss / GiB:>8.2f} GiB "
+                f"{run.peak_tree / GiB:>8.2f} GiB {run.status:>5}"
+            )
+        peak, bare_peak = max(ours.peak_rss, ours.peak_tree), max(bare.peak_rss, bare.peak_tree, 1)
         print(
             f"ratio clusterkg / bare: time {ours.seconds / bare.seconds:.1f}x, "
-            f"peak RSS {ours.peak_rss / max(bare.peak_rss, 1):.1f}x"
+            f"peak RSS {peak / bare_peak:.1f}x"
         )
         if ours.status != 0:
             print("clusterkg load FAILED: see its last line below")
         print(
             f"targets: under 600 s ({'met' if ours.seconds < 600 and ours.status == 0 else 'MISSED'}), "
-            f"under 4 GiB ({'met' if ours.peak_rss < 4 * GiB else 'MISSED'})"
+            f"under 4 GiB ({'met' if peak < 4 * GiB else 'MISSED'})"
         )
         print("clusterkg load said: " + (loaded[-1] if loaded else "(nothing)"))
         return 0 if ours.status == 0 and bare.status == 0 else 1
