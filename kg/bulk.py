@@ -37,7 +37,6 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
-import re
 import shutil
 import tempfile
 import time
@@ -53,6 +52,7 @@ from rdflib.term import Node
 
 from kg import formats, provenance, validation
 from kg.build import QualityCheckFailed, run_checks, swap_in
+from kg.bulk_read import Counting, Part, nquads, nquads_of, trig
 from kg.engine.local_store import MANIFEST
 from kg.errors import KgError, SourceError, StoreError
 from kg.namespaces import INFERRED_GRAPH
@@ -82,31 +82,6 @@ class LoadResult:
     inferred_triples: int = 0
     shacl_triples: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-class _Counting:
-    """A binary file that counts the bytes read from it (for progress)."""
-
-    def __init__(self, raw: IO[bytes]) -> None:
-        self.raw, self.done = raw, 0
-
-    def read(self, size: int = -1) -> bytes:
-        """Read and count."""
-        data = self.raw.read(size)
-        self.done += len(data)
-        return data
-
-    def readline(self) -> bytes:
-        """Read a line and count it."""
-        line = self.raw.readline()
-        self.done += len(line)
-        return line
-
-    def __iter__(self) -> Iterator[bytes]:
-        """The lines, counted."""
-        for line in self.raw:
-            self.done += len(line)
-            yield line
 
 
 def load(
@@ -260,10 +235,10 @@ def _stream(
     with ProcessPoolExecutor(1, mp_context=spawn) as shacl, spool.open("wb") as out:
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
-                counted = _Counting(raw)
+                counted = Counting(raw)
                 reader = cast(IO[bytes], counted)
                 parts = (
-                    _nquads(path, reader, size) if fmt == ox.RdfFormat.N_QUADS else _trig(path, reader, size)
+                    nquads(path, reader, size) if fmt == ox.RdfFormat.N_QUADS else trig(path, reader, size)
                 )
                 for part in parts:
                     _check_names(path, part, names, seen)
@@ -274,7 +249,7 @@ def _stream(
                     sampled = _sample(part, budget)
                     if sampled:
                         # pySHACL in a process beside the reasoning, awaited before the commit
-                        context_nq, sampled_nq = _nquads_of(base), _nquads_of(sampled)
+                        context_nq, sampled_nq = nquads_of(base), nquads_of(sampled)
                         checks.append((path, shacl.submit(_shacl, str(path), context_nq, sampled_nq)))
                         result.shacl_triples += len(sampled)
                     # A new in-memory store for each chunk: with one store that each chunk was
@@ -316,104 +291,7 @@ def _inferences(base: list[ox.Quad]) -> set[ox.Quad]:
     return set(_graph(store, INFERRED_GRAPH))
 
 
-@dataclass
-class _Part:
-    """Whole graphs of a file as N-Quads text, with the line the text starts at (N-Quads files)."""
-
-    data: bytes
-    graphs: list[ox.NamedNode]
-    names: list[bytes]
-    triples: int
-    first_line: int | None
-
-
-_GRAPH_AT_END = re.compile(rb"<([^<>\s]*)>[ \t]*\.[ \t]*\r?$", re.MULTILINE)
-"""The graph IRI at the end of an N-Quads line (a statement without one does not match)."""
-BLOCK = 1 << 23
-"""Bytes read at a time from an N-Quads file."""
-
-
-def _nquads(path: Path, reader: IO[bytes], size: int, block: int = BLOCK) -> Iterator[_Part]:
-    """Whole graphs of an N-Quads file, about ``size`` triples at a time, split by lines.
-
-    The graph of each line is read from its end by a regular expression, only to find where
-    the graphs change: Oxigraph parses every part, and a statement outside a named graph that
-    the expression misreads (``<s> <p> <o> .``) is found there.
-
-    >>> import io
-    >>> text = b"<s:> <p:> <o:> <g:1> .\\n# note\\n<s:> <p:> \\"1\\" <g:2> .\\n"
-    >>> parts = _nquads(Path("x.nq"), io.BytesIO(text), 1)
-    >>> [(p.names, p.triples, p.first_line) for p in parts]
-    [([b'g:1'], 1, 1), ([b'g:2'], 1, 3)]
-    >>> parts = _nquads(Path("x.nq"), io.BytesIO(text), 1, block=5)  # blocks end within lines
-    >>> [(p.names, p.triples, p.first_line, p.data.count(b"\\n")) for p in parts]
-    [([b'g:1'], 1, 1, 2), ([b'g:2'], 1, 3, 1)]
-    """
-    buffer = bytearray()
-    bounds: list[tuple[bytes, int, int]] = []  # (graph, offset of its first line, quads before it)
-    quads, first = 0, 1
-    while data := reader.read(block):
-        if not data.endswith(b"\n"):
-            data += reader.readline()
-        base = len(buffer)
-        buffer += data
-        current = bounds[-1][0] if bounds else None
-        for match in _GRAPH_AT_END.finditer(data):
-            name = match.group(1)
-            if name != current:
-                start = data.rfind(b"\n", 0, match.start()) + 1
-                bounds.append((name, base + start, quads))
-                current = name
-            quads += 1
-        while (k := next((i for i, b in enumerate(bounds) if i and b[2] >= size), None)) is not None:
-            _, cut, before = bounds[k]  # the first graph that starts after ``size`` quads
-            head = bytes(buffer[:cut])
-            names = [name for name, _, _ in bounds[:k]]
-            yield _Part(head, _iris(names), names, before, first)
-            first += head.count(b"\n")
-            del buffer[:cut]
-            bounds = [(name, offset - cut, seen - before) for name, offset, seen in bounds[k:]]
-            quads -= before
-    if buffer.strip():
-        yield _Part(bytes(buffer), _iris([b for b, _, _ in bounds]), [b for b, _, _ in bounds], quads, first)
-
-
-def _trig(path: Path, reader: IO[bytes], size: int) -> Iterator[_Part]:
-    """Whole graphs of a TriG file, about ``size`` triples at a time, as N-Quads text."""
-    quads: list[ox.Quad] = []
-    names: list[bytes] = []
-    current: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None = None
-    try:
-        for quad in ox.parse(reader, format=ox.RdfFormat.TRIG):
-            if quad.graph_name != current:
-                if len(quads) >= size:
-                    yield _Part(_nquads_of(quads), _iris(names), names, len(quads), None)
-                    quads, names = [], []
-                current = quad.graph_name
-                names.append(current.value.encode() if isinstance(current, ox.NamedNode) else b"")
-            quads.append(quad)
-    except SyntaxError as error:
-        raise SourceError(path, str(error), error.lineno) from error
-    if quads:
-        yield _Part(_nquads_of(quads), _iris(names), names, len(quads), None)
-
-
-def _nquads_of(quads: list[ox.Quad]) -> bytes:
-    return ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
-
-
-def _iris(names: list[bytes]) -> list[ox.NamedNode]:
-    """The graph names that are IRIs (Oxigraph reports the others, with their line, when it parses)."""
-    iris = []
-    for name in names:
-        try:
-            iris.append(ox.NamedNode(name.decode()))
-        except ValueError:
-            continue
-    return iris
-
-
-def _check_names(path: Path, part: _Part, existing: set[bytes], seen: set[bytes]) -> None:
+def _check_names(path: Path, part: Part, existing: set[bytes], seen: set[bytes]) -> None:
     """Refuse a statement outside a named graph, a graph in the store, a graph split in the file."""
     for name in part.names:
         if not name:
@@ -428,7 +306,7 @@ def _check_names(path: Path, part: _Part, existing: set[bytes], seen: set[bytes]
         seen.add(name)
 
 
-def _add(path: Path, context: ox.Store, part: _Part) -> None:
+def _add(path: Path, context: ox.Store, part: Part) -> None:
     """Parse the part into the context (a syntax error names the line of the file)."""
     try:
         context.bulk_load(part.data, format=ox.RdfFormat.N_QUADS)
@@ -469,7 +347,7 @@ def _quads(quads: Iterator[ox.Quad]) -> Iterator[tuple[Node, Node, Node, URIRef]
             yield _rdflib(q.subject), _rdflib(q.predicate), _rdflib(q.object), URIRef(q.graph_name.value)
 
 
-def _sample(part: _Part, budget: int | None) -> list[ox.Quad]:
+def _sample(part: Part, budget: int | None) -> list[ox.Quad]:
     """The part's first whole graphs within the budget of triples (``None``: all of them)."""
     if budget is not None and budget <= 0:
         return []
@@ -504,9 +382,7 @@ def _shacl(path: str, context: bytes, sampled: bytes) -> tuple[str, int | None] 
     return message + first.describe() + more, _line(Path(path), node) if node is not None else None
 
 
-def _provenance(
-    path: Path, context: ox.Store, part: _Part, sources: dict[str, provenance.SourceText]
-) -> None:
+def _provenance(path: Path, context: ox.Store, part: Part, sources: dict[str, provenance.SourceText]) -> None:
     """Every claim graph of the chunk has a verbatim quote (read with the provenance graphs)."""
     claims = [g for g in part.graphs if g.value.startswith(provenance.CLAIM_PREFIX)]
     if not claims:
