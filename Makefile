@@ -45,6 +45,7 @@ java:
 bench: $(STAMP) java
 	$(BIN)/python bench/bench_materialisation.py
 	$(BIN)/python bench/bench_serving.py
+	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_analysis.py
 
 soak: $(STAMP) java

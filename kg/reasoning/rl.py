@@ -5,8 +5,8 @@ SPARQL UPDATE per rule (or tight group) in ``rules/<rule-id>.rq``. A rule reads 
 premises from the ontology graph and its ABox premises from every named graph, inferred
 triples of earlier rounds included, and inserts a conclusion only if no named graph holds it.
 The rounds are semi-naive: one ABox premise of each rule is taken from the triples that the
-previous round added (the first round takes a copy of every named graph), so a round only
-follows what is new. The rounds stop at the fixpoint.
+previous round added (in the first round, any named graph: :func:`first_round`), so a round
+only follows what is new. The rounds stop at the fixpoint.
 
 Graphs are bound to a rule through the prefixes of the update (``tbox:``, ``delta:``,
 ``next:``, ``inferred:``, ``anonymous:``), never written into its text: ``Store.update`` has
@@ -150,6 +150,28 @@ def clash_rules() -> tuple[Rule, ...]:
     )
 
 
+_DELTA_PATTERN = re.compile(r"GRAPH delta: \{")
+
+
+@cache
+def first_round(rule: Rule) -> str:
+    """The rule's text for the first round, where every named graph is new.
+
+    Each ``GRAPH delta: {`` becomes ``GRAPH ?_any_<n> {`` (a variable of its own per pattern,
+    so two premises may come from different graphs): the same solutions as with a copy of
+    every named graph in ``delta:`` (what an engine step did before), without making that
+    copy, which took a fifth of the time at 1M triples. Conclusions a rule inserts in
+    round 1 may then already feed a later rule of the same round; they are in ``next:`` too,
+    so the next round follows them as before (only sooner, never less).
+
+    >>> rule = Rule("r", "WHERE { GRAPH delta: { ?x a ?c } GRAPH delta: { ?c a ?d } }")
+    >>> first_round(rule)
+    'WHERE { GRAPH ?_any_0 { ?x a ?c } GRAPH ?_any_1 { ?c a ?d } }'
+    """
+    counter = iter(range(1_000_000))
+    return _DELTA_PATTERN.sub(lambda _: f"GRAPH ?_any_{next(counter)} {{", rule.sparql)
+
+
 @cache
 def _step(name: str) -> str:
     return (RULES_DIR / f"step-{name}.rq").read_text(encoding="utf-8")
@@ -222,12 +244,13 @@ def _materialise(
     chains = long_chains(store, ox.NamedNode(graphs["tbox"]))
     rounds = 0
     try:
-        store.update(_step("seed"), prefixes=graphs)
         while True:
             rounds += 1
             graphs["delta"], graphs["next"] = graphs["next"], f"{run}/round-{rounds}"
             for rule in rules():
-                if rounds == 1 or rule.semi_naive:  # a TBox-only rule has said all in round 1
+                if rounds == 1:  # every named graph is new: no copy of them into delta:
+                    store.update(first_round(rule), prefixes=graphs)
+                elif rule.semi_naive:  # a TBox-only rule has said all in round 1
                     store.update(rule.sparql, prefixes=graphs)
             for prop, chain in chains:
                 _follow_chain(store, prop, chain, graphs)
