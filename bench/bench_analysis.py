@@ -44,9 +44,9 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_serving import BIN, Server, say, start, workdir  # noqa: E402
+from bench.bench_serving import BIN, Server, bare_oxigraph, say, start, workdir  # noqa: E402
 from kg import generate  # noqa: E402
-from kg.engine.process import free_port, oxigraph_binary  # noqa: E402
+from kg.engine.process import free_port  # noqa: E402
 
 TASKS = (
     "task-niches", "task-rd-infrastructure", "task-priority-projects", "task-inter-cluster",
@@ -140,15 +140,7 @@ def serve(store: Path, work: Path, timeout_s: float) -> tuple[Server, Server]:
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(store, copy)
         port = free_port()
-        args = [
-            oxigraph_binary(),
-            "serve",
-            "--location",
-            str(copy),
-            "--union-default-graph",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ]
+        args = bare_oxigraph(copy, port)
         bare = start(
             "oxigraph", args, f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/",
             work / "oxigraph.log", timeout_s=timeout_s,

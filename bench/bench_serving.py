@@ -178,6 +178,14 @@ class Server:
                 os.kill(pid, signal.SIGKILL)
 
 
+def bare_oxigraph(location: Path, port: int) -> list[str]:
+    """The command line of a bare ``oxigraph serve`` on a store, its default graph the union."""
+    return [
+        oxigraph_binary(), "serve", "--location", str(location), "--union-default-graph",
+        "--bind", f"127.0.0.1:{port}",
+    ]  # fmt: skip
+
+
 def start(
     name: str,
     args: list[str],
@@ -449,15 +457,7 @@ def start_targets(
             copy = work / f"oxigraph-copy-{prep.scale}"
             shutil.copytree(prep.store, copy)
             port = free_port()
-            args = [
-                oxigraph_binary(),
-                "serve",
-                "--location",
-                str(copy),
-                "--union-default-graph",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ]
+            args = bare_oxigraph(copy, port)
             base = f"http://127.0.0.1:{port}"
             servers[OXIGRAPH] = start(
                 OXIGRAPH, args, f"{base}/query", f"{base}/", work / "oxigraph.log", timeout_s=load_timeout_s
