@@ -119,6 +119,40 @@ class Settings(BaseSettings):
         default=False, description="Skip the OWL DL (HermiT) check in builds, for very large data."
     )
     java_memory_mb: int = Field(default=2000, gt=0, description="The Java heap of the OWL DL check, in MB.")
+    sole_writer: bool | None = Field(
+        default=None,
+        description="Whether this server is the only writer of the engine's data (default: yes for the "
+        "managed engine, no for a remote one). Only then do the result cache and the version-based "
+        "ETags trust that the data has not changed since the last version.",
+    )
+    cache: bool = Field(
+        default=True, description="The result cache of reads (off: every read asks the engine)."
+    )
+    cache_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=0, description="Most bytes of answers the result cache holds."
+    )
+    cache_max_age_s: int = Field(
+        default=60, ge=0, description="The max-age of 'Cache-Control' on reads of the current version."
+    )
+    version_retention: str = Field(
+        default="30d",
+        pattern=r"^[0-9]+d?$",
+        description="How long earlier dataset versions stay queryable with the managed engine: a number "
+        "of versions ('20') or of days ('30d'); '0' keeps none but the current one.",
+    )
+    versions_dir: Path | None = Field(
+        default=None,
+        description="Where the managed engine's earlier versions are kept (default: the store's "
+        "directory with '.versions' added, beside it).",
+    )
+    version_engines: int = Field(
+        default=2, gt=0, description="Most read-only engines serving earlier versions at once."
+    )
+
+    @property
+    def trusts_version(self) -> bool:
+        """Whether the data changes only through this server (see ``sole_writer``)."""
+        return self.sole_writer if self.sole_writer is not None else self.engine_url is None
 
     @field_validator("data", "service_allow", "cors_origins", mode="before")
     @classmethod
