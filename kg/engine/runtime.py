@@ -15,6 +15,7 @@ from kg.engine.process import ManagedEngine
 from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
 from kg.errors import EngineUnavailable, KgError
 from kg.settings import Settings
+from kg.versions.state import Versions
 
 log = logging.getLogger("clusterkg.engine")
 
@@ -26,6 +27,7 @@ class Runtime:
         self.settings = settings
         self.engine: ManagedEngine | None = None
         self.write_lock = asyncio.Lock()
+        self.versions = Versions(trusted=settings.trusts_version)
         credentials: tuple[str, str] | None = None
         if settings.engine_url is not None:
             if settings.engine_user is not None:
@@ -71,6 +73,7 @@ class Runtime:
         ``CLUSTERKG_ENGINE_KIND`` is ``detect``) and the ways of sending a query it answers."""
         if self.engine is not None:
             await self.engine.start()
+            self.versions.committed("build")  # until the version log: the store as built is version 1
             return
         settings = self.settings
         assert settings.engine_url is not None

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 Route = str
 """How a version was made: ``build``, ``load``, ``update``, ``graph-store``, ``ingest``."""
@@ -51,6 +51,13 @@ class Versions:
         """A write was committed (or the version was read from the store)."""
         self.current = version
         self._changed()
+
+    def committed(self, route: Route) -> Version:
+        """A write was committed now through ``route``: the next number becomes current."""
+        number = self.current.number + 1 if self.current is not None else 1
+        version = Version(number, datetime.now(UTC), route)
+        self.advance(version)
+        return version
 
     def forget(self) -> None:
         """The current version is unknown (a commit whose outcome is unknown): until it is read

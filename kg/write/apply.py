@@ -141,6 +141,8 @@ async def apply_delta(
             await runtime.client.load_dataset(spool, timeout_s=timeout_s)
     else:
         await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
+    if not dry_run:
+        runtime.versions.committed("write")
     clock.lap("commit")
     clock.timings["batches"] = checked.batches
     return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
