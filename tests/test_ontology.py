@@ -185,7 +185,7 @@ def test_deprecated_terms_stay_and_name_their_replacements() -> None:
 def test_the_version_names_its_prior_version_and_the_changelog_has_it() -> None:
     graph = load_ontology()
     onto = URIRef(ontology.ONTOLOGY_IRI)
-    assert list(graph.objects(onto, OWL.priorVersion)) == [URIRef(ontology.version_iri("0.2.0"))]
+    assert list(graph.objects(onto, OWL.priorVersion)) == [URIRef(ontology.version_iri("0.3.0"))]
     changelog = (ontology.HERE / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {package_version()}" in changelog
     for term in ("anchorFinisherRole", "productionLaunchWithin", "permittedAction", "KnowHow"):

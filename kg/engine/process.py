@@ -79,8 +79,11 @@ class ManagedEngine:
         guard: Guard = "auto",
         startup_timeout_s: float = 60.0,
         binary: str | None = None,
+        read_only: bool = False,
     ) -> None:
         self.store = store
+        self.read_only = read_only
+        """Serve with ``oxigraph serve-read-only`` (a snapshot of an earlier version, kg.versions)."""
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
         self.guard = guard
@@ -167,13 +170,14 @@ class ManagedEngine:
 
     async def _spawn(self) -> None:
         binary = self.binary or oxigraph_binary()
-        self._remove_abandoned_bulk_files()
+        if not self.read_only:
+            self._remove_abandoned_bulk_files()
         last_error = ""
         for _attempt in range(3):
             port = free_port()
             args = [
                 binary,
-                "serve",
+                "serve-read-only" if self.read_only else "serve",
                 "--location",
                 str(self.store),
                 "--bind",

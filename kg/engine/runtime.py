@@ -7,15 +7,21 @@ handlers; nothing here knows about HTTP frameworks.
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from dataclasses import replace
+from datetime import UTC, datetime
 
 from kg.engine.client import EngineClient
+from kg.engine.local_store import read_manifest
 from kg.engine.process import ManagedEngine
 from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
 from kg.errors import EngineUnavailable, KgError
 from kg.settings import Settings
-from kg.versions.state import Versions
+from kg.versions.engines import VersionEngines
+from kg.versions.log import VersionLog
+from kg.versions.snapshots import Snapshots, versions_dir
+from kg.versions.state import Version, Versions
 
 log = logging.getLogger("clusterkg.engine")
 
@@ -28,6 +34,11 @@ class Runtime:
         self.engine: ManagedEngine | None = None
         self.write_lock = asyncio.Lock()
         self.versions = Versions(trusted=settings.trusts_version)
+        self.snapshots: Snapshots | None = None
+        """The snapshots of earlier versions (the managed engine only)."""
+        self.version_engines: VersionEngines | None = None
+        self.pinned: Version | None = None
+        """Set on a read-only view answering as of that version (:meth:`at_version`)."""
         credentials: tuple[str, str] | None = None
         if settings.engine_url is not None:
             if settings.engine_user is not None:
@@ -55,6 +66,12 @@ class Runtime:
                 ready=self.engine.wait_ready,
                 lost=self.engine.lost,
             )
+            self.snapshots = Snapshots(
+                settings.store.resolve(), versions_dir(settings), settings.version_retention
+            )
+            self.version_engines = VersionEngines(settings)
+            self.snapshots.on_prune.append(self.version_engines.drop)
+        self.version_log = VersionLog(self.versions, self.client, built_at=self._built_at)
 
     @property
     def remote(self) -> bool:
@@ -73,7 +90,10 @@ class Runtime:
         ``CLUSTERKG_ENGINE_KIND`` is ``detect``) and the ways of sending a query it answers."""
         if self.engine is not None:
             await self.engine.start()
-            self.versions.committed("build")  # until the version log: the store as built is version 1
+            current = await self.version_log.load()
+            if self.snapshots is not None:
+                async with self.write_lock:
+                    await self.snapshots.ensure(current, logged=self.version_log.unlogged is None)
             return
         settings = self.settings
         assert settings.engine_url is not None
@@ -84,6 +104,19 @@ class Runtime:
         self.use_profile(profile)
         await self.client.usable_methods()
         await self._check_hidden_graphs()
+        try:
+            await self.version_log.load()
+        except KgError as exc:  # the remote engine may be down now: read again on the first write
+            log.warning("the current dataset version could not be read: %s", exc)
+
+    def _built_at(self) -> datetime:
+        """When the store was built (the time of version 1 of a store without a version log)."""
+        if self.engine is not None:
+            built = read_manifest(self.engine.store).get("built_at")
+            if isinstance(built, str):
+                moment = datetime.fromisoformat(built)
+                return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+        return datetime.now(UTC)
 
     async def _check_hidden_graphs(self) -> None:
         """Warn when the engine's own graphs are visible to queries (Virtuoso without the
@@ -120,8 +153,19 @@ class Runtime:
         """The kind of engine in use (``oxigraph`` for the managed one)."""
         return self.client.profile.kind
 
+    def at_version(self, version: Version, client: EngineClient | None) -> Runtime:
+        """A read-only view of this runtime answering as of ``version``: its client is that
+        version's engine (``None``: the live one, for the current version). Writes refuse it."""
+        view = copy.copy(self)
+        view.pinned = version
+        if client is not None:
+            view.client = client
+        return view
+
     async def stop(self) -> None:
-        """Close the client and stop the managed engine."""
+        """Close the client and stop the managed engine and the engines of earlier versions."""
+        if self.version_engines is not None:
+            await self.version_engines.aclose()
         await self.client.aclose()
         if self.engine is not None:
             await self.engine.stop()

@@ -22,7 +22,8 @@ import pyoxigraph as ox
 from kg import rq
 from kg.engine.binding import bind_values
 from kg.engine.runtime import Runtime
-from kg.errors import Unprocessable
+from kg.errors import KgError, QueryError, TooLarge, Unprocessable
+from kg.versions.state import Route
 from kg.write.checks import INFERRED, Change, check, knowledge
 from kg.write.commit import CommitPlan, commit_update, unidentified, write_nquads
 from kg.write.delta import Delta
@@ -71,6 +72,7 @@ async def apply_delta(
     clock: Clock,
     *,
     timeout_s: float,
+    route: Route,
     bulk: ox.Store | None = None,
     dry_run: bool = False,
 ) -> WriteOutcome:
@@ -78,6 +80,8 @@ async def apply_delta(
 
     ``bulk`` holds insertions kept apart from ``delta`` (an upload: a store costs less memory
     than a set of quads); they are inserted after the delta's deletions, like its insertions.
+    The commit carries the record of the dataset version it makes (``route``: how it came,
+    :mod:`kg.versions.log`); then the version is current and its snapshot is taken.
     """
     refuse_triple_terms(delta.delete, delta.insert, bulk or ())
     know = await asyncio.to_thread(knowledge)
@@ -129,23 +133,62 @@ async def apply_delta(
         described=checked.described,
     )
     counts = (len(inserted) - kept + len(pinned), len(deleted), len(checked.added) + len(inferred_pinned))
-    if dry_run:
-        pass
-    elif runtime.engine is not None and plan.additions_only():
-        # The managed Oxigraph bulk-loads a POSTed dataset in one ingestion (EngineClient.
-        # load_dataset), in about a third of the memory that the same quads cost it as an
-        # INSERT DATA update; the document is spooled to a file, not held in memory.
-        with tempfile.TemporaryFile() as spool:
-            await asyncio.to_thread(write_nquads, plan, spool)
-            spool.seek(0)
-            await runtime.client.load_dataset(spool, timeout_s=timeout_s)
-    else:
-        await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
     if not dry_run:
-        runtime.versions.committed("write")
+        await _commit(runtime, plan, route, counts, kept, len(checked.removed), timeout_s=timeout_s)
     clock.lap("commit")
     clock.timings["batches"] = checked.batches
     return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
+
+
+async def _commit(
+    runtime: Runtime,
+    plan: CommitPlan,
+    route: Route,
+    counts: tuple[int, int, int],
+    kept: int,
+    inferred_removed: int,
+    *,
+    timeout_s: float,
+) -> None:
+    """Commit the plan with the record of the version it makes, in one engine transaction.
+
+    A commit whose outcome is unknown (the engine failed or timed out after it was sent) makes
+    the current version unknown until it is read again (:meth:`VersionLog.lost`).
+    """
+    added = counts[0] + counts[2]
+    removed = max(0, counts[1] - kept) + inferred_removed
+    record, quads = await runtime.version_log.next(route, changed_graphs(plan), added, removed)
+    logged = ox.Store()
+    logged.extend(quads)
+    plan.bulk = (*plan.bulk, logged)
+    try:
+        if runtime.engine is not None and plan.additions_only():
+            # The managed Oxigraph bulk-loads a POSTed dataset in one ingestion (EngineClient.
+            # load_dataset), in about a third of the memory that the same quads cost it as an
+            # INSERT DATA update; the document is spooled to a file, not held in memory.
+            with tempfile.TemporaryFile() as spool:
+                await asyncio.to_thread(write_nquads, plan, spool)
+                spool.seek(0)
+                await runtime.client.load_dataset(spool, timeout_s=timeout_s)
+        else:
+            await runtime.client.update(commit_update(plan), timeout_s=timeout_s)
+    except (QueryError, TooLarge):
+        raise  # refused by the engine: nothing was written
+    except KgError:
+        await runtime.version_log.lost()
+        raise
+    runtime.version_log.committed(record)
+    if runtime.snapshots is not None:
+        await runtime.snapshots.taken(record.version)
+
+
+def changed_graphs(plan: CommitPlan) -> set[str]:
+    """The named graphs a commit changes (the default graph is not named in the version log)."""
+    graphs: set[object] = {q.graph_name for q in (*plan.delete, *plan.insert)}
+    graphs |= plan.clear | plan.drop | plan.create
+    for store in plan.bulk:
+        graphs |= set(store.named_graphs())
+    return {g.value for g in graphs if isinstance(g, ox.NamedNode)}
 
 
 def _without_default_graph(kind: str, delta: Delta, inserted: ox.Store) -> None:

@@ -49,6 +49,7 @@ from kg import sources, validation
 from kg.errors import Unprocessable, ValidationFailed
 from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.reasoning import rl
+from kg.versions.log import VERSIONS_GRAPH
 from kg.write.neighbourhood import Local, Neighbourhood, fetch, followed
 from kg.write.reach import Reach, rule_reach, shape_reach
 from kg.write.readers import EngineReader
@@ -68,7 +69,7 @@ MAX_REPORTED = 1000
 """A refused write's report holds the results of every failing batch, until this many: then
 the checks stop (an upload where every node is wrong need not be validated to its end)."""
 INFERRED = ox.NamedNode(INFERRED_GRAPH)
-PROTECTED = frozenset({ox.NamedNode(ONTOLOGY_GRAPH), INFERRED})
+PROTECTED = frozenset({ox.NamedNode(ONTOLOGY_GRAPH), INFERRED, VERSIONS_GRAPH})
 DEFAULT_SCRATCH = ox.NamedNode(str(INFERRED_GRAPH) + "/scratch/default-graph")
 """Where the default graph's quads go for reasoning (rl reads named graphs only)."""
 SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")

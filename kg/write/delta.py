@@ -28,6 +28,7 @@ from kg.errors import QueryError, RemoteError, RequestError
 from kg.settings import Settings
 from kg.sparql_text import UpdateOperation
 from kg.terms import Term
+from kg.versions.log import VERSIONS_GRAPH
 from kg.write.quad_templates import GraphName, Template, data_quads
 from kg.write.readers import Reader, Row
 from kg.write.step import Step, named
@@ -100,11 +101,13 @@ async def _missing(reader: Reader, graph: GraphName, op: UpdateOperation) -> lis
 
 
 async def _targets(reader: Reader, ref: str) -> list[GraphName]:
-    """The graphs CLEAR or DROP acts on: one graph, DEFAULT, NAMED or ALL."""
+    """The graphs CLEAR or DROP acts on: one graph, DEFAULT, NAMED or ALL (the version log is
+    the server's record of the writes, not data: NAMED and ALL leave it, as they leave it to a
+    new version's record)."""
     if ref == "DEFAULT":
         return [ox.DefaultGraph()]
     if ref in ("NAMED", "ALL"):
-        named: list[GraphName] = list(await reader.named_graphs())
+        named: list[GraphName] = [g for g in await reader.named_graphs() if g != VERSIONS_GRAPH]
         return [ox.DefaultGraph(), *named] if ref == "ALL" else named
     return [ox.NamedNode(ref)]
 

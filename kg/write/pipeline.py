@@ -39,8 +39,9 @@ A write runs under ``runtime.write_lock`` (one at a time; reads go on meanwhile)
    all of it or none; a malformed or cut-off document adds nothing): a third of the engine
    memory of the same INSERT DATA, and none of the document in the API's memory.
 
-Writes to the ontology graph and to the inferred graph are refused: the ontology is built
-from ``ontology/clusterkg.ttl`` and the inferred graph is kept by the server.
+Writes to the ontology graph, the inferred graph and the version log are refused: the ontology
+is built from ``ontology/clusterkg.ttl``, the inferred graph and the version log
+(:mod:`kg.versions.log`) are kept by the server.
 
 Measured (2 cores): 100k generated triples POSTed as Turtle to ``/store`` in front of a store
 of 1M generated triples (1.69M quads with the ontology and the inferences): accepted in 82-87 s
@@ -78,8 +79,9 @@ from dataclasses import replace
 import pyoxigraph as ox
 
 from kg.engine.runtime import Runtime
-from kg.errors import NotFound, PolicyRefused, ResultTooLarge, TooLarge
+from kg.errors import NotFound, PolicyRefused, RequestError, ResultTooLarge, TooLarge
 from kg.sparql_text import UpdateOperation, split_update
+from kg.versions.state import Route
 from kg.write.apply import Clock, WriteOutcome, apply_delta
 from kg.write.checks import PROTECTED, Knowledge, inferred_change, knowledge
 from kg.write.delta import READING_KINDS, Delta, operation_steps
@@ -141,7 +143,7 @@ async def apply_update(
             _fold(delta, steps, source)
         engine.existing |= source.existing
         clock.lap("delta")
-        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s)
+        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, route="update")
 
 
 async def _staging(engine: EngineReader, timeout_s: float) -> StagingReader:
@@ -178,7 +180,9 @@ async def post_dataset(runtime: Runtime, quads: ox.Store, *, timeout_s: float) -
     """Add quads to their graphs (Graph Store POST of a dataset to the store)."""
     _refuse_protected_graphs(set(quads.named_graphs()))
     async with _locked(runtime, timeout_s) as (engine, clock):
-        return await apply_delta(runtime, engine, Delta(), clock, timeout_s=timeout_s, bulk=quads)
+        return await apply_delta(
+            runtime, engine, Delta(), clock, timeout_s=timeout_s, route="graph-store", bulk=quads
+        )
 
 
 async def apply_steps(
@@ -186,6 +190,7 @@ async def apply_steps(
     plan: Callable[[EngineReader], Awaitable[Sequence[Step]]],
     *,
     timeout_s: float,
+    route: Route = "ingest",
     dry_run: bool = False,
 ) -> WriteOutcome:
     """A write made of steps that ``plan`` computes from the store as it is under the write lock
@@ -193,7 +198,9 @@ async def apply_steps(
     ``dry_run``, validated and reasoned on but not committed."""
     async with _locked(runtime, timeout_s) as (engine, clock):
         delta = _fold(Delta(), await plan(engine), engine)
-        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, dry_run=dry_run)
+        return await apply_delta(
+            runtime, engine, delta, clock, timeout_s=timeout_s, route=route, dry_run=dry_run
+        )
 
 
 async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) -> WriteOutcome:
@@ -206,7 +213,7 @@ async def delete_graph(runtime: Runtime, graph: GraphName, *, timeout_s: float) 
         if content is None:
             raise NotFound(f"there is no graph {graph} in the store")
         delta = _fold(Delta(), [Step.emptying(graph, content, drop=True)], engine)
-        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s)
+        return await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, route="graph-store")
 
 
 async def _graph_write(
@@ -223,13 +230,20 @@ async def _graph_write(
         else:
             step = Step(create=target)
         delta = _fold(Delta(), [step], engine)
-        outcome = await apply_delta(runtime, engine, delta, clock, timeout_s=timeout_s, bulk=inserted)
+        outcome = await apply_delta(
+            runtime, engine, delta, clock, timeout_s=timeout_s, route="graph-store", bulk=inserted
+        )
     return replace(outcome, created=created)
 
 
 @asynccontextmanager
 async def _locked(runtime: Runtime, timeout_s: float) -> AsyncIterator[tuple[EngineReader, Clock]]:
-    """The write lock held (one write at a time), with a reader of the engine and a started clock."""
+    """The write lock held (one write at a time), with a reader of the engine and a started clock.
+
+    :raises RequestError: for a runtime answering as of an earlier version (``?version=N``).
+    """
+    if runtime.pinned is not None:
+        raise RequestError("a write cannot take 'version': it always makes a new version")
     async with runtime.write_lock:
         clock = Clock()
         max_rows = runtime.settings.result_limit_rows
@@ -255,6 +269,6 @@ def _refuse_protected_graphs(graphs: Iterable[object]) -> None:
     for graph in set(graphs) & PROTECTED:
         raise PolicyRefused(
             f"writes to the graph {graph} are not allowed: the ontology graph is built from "
-            "ontology/clusterkg.ttl and the inferred graph is kept by the server (`clusterkg build` "
-            "recomputes both)"
+            "ontology/clusterkg.ttl, the inferred graph and the version log are kept by the server "
+            "(`clusterkg build` recomputes the first two)"
         )
