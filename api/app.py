@@ -27,6 +27,7 @@ from api.routers import (
     sparql,
     store,
     ui,
+    versions,
 )
 from kg import package_version
 from kg.engine.runtime import Runtime
@@ -79,5 +80,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ontology.router)
     app.include_router(ingest.router)
     app.include_router(docs.router)
+    app.include_router(versions.router)
     app.mount("/static", ui.static_files(), name="static")
     return app

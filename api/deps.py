@@ -8,17 +8,40 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kg.engine.runtime import Runtime
-from kg.errors import WriteForbidden
+from kg.errors import RequestError, WriteForbidden
 from kg.settings import Settings
+from kg.versions import pinned
 
 
 async def get_runtime(request: Request) -> Runtime:
-    """The service's runtime (engine and client), opened in the lifespan.
+    """The service's runtime (engine and client), opened in the lifespan; with ``?version=N``
+    in the URL, a read-only view of it answering as of that version (:func:`pin`).
 
     Async (like :func:`get_settings`) so FastAPI calls it on the event loop, not in a thread.
     """
     runtime: Runtime = request.app.state.runtime
-    return runtime
+    given = request.query_params.getlist(pinned.PARAMETER)
+    if not given:
+        return runtime
+    if len(given) > 1:
+        raise RequestError(f"parameter {pinned.PARAMETER!r} is given {len(given)} times; give it once")
+    return await pin(request, runtime, given[0])
+
+
+async def pin(request: Request, runtime: Runtime, version: str) -> Runtime:
+    """The runtime answering as of ``version`` (the ``version`` parameter of the URL or of a
+    form body); the answer's version goes to ``request.state.dataset_version``.
+
+    :raises RequestError: for a write method (a write always makes a new version).
+    :raises NotFound, Gone, ParameterError: see :func:`kg.versions.pinned.at_version`.
+    """
+    if request.method in ("PUT", "DELETE", "PATCH"):
+        raise RequestError("a write cannot take 'version': it always makes a new version")
+    if runtime.pinned is not None:
+        return runtime
+    view = await pinned.at_version(runtime, version)
+    request.state.dataset_version = view.pinned
+    return view
 
 
 async def get_settings(request: Request) -> Settings:

@@ -29,6 +29,7 @@ from kg.progress import Progress, SilentReporter
 from kg.reasoning import dl, profile, rl
 from kg.settings import Settings
 from kg.sources import SOURCES_DIR, SourceSet, founding_case_files, load_sources
+from kg.versions import log as version_log
 
 CLASSIFICATION_GRAPH = BASE + "graph/classification"
 
@@ -210,8 +211,10 @@ def build(
                 on_disk.result()
                 derived = (ox.NamedNode(INFERRED_GRAPH), ox.NamedNode(CLASSIFICATION_GRAPH))
                 disk.bulk_extend(q for g in derived for q in store.quads_for_pattern(None, None, None, g))
-                disk.flush()
                 total = len(disk)
+                replaced = version_log.carry_over(target, disk)  # the numbering goes on
+                version_log.record_offline(disk, "build", total, replaced)
+                disk.flush()
             timed("write", t)
         del store, disk
         result = BuildResult(

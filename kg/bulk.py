@@ -59,6 +59,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.progress import Progress, SilentReporter
 from kg.reasoning import rl
 from kg.sources import SOURCES_DIR
+from kg.versions.log import record_offline
 
 CHUNK = 50_000
 """About how many triples one chunk holds (whole graphs: a larger graph makes a larger chunk)."""
@@ -156,6 +157,7 @@ def load(
             copy.bulk_load(
                 path=str(spool), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
             )
+            record_offline(copy, "load", result.triples + result.inferred_triples, 0)
             copy.flush()
             del copy
             spool.unlink()

@@ -22,6 +22,7 @@ KgError                        - base class of every error clusterkg raises on p
  |    +-- WriteForbidden       - a write without writes enabled, or without the right token
  +-- RequestError              - the request itself is invalid input (bad parameter, body, text)
       +-- NotFound             - the thing asked for (a graph, a resource, a version) is not there
+      +-- Gone                 - it was there, and is no longer kept (an earlier version past retention)
       +-- MethodNotAllowed     - the operation is not offered on that target
       +-- NotAcceptable        - the answer cannot be given in any format the client accepts
       +-- TooLarge             - a body, document, query or result is over a size limit
@@ -247,6 +248,11 @@ class RequestError(KgError):
 
 class NotFound(RequestError):
     """The thing asked for (a graph, a resource, a version) is not there."""
+
+
+class Gone(RequestError):
+    """The thing asked for existed and is no longer kept (an earlier dataset version past the
+    retention policy)."""
 
 
 class MethodNotAllowed(RequestError):

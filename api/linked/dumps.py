@@ -10,6 +10,11 @@ fingerprint: the fingerprint is the number of writes the layer sent it
 (:attr:`kg.engine.client.EngineClient.writes`) and the number of quads it holds (one count),
 so a write through the layer, or one elsewhere that changes the count, makes them anew.
 
+A dump of an earlier version (``/dumps/<name>?version=N``, the runtime pinned to it by
+:mod:`api.deps`) is read from that version's snapshot with pyoxigraph (read-only) and kept in
+the snapshot's folder, so it goes when the snapshot does; a version never changes, so it is
+made once.
+
 Served by :mod:`api.routers.dumps`; listed in the VoID description by :mod:`api.routers.meta`.
 """
 
@@ -87,8 +92,28 @@ def _lock(request: Request) -> asyncio.Lock:
     return lock
 
 
+def snapshot_of(runtime: Runtime) -> Path | None:
+    """The snapshot a runtime pinned to an earlier version answers from (None: the live store)."""
+    live = runtime.versions.current
+    pinned = runtime.pinned
+    if pinned is None or runtime.snapshots is None or (live is not None and live.number == pinned.number):
+        return None
+    return runtime.snapshots.path(pinned)
+
+
+def _dump_snapshot(snapshot: Path, target: Path) -> None:
+    """Write a snapshot's whole dataset as N-Quads (read-only: its engine may have it open)."""
+    store = ox.Store.read_only(str(snapshot))
+    store.dump(target, format=ox.RdfFormat.N_QUADS)
+
+
 async def _fetch_dataset(runtime: Runtime, target: Path, timeout_s: float) -> None:
-    """Stream the whole dataset from the engine (Graph Store GET, N-Quads) into a file."""
+    """Stream the whole dataset from the engine (Graph Store GET, N-Quads) into a file, or
+    from the snapshot of the version the runtime is pinned to."""
+    snapshot = snapshot_of(runtime)
+    if snapshot is not None:
+        await asyncio.to_thread(_dump_snapshot, snapshot, target)
+        return
     if runtime.engine is not None:
         await runtime.engine.wait_ready(10.0)
     await runtime.client.dump_dataset(target, timeout_s=timeout_s)
@@ -110,10 +135,14 @@ async def dumps(request: Request, runtime: Runtime, settings: Settings) -> dict[
 
     :raises EngineError: if the engine's dataset cannot be read or parsed (status 502).
     """
-    folder = dump_dir(settings)
+    snapshot = snapshot_of(runtime)
+    folder = dump_dir(settings) if snapshot is None else snapshot / "clusterkg-dumps"
     meta_file = folder / "dumps.json"
     async with _lock(request):
-        fingerprint = await _fingerprint(runtime, settings)
+        if snapshot is not None and runtime.pinned is not None:
+            fingerprint = f"version {runtime.pinned.number} {runtime.pinned.time.isoformat()}"
+        else:
+            fingerprint = await _fingerprint(runtime, settings)
         meta: dict[str, Any] = {}
         if meta_file.is_file():
             try:

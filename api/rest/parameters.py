@@ -67,8 +67,8 @@ async def reject_unknown(request: Request) -> None:
     :raises ParameterError: naming the unknown parameter (a 422).
     """
     route = request.scope.get("route")
-    if isinstance(route, APIRoute):
-        check(request.query_params.keys(), declared(route.dependant))
+    if isinstance(route, APIRoute):  # `version` (answer as of a dataset version) is read by api.deps
+        check((k for k in request.query_params if k != "version"), declared(route.dependant))
 
 
 RejectUnknown: Any = Depends(reject_unknown)

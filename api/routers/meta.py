@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4
 
 from api.deps import RuntimeDep
-from api.linked.descriptions import rdf_response
+from api.linked.descriptions import add_versions, rdf_response
 from api.linked.dumps import void_dumps
 from api.schema.answers import Health
 from api.schema.openapi import ENGINE, FORMAT_PARAMETERS, RDF_TYPES, answer, error_responses
@@ -94,5 +94,6 @@ async def void(request: Request, runtime: RuntimeDep) -> Response:
         properties=properties,
         dumps=await void_dumps(request, runtime),
     )
+    await add_versions(graph, request, runtime)
     format_params = [v for k, v in request.query_params.multi_items() if k in ("format", "output")]
     return rdf_response(graph, request, format_params)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.access_log import query_hash
 from api.body import read_body
-from api.deps import RuntimeDep, SettingsDep, check_token
+from api.deps import RuntimeDep, SettingsDep, check_token, pin
 from api.errors import error_response
 from api.linked.descriptions import service_description
 from api.negotiation import Kind, negotiate
@@ -310,6 +310,11 @@ async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -
     proto = await read_protocol_request(request, settings)
     format_params = [v for k, v in proto.params if k in FORMAT_PARAMS]
     timeout_s = time_limit(proto, settings)
+    version = proto.one("version")
+    if version is not None:  # a query as of a dataset version (in the URL: already pinned by api.deps)
+        if proto.update is not None:
+            raise RequestError("an update cannot take 'version': it always makes a new version")
+        runtime = await pin(request, runtime, version)
     if proto.update is not None:
         return await run_update(
             request,

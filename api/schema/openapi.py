@@ -99,6 +99,7 @@ ERRORS: dict[int, str] = {
     403: "Refused by policy: a write without the update token (or with writes off), a write to a "
     "graph the server keeps, or SERVICE/LOAD of an IRI that is not allow-listed.",
     404: "No such resource.",
+    410: "The dataset version asked for (`version`) is past the server's retention policy: no longer kept.",
     405: "This method cannot do what the request asks (SPARQL Update sent with GET); `Allow` lists "
     "the methods.",
     406: "None of the media types the client accepts can be given.",

@@ -28,6 +28,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -157,6 +158,30 @@ def next_record(
     """The record of the version a write now makes after ``current``."""
     number = current.number + 1 if current is not None else 1
     return Record(Version(number, datetime.now(UTC), route), tuple(sorted(set(graphs))), added, removed)
+
+
+def record_offline(store: ox.Store, route: Route, added: int, removed: int) -> Record:
+    """Add the record of a new version to a store this process writes (``clusterkg build`` and
+    ``load``: the whole dataset is replaced or added to, so no graphs are named). A build that
+    replaces a store built before the log starts again at 1."""
+    current = local_current(store)
+    record = next_record(current, route, (), added, removed)
+    store.bulk_extend(record_quads(record))
+    return record
+
+
+def carry_over(previous: Path, store: ox.Store) -> int:
+    """Copy the version log of the store a build replaces (it may be served meanwhile: read
+    only) into the new store, so numbering goes on; returns the old store's other quads."""
+    if not previous.is_dir():
+        return 0
+    try:
+        old = ox.Store.read_only(str(previous))
+    except OSError as exc:
+        log.warning("the version log of %s could not be read (%s): numbering starts again", previous, exc)
+        return 0
+    store.bulk_extend(old.quads_for_pattern(None, None, None, VERSIONS_GRAPH))
+    return len(old) - sum(1 for _ in old.quads_for_pattern(None, None, None, VERSIONS_GRAPH))
 
 
 class VersionLog:
