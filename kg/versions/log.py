@@ -157,7 +157,9 @@ def next_record(
 ) -> Record:
     """The record of the version a write now makes after ``current``."""
     number = current.number + 1 if current is not None else 1
-    return Record(Version(number, datetime.now(UTC), route), tuple(sorted(set(graphs))), added, removed)
+    now = datetime.now(UTC)
+    now = now.replace(microsecond=now.microsecond // 1000 * 1000)  # as the log keeps it
+    return Record(Version(number, now, route), tuple(sorted(set(graphs))), added, removed)
 
 
 def record_offline(store: ox.Store, route: Route, added: int, removed: int) -> Record:

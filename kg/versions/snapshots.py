@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import shutil
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,7 +44,7 @@ log = logging.getLogger("clusterkg.versions")
 
 STAMP = "clusterkg-version.json"
 """The file in a snapshot that names its version."""
-ATTEMPTS = 5
+ATTEMPTS = 8
 _COPIED = ("CURRENT", "IDENTITY", MANIFEST)
 
 
@@ -139,7 +140,9 @@ class Snapshots:
         target = self.directory / str(version.number)
         self.directory.mkdir(parents=True, exist_ok=True)
         work = self.directory / f".{version.number}.taking"
-        for _attempt in range(ATTEMPTS):
+        why = ""
+        for attempt in range(ATTEMPTS):
+            time.sleep(0.02 * attempt * attempt)  # let a background flush or compaction finish
             shutil.rmtree(work, ignore_errors=True)
             before = _listing(self.store)
             work.mkdir()
@@ -147,8 +150,13 @@ class Snapshots:
                 for name in before:
                     _place(self.store / name, work / name)
             except FileNotFoundError:
-                continue  # compacted away meanwhile
-            if _listing(self.store) != before or not _holds(work, version if logged else None):
+                why = "a file was compacted away while it was copied"
+                continue
+            if _listing(self.store) != before:
+                why = "the store's files changed while they were copied"
+                continue
+            if not _holds(work, version if logged else None):
+                why = "the copy did not open or did not hold the version's record"
                 continue
             stamp = {"number": version.number, "time": version.time.isoformat(), "route": version.route}
             (work / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
@@ -156,7 +164,7 @@ class Snapshots:
             work.rename(target)
             return target
         shutil.rmtree(work, ignore_errors=True)
-        raise StoreError(f"no consistent snapshot of version {version.number} in {ATTEMPTS} attempts")
+        raise StoreError(f"no consistent snapshot of version {version.number} in {ATTEMPTS} attempts: {why}")
 
     def doomed(self, current: Version, now: datetime | None = None) -> list[int]:
         """The snapshots the retention policy no longer keeps."""
@@ -192,15 +200,24 @@ class Snapshots:
 
 
 def _listing(store: Path) -> dict[str, tuple[int, int]]:
-    """The files a snapshot takes, with their size and modification time."""
+    """The files a snapshot takes, with their size and modification time (a file compacted away
+    meanwhile is left out: the listing after the copy then differs, and it is taken again)."""
     found = {}
-    for entry in os.scandir(store):
-        name = entry.name
-        if not entry.is_file() or name == "LOCK" or name.startswith(("LOG", "bulk-", PIDFILE)):
-            continue
-        if name.endswith((".sst", ".log")) or name.startswith(("MANIFEST-", "OPTIONS-")) or name in _COPIED:
-            stat = entry.stat()
-            found[name] = (stat.st_size, stat.st_mtime_ns)
+    with os.scandir(store) as entries:
+        for entry in entries:
+            name = entry.name
+            if name == "LOCK" or name.startswith(("LOG", "bulk-", PIDFILE)):
+                continue
+            if (
+                name.endswith((".sst", ".log"))
+                or name.startswith(("MANIFEST-", "OPTIONS-"))
+                or name in _COPIED
+            ):
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:
+                    continue
+                found[name] = (stat.st_size, stat.st_mtime_ns)
     return found
 
 
