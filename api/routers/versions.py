@@ -11,9 +11,9 @@ engine only, for ``CLUSTERKG_VERSION_RETENTION``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, Field
 
 from api.rest.models import Page
@@ -23,7 +23,6 @@ from api.schema.openapi import ENGINE, error_responses
 from kg.engine.runtime import Runtime
 from kg.errors import NotFound
 from kg.versions.log import Record, version_iri
-from kg.versions.pinned import parse_number
 
 router = APIRouter(prefix="/api", tags=["versions"], dependencies=[RejectUnknown])
 
@@ -83,6 +82,8 @@ def _shown(runtime: Runtime, record: Record, current: int) -> DatasetVersion:
     )
 
 
+Number = Annotated[int, Path(ge=1, le=10**15, description="The version's number.")]
+
 LIST: dict[int | str, dict[str, Any]] = {200: {"headers": LINK_HEADER}, **error_responses(422, *ENGINE)}
 
 
@@ -108,10 +109,10 @@ async def list_versions(
     responses=error_responses(404, 422, *ENGINE),
     summary="One dataset version",
 )
-async def get_version(request: Request, number: str) -> DatasetVersion:
+async def get_version(request: Request, number: Number) -> DatasetVersion:
     """One dataset version (a 404 for a number the log does not hold)."""
     runtime = _live(request)
-    wanted = parse_number(number)
+    wanted = number
     current = (await runtime.version_log.current()).number
     found = await runtime.version_log.list(wanted, wanted) if wanted <= current else []
     if not found:
