@@ -176,6 +176,8 @@ async def _commit(
         raise  # refused by the engine: nothing was written
     except KgError:
         await runtime.version_log.lost()
+        if runtime.snapshots is not None and runtime.versions.current == record.version:
+            await runtime.snapshots.taken(record.version)  # it was committed after all
         raise
     runtime.version_log.committed(record)
     if runtime.snapshots is not None:
