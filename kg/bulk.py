@@ -59,7 +59,7 @@ from kg.namespaces import INFERRED_GRAPH
 from kg.progress import Progress, SilentReporter
 from kg.reasoning import rl
 from kg.sources import SOURCES_DIR
-from kg.versions.log import record_offline
+from kg.versions.log import VERSIONS_GRAPH, record_offline
 
 CHUNK = 50_000
 """About how many triples one chunk holds (whole graphs: a larger graph makes a larger chunk)."""
@@ -191,7 +191,8 @@ def _format(path: Path) -> ox.RdfFormat:
 
 
 def _context(target: Path, copy_to: Path) -> tuple[ox.Store, set[ox.NamedNode]]:
-    """The built store's graphs in memory (not the inferred one), its graph names, and a copy of it."""
+    """The built store's graphs in memory (not the inferred one nor the version log), its graph
+    names, and a copy of it."""
     try:
         base = ox.Store(str(target))
     except OSError as error:
@@ -205,8 +206,8 @@ def _context(target: Path, copy_to: Path) -> tuple[ox.Store, set[ox.NamedNode]]:
             f"up to {CONTEXT_MAX}; build a smaller base and load the large files into it"
         )
     context = ox.Store()
-    inferred = ox.NamedNode(INFERRED_GRAPH)
-    context.extend(q for q in base.quads_for_pattern(None, None, None, None) if q.graph_name != inferred)
+    left_out = (ox.NamedNode(INFERRED_GRAPH), VERSIONS_GRAPH)  # inferences, the version log: not data
+    context.extend(q for q in base.quads_for_pattern(None, None, None, None) if q.graph_name not in left_out)
     base.backup(str(copy_to))
     del base
     return context, existing

@@ -18,6 +18,7 @@ from kg.cli import main
 from kg.errors import SourceError
 from kg.namespaces import INFERRED_GRAPH
 from kg.reasoning import rl
+from kg.versions.log import VERSIONS_GRAPH
 
 SCALE = 3_000
 
@@ -52,7 +53,9 @@ def test_load_adds_the_graphs_and_the_same_inferences_as_a_whole_materialisation
     # what a materialisation of the whole store (old graphs and new) infers
     whole = ox.Store()
     inferred = ox.NamedNode(INFERRED_GRAPH)
-    whole.extend(q for q in after if q.graph_name != inferred)
+    logged = {q for q in after - before if q.graph_name == VERSIONS_GRAPH}  # the load's version
+    assert {q.object.value for q in logged if q.predicate.value.endswith("#writeRoute")} == {"load"}
+    whole.extend(q for q in after if q.graph_name not in (inferred, VERSIONS_GRAPH))
     rl.materialise(whole)
     expected = set(whole.quads_for_pattern(None, None, None, inferred))
     got = {q for q in after if q.graph_name == inferred}
@@ -62,7 +65,7 @@ def test_load_adds_the_graphs_and_the_same_inferences_as_a_whole_materialisation
     stated = {(q.subject, q.predicate, q.object) for q in after if q.graph_name != inferred}
     extras = got - expected
     assert all((q.subject, q.predicate, q.object) in stated for q in extras), extras
-    assert after == before | written | got
+    assert after == before | written | got | logged
 
 
 def test_a_violation_is_refused_with_file_line_and_focus_node(fresh_store: Path, tmp_path: Path) -> None:
