@@ -194,9 +194,12 @@ class Snapshots:
             log.info("version %s is past the retention policy: its snapshot was removed", number)
 
     async def ensure(self, version: Version, *, logged: bool) -> None:
-        """At start: snapshot the current version unless it has one (a build, a load, a restart)."""
+        """At start: snapshot the current version unless it has one (a build, a load, a restart),
+        and prune by the policy (days pass while no write runs)."""
         if self.path(version) is None:
             await self.taken(version, logged=logged)
+        else:
+            await self.prune(version)
 
 
 def _listing(store: Path) -> dict[str, tuple[int, int]]:
