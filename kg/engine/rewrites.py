@@ -156,6 +156,17 @@ def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+# Cheap searches for what each rewrite needs, before any tokenizing: each finds at least every
+# text where the construct is syntax (spaces and comments between its tokens allowed); the
+# tokens then tell syntax from literals and comments.
+_GAP = r"(?:\s|#[^\n]*)*"
+_EMPTY_BRACES = re.compile(r"\{" + _GAP + r"\}")
+_EXISTS_VALUES = re.compile(r"EXISTS" + _GAP + r"\{" + _GAP + "VALUES", re.IGNORECASE)
+_GRAPH_LIST = re.compile(
+    r"DISTINCT" + _GAP + r"[?$][^\s{]+" + _GAP + r"(?:WHERE" + _GAP + r")?\{" + _GAP + "GRAPH", re.IGNORECASE
+)
+
+
 # --- the whole text --------------------------------------------------------------------------
 
 
@@ -172,9 +183,9 @@ def for_virtuoso(text: str, *, update: bool = False) -> str:
         return DESCRIBE_CBD + text
     edits: list[Edit] = []
     values = _has("VALUES", text)
-    empty = not update and _has("GRAPH", text) and _has(r"\{(?:\s|#[^\n]*)*\}", text)
-    exists = values and _has("EXISTS", text)
-    listing = _has("DISTINCT", text) and _has("GRAPH", text)
+    empty = not update and _EMPTY_BRACES.search(text) is not None and _has("GRAPH", text)
+    exists = values and _EXISTS_VALUES.search(text) is not None
+    listing = _GRAPH_LIST.search(text) is not None
     tags = values and "@" in text
     if empty or exists or listing or tags:
         reading = _read(text)
@@ -444,7 +455,8 @@ def boolean_variables(query: str) -> frozenset[str]:
     >>> sorted(boolean_variables("SELECT * { BIND(EXISTS { ?a ?b ?c } AS ?e) VALUES ?v { true } }"))
     ['e', 'v']
     """
-    if not _has("EXISTS|VALUES", query):
+    exists = _has("EXISTS", query) and _has(r"\bAS\b", query)
+    if not exists and not (_has("VALUES", query) and _has("TRUE|FALSE|BOOLEAN", query)):
         return frozenset()
     reading = _read(query)
     if reading is None:
