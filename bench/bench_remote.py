@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             bs.say(f"Virtuoso answers at {args.engine_url} after {seconds:.0f} s")
             os.environ["CLUSTERKG_ENGINE_KIND"] = "virtuoso"  # passed on to clusterkg serve
             names = [] if args.no_oxigraph else [bs.OURS, bs.OXIGRAPH]
+            shutil.rmtree(work / f"oxigraph-copy-{args.scale}", ignore_errors=True)  # an earlier run's
             before = virtuoso_rss(folder)
             bs.run_round(
                 prep,
