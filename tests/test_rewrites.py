@@ -213,3 +213,14 @@ def test_a_large_update_is_not_tokenized(monkeypatch: pytest.MonkeyPatch) -> Non
     sent = virtuoso(update, update=True)
     assert sent.startswith("BASE <http://h/a/> INSERT DATA {")
     assert sent.endswith(f"{body} }}")
+
+
+def test_comments_between_the_tokens_of_a_construct_do_not_hide_it() -> None:
+    exists = "ASK { ?s ?p ?v FILTER EXISTS # c {\n { # c }\n VALUES # c\n ?v { <urn:a> } } }"
+    assert virtuoso(exists) == "ASK { ?s ?p ?v FILTER (?v IN (<urn:a>)) }"
+    listing = "SELECT DISTINCT # c\n ?g # c\n WHERE # c\n { # c\n GRAPH ?g { ?s ?p ?o } }"
+    assert (
+        virtuoso(listing) == "SELECT  # c\n ?g # c\n WHERE # c\n { # c\n GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    )
+    tags = "SELECT * { VALUES # c\n ?o { 'x'@en } }"
+    assert virtuoso(tags) == "SELECT * { VALUES # c\n ?o { 'x'@EN } }"
