@@ -213,3 +213,33 @@ def test_the_engine_kind_is_detected(remote_engine: str, request: pytest.Fixture
             "/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } }"}
         )
         assert oxigraph_count.json()["results"]["bindings"][0]["n"]["value"] == virtuoso_count
+
+
+# --- Virtuoso: the rewrites of query text (kg/engine/rewrites.py) ----------------------------------
+
+
+def test_rewrites_change_syntax_not_literals_through_virtuoso(request: pytest.FixtureRequest) -> None:
+    """The words of a rewritten construct inside a literal and a comment come back as written,
+    while the same construct as syntax is rewritten (an empty graph pattern: Virtuoso 7.2.5
+    would answer ``GRAPH <nowhere> { }`` true and ``GRAPH ?g { }`` with no graph)."""
+    from conftest import virtuoso_settings
+
+    settings = virtuoso_settings(request.getfixturevalue("virtuoso"), Path("no-store"))
+    literal = 'GRAPH ?g { } FILTER EXISTS { VALUES ?v { <urn:a> } } "x"@en'
+    query = (
+        "SELECT ?text ?g ?tag { # GRAPH <urn:nowhere> { }\n"
+        f"  BIND('''{literal}''' AS ?text) GRAPH ?g {{ }}"
+        "  VALUES ?tag { 'GRAPH ?g { }'@en } } ORDER BY ?g LIMIT 1"
+    )
+    with TestClient(create_app(settings)) as client:
+        answer = client.get(
+            "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert answer.status_code == 200, answer.text
+        rows = answer.json()["results"]["bindings"]
+        assert len(rows) == 1  # a graph was found: the empty graph pattern was rewritten
+        assert rows[0]["text"]["value"] == literal
+        assert rows[0]["tag"] == {"type": "literal", "value": "GRAPH ?g { }", "xml:lang": "en"}
+        assert rows[0]["g"]["value"].startswith("https://w3id.org/clusterkg/")
+        nowhere = client.get("/sparql", params={"query": "ASK { GRAPH <urn:nowhere> { } }"})
+        assert nowhere.json()["boolean"] is False

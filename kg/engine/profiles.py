@@ -9,8 +9,8 @@ from the default graph and from ``GRAPH ?g``), how a truncated answer is recogni
 and which literals it returns in a form that must be repaired. The measured facts behind each
 entry are in the README ("Remote engines").
 
-Size: the profiles and detection, and the Virtuoso repairs of query text and answers, each a
-small function with its doctest; they belong together as the list of what differs.
+The rewrites of query text for Virtuoso are in :mod:`kg.engine.rewrites` (made on tokens);
+the repairs of its answers are here.
 
 >>> profile_for("virtuoso").query_methods
 ('form', 'get')
@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from kg.engine.rewrites import boolean_variables, for_virtuoso
 from kg.errors import QueryTimeout, ResultTooLarge
 
 
@@ -116,33 +116,23 @@ class Profile:
         return (*self.hidden_graphs, f"{base}/sparql", f"{base}/DAV/")
 
     def prepare_query(self, text: str, hidden: tuple[str, ...], *, update: bool = False) -> str:
-        """The query (or, with ``update``, update) text as sent: on Virtuoso, DESCRIBE as a
-        concise bounded description (a pragma, before the prologue) and one BASE where the
-        layer put a second in front.
-
-        In a query (not an update, whose ``GRAPH <g> { }`` may be data), an empty graph
-        pattern ``GRAPH <g> { }`` / ``GRAPH ?g { }`` matches where the graph holds a triple
-        (:func:`_empty_graph_patterns`): Virtuoso 7.2.5 matches it for any bound IRI, graph or
-        not, and never for a free variable.
-
-        ``FILTER EXISTS { VALUES (?v) { (<a>) (<b>) } }`` (the write path's neighbourhood query,
-        kg/rq/writes-incoming.rq) becomes ``FILTER (?v IN (<a>, <b>))``: Virtuoso 7.2.5 answers
-        the first with no rows, or fails with SP031 when the variable is also BIND-ed.
+        """The query (or, with ``update``, update) text as sent: on Virtuoso, rewritten on its
+        tokens where 7.2.5 answers wrongly (:func:`kg.engine.rewrites.for_virtuoso`: empty graph
+        patterns, ``FILTER EXISTS { VALUES }``, language tags in VALUES, two BASEs, DESCRIBE as
+        a concise bounded description); the text of literals, IRIs and comments never changes.
 
         >>> print(profile_for("virtuoso").prepare_query("ASK {}", ()))
         define sql:describe-mode "CBD"
         ASK {}
+        >>> profile_for("oxigraph").prepare_query("ASK { GRAPH ?g { } }", ())
+        'ASK { GRAPH ?g { } }'
         """
         if self.kind != "virtuoso":
             return text
         # Not `define input:default-graph-exclude`: on 7.2.5 any such pragma makes every
         # GRAPH <iri> pattern empty (measured). Its system graphs are made private instead
         # (scripts/virtuoso/start), so the anonymous /sparql user does not see them.
-        if not update:
-            text = _empty_graph_patterns(text)
-        text = _graph_list_grouped(_exists_values_as_in(_one_base(text)))
-        text = _values_language_tags_upper(text)
-        return 'define sql:describe-mode "CBD"\n' + text  # DESCRIBE as a CBD, as Oxigraph
+        return for_virtuoso(text, update=update)
 
     def clean_message(self, message: str) -> str:
         r"""The engine's error message without what it echoes of the request (Virtuoso repeats
@@ -183,115 +173,10 @@ class Profile:
         if not self.repair_literals:
             return body
         if "json" in content_type:
-            return repair_json_results(body, exists_variables(query) | values_boolean_variables(query))
+            return repair_json_results(body, boolean_variables(query))
         if "n-triples" in content_type or "n-quads" in content_type:
             return repair_ntriples(body)
         return body
-
-
-_TWO_BASES = re.compile(r"^\s*BASE\s*<([^>]*)>\s*BASE\s*<([^>]*)>", re.IGNORECASE)
-
-
-def _one_base(text: str) -> str:
-    """One BASE where the text starts with two (Virtuoso 7 refuses a second BASE): the second
-    resolved against the first, as SPARQL would.
-
-    >>> _one_base("BASE <http://s/sparql> BASE <a/> SELECT ?x {}")
-    'BASE <http://s/a/> SELECT ?x {}'
-    """
-    match = _TWO_BASES.match(text)
-    if match is None:
-        return text
-    return f"BASE <{urljoin(match[1], match[2])}>" + text[match.end() :]
-
-
-_TERM = r"(?:<[^<>\s]*>|UNDEF)"
-_EXISTS_VALUES = re.compile(
-    r"FILTER\s+EXISTS\s*\{\s*VALUES\s*(?:\(\s*[?$](\w+)\s*\)\s*\{((?:\s*\(\s*"
-    + _TERM
-    + r"\s*\))*)|[?$](\w+)\s*\{((?:\s*"
-    + _TERM
-    + r")*))\s*\}\s*\}",
-    re.IGNORECASE,
-)
-
-
-def _exists_values_as_in(text: str) -> str:
-    r"""``FILTER EXISTS { VALUES ... }`` of one variable as ``FILTER (?v IN (...))``; with an
-    ``UNDEF`` row it holds for any value, so it goes.
-
-    >>> _exists_values_as_in("FILTER EXISTS {\n VALUES (?in) {\n (<urn:a>)\n (<urn:b>)\n }\n }")
-    'FILTER (?in IN (<urn:a>, <urn:b>))'
-    >>> _exists_values_as_in("FILTER EXISTS { VALUES ?in { UNDEF } }")
-    ''
-    """
-
-    def rewrite(m: re.Match[str]) -> str:
-        name = m[1] or m[3]
-        terms = re.findall(_TERM, m[2] if m[1] else m[4] or "")
-        if "UNDEF" in (t.upper() for t in terms):
-            return ""
-        return f"FILTER (?{name} IN ({', '.join(terms)}))"
-
-    return _EXISTS_VALUES.sub(rewrite, text)
-
-
-_EMPTY_GRAPH = re.compile(r"\bGRAPH\s*(<[^<>\s]*>|[?$]\w+)\s*\{\s*\}", re.IGNORECASE)
-_VALUES_VARIABLES = re.compile(r"\bVALUES\s*(?:\(([^)]*)\)|[?$](\w+))", re.IGNORECASE)
-
-
-def _empty_graph_patterns(text: str) -> str:
-    """Empty graph patterns as patterns Virtuoso 7.2.5 answers as SPARQL says (a graph exists
-    there when it holds a triple: it keeps no empty graphs). A variable a VALUES block binds
-    becomes ``FILTER EXISTS``; a free variable a subquery of the graphs; an IRI a subquery of
-    one row (7.2.5 ignores a ``FILTER EXISTS`` that shares no variable with its group, and
-    answers ``ASK { FILTER EXISTS { GRAPH <nowhere> { ?s ?p ?o } } }`` true; measured), which
-    binds ``?kg_graph`` to 1 (``SELECT *`` shows it).
-
-    >>> _empty_graph_patterns("ASK { GRAPH <urn:g> { } }")
-    'ASK { { SELECT (1 AS ?kg_graph) { GRAPH <urn:g> { ?kg_s ?kg_p ?kg_o } } LIMIT 1 } }'
-    >>> _empty_graph_patterns("SELECT ?g { VALUES (?g) { (<urn:g>) } GRAPH ?g { } }")
-    'SELECT ?g { VALUES (?g) { (<urn:g>) } FILTER EXISTS { GRAPH ?g { ?kg_s ?kg_p ?kg_o } } }'
-    >>> _empty_graph_patterns("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-    'SELECT DISTINCT ?g WHERE { { SELECT ?g { GRAPH ?g { ?kg_s ?kg_p ?kg_o } } GROUP BY ?g } }'
-    """
-    if _EMPTY_GRAPH.search(text) is None:
-        return text
-    bound = {
-        name
-        for listed, single in _VALUES_VARIABLES.findall(text)
-        for name in (re.findall(r"[?$](\w+)", listed) if listed else [single])
-    }
-    triple = "?kg_s ?kg_p ?kg_o"
-
-    def rewrite(m: re.Match[str]) -> str:
-        term = m[1]
-        if term.startswith("<"):
-            return f"{{ SELECT (1 AS ?kg_graph) {{ GRAPH {term} {{ {triple} }} }} LIMIT 1 }}"
-        if term[1:] in bound:
-            return f"FILTER EXISTS {{ GRAPH {term} {{ {triple} }} }}"
-        name = term[1:]
-        return f"{{ SELECT ?{name} {{ GRAPH ?{name} {{ {triple} }} }} GROUP BY ?{name} }}"
-
-    return _EMPTY_GRAPH.sub(rewrite, text)
-
-
-_GRAPH_LIST = re.compile(
-    r"SELECT\s+DISTINCT\s+\?(\w+)\s+(?:WHERE\s*)?\{\s*GRAPH\s+\?\1\s*\{\s*(\?\w+\s+\?\w+\s+\?\w+)\s*\.?\s*\}\s*\}",
-    re.IGNORECASE,
-)
-
-
-def _graph_list_grouped(text: str) -> str:
-    """``SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }`` as a GROUP BY: Virtuoso 7.2.5 answers
-    that exact shape from its list of graphs, private ones included (measured).
-
-    >>> _graph_list_grouped("SELECT DISTINCT ?g { GRAPH ?g { ?s ?p ?o } }")
-    'SELECT ?g { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g'
-    """
-    return _GRAPH_LIST.sub(
-        lambda m: f"SELECT ?{m[1]} {{ GRAPH ?{m[1]} {{ {m[2]} }} }} GROUP BY ?{m[1]}", text
-    )
 
 
 def _strip(url: str, suffixes: tuple[str, ...]) -> str:
@@ -338,104 +223,6 @@ def repair_term(term: dict[str, Any]) -> None:
         term["value"] = _BOOLEANS[term["value"]]
     elif datatype == XSD + "duration" and _MONTHS.match(str(term.get("value", ""))):
         term["value"] = months_to_duration(int(term["value"]))
-
-
-_EXISTS = re.compile(r"(?:\bNOT\s+)?\bEXISTS\s*\{", re.IGNORECASE)
-_AS_VARIABLE = re.compile(r"\s*\)?\s*AS\s*[?$](\w+)", re.IGNORECASE)
-
-
-def exists_variables(query: str) -> frozenset[str]:
-    """The variables a query binds to an ``EXISTS {...}`` or ``NOT EXISTS {...}`` alone
-    (``BIND(EXISTS {...} AS ?v)``, ``(NOT EXISTS {...} AS ?v)``): their values are booleans.
-
-    >>> sorted(exists_variables("SELECT * { BIND(EXISTS { ?a a <urn:G> } AS ?isGroup) }"))
-    ['isGroup']
-    >>> sorted(exists_variables("SELECT (NOT EXISTS { ?a ?b ?c } AS ?none) {}"))
-    ['none']
-    """
-    found: set[str] = set()
-    for match in _EXISTS.finditer(query):
-        depth, at = 1, match.end()
-        while at < len(query) and depth:
-            depth += {"{": 1, "}": -1}.get(query[at], 0)
-            at += 1
-        after = _AS_VARIABLE.match(query, at)
-        if after is not None:
-            found.add(after[1])
-    return frozenset(found)
-
-
-_BOOLEAN_TERM = re.compile(r"^(?:true|false|\"(?:true|false|1|0)\"\^\^<" + re.escape(XSD) + r"boolean>)$")
-_ZERO_ONE = re.compile(r"^(?:[01]|\"[01]\"\^\^<" + re.escape(XSD) + r"integer>)$")
-_VALUES_HEAD = re.compile(r"\bVALUES\s*(?:\(([^)]*)\)|[?$](\w+))\s*\{", re.IGNORECASE)
-_VALUES_TOKEN = re.compile(
-    r"""\s*(<[^<>]*>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^<>]*>)?|'(?:[^'\\]|\\.)*'(?:@[A-Za-z0-9-]+|\^\^<[^<>]*>)?|[(){}]|[^\s(){}]+)"""
-)
-
-
-def _values_terms(text: str) -> Iterator[tuple[str, re.Match[str]]]:
-    """The terms of every VALUES block of a query, each with the variable of its column."""
-    for head in _VALUES_HEAD.finditer(text):
-        names = re.findall(r"[?$](\w+)", head[1]) if head[1] is not None else [head[2]]
-        column, at = 0, head.end()
-        while (token := _VALUES_TOKEN.match(text, at)) is not None:
-            at, term = token.end(), token[1]
-            if term == "}":
-                break
-            if term == "(":
-                column = 0
-            elif term != ")":
-                yield (names[column % len(names)] if names else ""), token
-                column += 1
-
-
-def values_boolean_variables(query: str) -> frozenset[str]:
-    """The variables a VALUES block binds to booleans and never to the integers 0 or 1: an
-    engine that returns a VALUES constant as an integer (Virtuoso 7.2.5 answers ``1`` for
-    ``true``) gives them back as booleans.
-
-    >>> sorted(values_boolean_variables('SELECT * { VALUES (?s ?o) { (<a> "true"^^<' + XSD + 'boolean>) } }'))
-    ['o']
-    >>> sorted(values_boolean_variables("SELECT * { VALUES ?x { true 1 } VALUES ?y { false } }"))
-    ['y']
-    """
-    if "VALUES" not in query.upper():
-        return frozenset()
-    booleans: set[str] = set()
-    integers: set[str] = set()
-    for name, token in _values_terms(query):
-        if _BOOLEAN_TERM.match(token[1]):
-            booleans.add(name)
-        elif _ZERO_ONE.match(token[1]):
-            integers.add(name)
-    return frozenset(booleans - integers - {""})
-
-
-_LANGUAGE_TAG = re.compile(r"@([A-Za-z0-9-]+)$")
-
-
-def _values_language_tags_upper(text: str) -> str:
-    """Language tags in VALUES blocks in upper case (the same tags: BCP 47 tags ignore case).
-    Virtuoso 7.2.5 matches nothing for an ASCII literal with a lower-case tag in a VALUES
-    block of two or more rows (openlink/virtuoso-opensource#300, #495; measured), and matches
-    it with the tag in upper case.
-
-    >>> _values_language_tags_upper('VALUES (?p ?o) { (<urn:p> "x"@en) (<urn:p> "y"@en-gb) }')
-    'VALUES (?p ?o) { (<urn:p> "x"@EN) (<urn:p> "y"@EN-GB) }'
-    """
-    if "VALUES" not in text.upper() or "@" not in text:
-        return text
-    pieces: list[str] = []
-    done = 0
-    for _, token in _values_terms(text):
-        term = token[1]
-        if term.startswith(('"', "'")) and (tag := _LANGUAGE_TAG.search(term)) is not None:
-            start = token.start(1) + tag.start(1)
-            pieces += [text[done:start], tag[1].upper()]
-            done = token.end(1)
-    if not pieces:
-        return text
-    return "".join(pieces) + text[done:]
 
 
 def repair_json_results(body: bytes, booleans: frozenset[str] = frozenset()) -> bytes:

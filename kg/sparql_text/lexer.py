@@ -26,7 +26,7 @@ from kg.sparql_text.grammar import (
     TOKEN_RE,
 )
 
-__all__ = ["Nesting", "Tok", "Token", "decode_escapes", "lex", "line_col", "position", "tokenize"]
+__all__ = ["Nesting", "Tok", "Token", "decode_escapes", "lex", "line_col", "position", "scan", "tokenize"]
 
 # ---------------------------------------------------------------------------------------------
 # Escapes (SPARQL 1.1 §19.2)
@@ -360,6 +360,20 @@ def lex(
     if not same:
         raise QueryError(_ESCAPES_DIFFER)
     return decoded, toks, pairs, nesting
+
+
+def scan(text: str) -> tuple[list[Tok], dict[int, int]]:
+    """Tokenize the text as it is, escapes left in strings and IRIs (Oxigraph's reading): the
+    tokens with their offsets in ``text`` itself (to rewrite it), and for each opening bracket's
+    index its closer's. Raises :class:`~kg.errors.QueryError` for text it cannot read (an
+    unterminated string or IRI, an unbalanced bracket, an escape outside strings and IRIs).
+
+    >>> toks, pairs = scan('ASK { "}" }')
+    >>> [(kind, text, offset) for kind, text, offset in toks], pairs
+    ([('KEYWORD', 'ASK', 0), ('PUNCT', '{', 4), ('STRING', '"}"', 6), ('PUNCT', '}', 10)], {1: 3})
+    """
+    toks, pairs, _ = _scan(text, RAW_TOKEN_RE)
+    return toks, pairs
 
 
 def tokenize(text: str) -> list[Token]:
