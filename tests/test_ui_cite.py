@@ -59,7 +59,8 @@ def test_a_result_names_its_version_and_can_be_cited(fresh_store: Path, browser:
         assert f"{link.scheme}://{link.netloc}" == root and link.path == "/sparql"
         assert parse_qs(link.query) == {"query": [QUERY], "version": ["1"]}
         # The permalink answers the same rows (a GET: a reader can follow it).
-        again = httpx.get(first["permalink"], headers={"Accept": "application/sparql-results+json"}, timeout=60)
+        accept = {"Accept": "application/sparql-results+json"}
+        again = httpx.get(first["permalink"], headers=accept, timeout=60)
         assert again.status_code == 200 and again.headers["clusterkg-version"] == "1"
         assert again.json()["results"]["bindings"][0]["label"]["value"].startswith("</textarea>")
 
@@ -67,21 +68,22 @@ def test_a_result_names_its_version_and_can_be_cited(fresh_store: Path, browser:
         bibtex = first["bibtex"]
         assert bibtex.startswith("@misc{clusterkg-v1-" + date[:10].replace("-", "") + ",")
         assert (
-            "title   = {Query result: Clusters </textarea><img src=x onerror=\"window.\\_\\_pwned=1\"> "
+            'title   = {Query result: Clusters </textarea><img src=x onerror="window.\\_\\_pwned=1"> '
             "\\{a\\} 100\\% \\& \\$x\\_1 \\^{} \\~{} \\textbackslash{}end}," in bibtex
         )
         assert f"url     = {{{first['permalink']}}}," in bibtex
         assert f"note    = {{SPARQL query result, dataset version 1 of {date}}}," in bibtex
         unescaped = re.sub(r"\\[{}]", "", bibtex)
         assert unescaped.count("{") == unescaped.count("}")
-        assert first["text"].startswith(f"clusterkg ({date[:4]}). Query result: {HOSTILE}. Dataset version 1, {date}.")
+        line = f"clusterkg ({date[:4]}). Query result: {HOSTILE}. Dataset version 1, {date}."
+        assert first["text"].startswith(line)
         assert first["permalink"] in first["text"]
         # Nothing of the title or the results became markup.
         assert page.evaluate("() => document.querySelectorAll('img[src=\"x\"]').length") == 0
         assert page.evaluate("() => window.__pwned") is None
 
         # A write: the next answer is of version 2, and so is its citation.
-        update = 'INSERT DATA { GRAPH <http://example.org/ui-cite/g> { <http://example.org/s> <http://example.org/p> "v" } }'
+        update = 'INSERT DATA { GRAPH <http://example.org/g> { <http://example.org/s> <http://e/p> "v" } }'
         wrote = httpx.post(
             root + "/sparql",
             content=update.encode(),

@@ -21,15 +21,16 @@ that for GET and HEAD); its answer is still cached.
 from __future__ import annotations
 
 import hashlib
-from collections import deque
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.access_log import query_hash
 from api.cache.conditional import body_tag, http_date, modified_since, none_match, weak_tag
-from api.cache.reads import FORM, QUERY_TYPE, Read, classify, covered
+from api.cache.reads import Read, classify, covered, read_query_body
 from api.cache.results import Entry, ResultCache
 from kg import package_version
 from kg.settings import Settings
@@ -39,7 +40,9 @@ HASH_LIMIT = 8 * 1024 * 1024
 """The largest answer held back to hash its bytes into an ``ETag`` (a larger one gets none)."""
 IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_CACHE = b"no-cache"
-_OURS = frozenset({b"etag", b"last-modified", b"cache-control", b"clusterkg-version", b"link", b"vary"})
+_OURS = frozenset({b"etag", b"last-modified", b"cache-control", b"clusterkg-version", b"vary"})
+"""Headers this layer sets in place of the application's (a ``Link`` is added to its own)."""
+_IN_304 = _OURS | {b"link"}
 
 
 def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
@@ -79,7 +82,7 @@ class HttpCache:
             return
         body: bytes | None = None
         if method == "POST":
-            body, receive = await self._read_body(scope, receive)
+            body, receive = await read_query_body(scope, receive, self.settings.body_limit_bytes)
             if body is None:
                 await self.app(scope, receive, send)
                 return
@@ -116,53 +119,6 @@ class HttpCache:
         if metrics is not None:
             metrics.cache_bytes.set(self.results.bytes)
             metrics.cache_entries.set(len(self.results))
-
-    # --- request bodies -----------------------------------------------------------------------
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> tuple[bytes | None, Receive]:
-        """The body of a query POST, read within the body limit, and a ``receive`` that hands the
-        application the same messages (and the same error, such as the body deadline's 408).
-        None for a body that is not a query's, is over the limit or did not arrive whole."""
-        ctype = (_header(scope["headers"], b"content-type") or b"").split(b";", 1)[0].strip().lower()
-        if ctype not in (FORM.encode(), QUERY_TYPE.encode()):
-            return None, receive
-        limit = self.settings.body_limit_bytes
-        declared = _header(scope["headers"], b"content-length") or b""
-        if declared.isdigit() and int(declared) > limit:
-            return None, receive
-        messages: deque[Message] = deque()
-        chunks: list[bytes] = []
-        size = 0
-        complete = False
-        error: BaseException | None = None
-        while True:
-            try:
-                message = await receive()
-            except Exception as exc:  # handed to the application unchanged
-                error = exc
-                break
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:
-                break
-            if not message.get("more_body", False):
-                complete = True
-                break
-
-        async def replay() -> Message:
-            nonlocal error
-            if messages:
-                return messages.popleft()
-            if error is not None:
-                raised, error = error, None
-                raise raised
-            return await receive()
-
-        return (b"".join(chunks) if complete else None), replay
 
     # --- answering ----------------------------------------------------------------------------
 
@@ -215,14 +171,28 @@ class HttpCache:
             return not modified_since(since.decode("latin-1"), modified)
         return False
 
+    @staticmethod
+    def _count_query(scope: Scope, read: Read, metrics: Any, entry: Entry, started: float) -> None:
+        """A query answered from the cache counts as an answered query (the SPARQL metrics and
+        the access log's hash say what clients got; ``clusterkg_cache_hits`` how many came from here)."""
+        metrics.requests.labels(kind="query", outcome="ok").inc()
+        metrics.duration.labels(kind="query").observe(time.perf_counter() - started)
+        metrics.result_bytes.observe(len(entry.body))
+        query = dict(read.params).get("query")
+        if query is not None:
+            state = scope.setdefault("state", {})
+            state["query_hash"] = query_hash(query)
+            state["query_kind"] = "query"
+
     async def _send_304(self, send: Send, headers: list[tuple[bytes, bytes]]) -> None:
-        kept = [(k, v) for k, v in headers if k in _OURS]
+        kept = [(k, v) for k, v in headers if k in _IN_304]
         await send({"type": "http.response.start", "status": 304, "headers": kept})
         await send({"type": "http.response.body", "body": b""})
 
     async def _serve(
         self, scope: Scope, receive: Receive, send: Send, read: Read, versions: Versions
     ) -> None:
+        started = time.perf_counter()
         metrics = scope["app"].state.metrics
         self._metrics = metrics
         current = versions.current
@@ -235,6 +205,8 @@ class HttpCache:
             entry = self.results.get(cache_key)
             if entry is not None:
                 metrics.cache_hits.inc()
+                if read.path == "/sparql":
+                    self._count_query(scope, read, metrics, entry, started)
                 if self._unchanged(scope, entry.tag, entry.modified):
                     metrics.not_modified.labels(engine="not asked").inc()
                     await self._send_304(send, entry.headers)

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, quote, urlencode
+
+from starlette.types import Message, Receive, Scope
 
 from kg import sparql_text
 from kg.errors import KgError
@@ -148,3 +151,55 @@ def classify(
 
 
 _SELECTING = frozenset({b"accept", b"accept-language", b"host", b"content-type"})
+
+
+def _first(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    for key, value in headers:
+        if key == name:
+            return value
+    return None
+
+
+async def read_query_body(scope: Scope, receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
+    """The body of a query POST, read within the body limit, and a ``receive`` that hands the
+    application the same messages (and the same error, such as the body deadline's 408).
+    None for a body that is not a query's, is over the limit or did not arrive whole."""
+    ctype = (_first(scope["headers"], b"content-type") or b"").split(b";", 1)[0].strip().lower()
+    if ctype not in (FORM.encode(), QUERY_TYPE.encode()):
+        return None, receive
+    declared = _first(scope["headers"], b"content-length") or b""
+    if declared.isdigit() and int(declared) > limit:
+        return None, receive
+    messages: deque[Message] = deque()
+    chunks: list[bytes] = []
+    size = 0
+    complete = False
+    error: BaseException | None = None
+    while True:
+        try:
+            message = await receive()
+        except Exception as exc:  # handed to the application unchanged
+            error = exc
+            break
+        messages.append(message)
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+        if not message.get("more_body", False):
+            complete = True
+            break
+
+    async def replay() -> Message:
+        nonlocal error
+        if messages:
+            return messages.popleft()
+        if error is not None:
+            raised, error = error, None
+            raise raised
+        return await receive()
+
+    return (b"".join(chunks) if complete else None), replay
