@@ -205,12 +205,12 @@ class HttpCache:
             entry = self.results.get(cache_key)
             if entry is not None:
                 metrics.cache_hits.inc()
-                if read.path == "/sparql":
-                    self._count_query(scope, read, metrics, entry, started)
                 if self._unchanged(scope, entry.tag, entry.modified):
                     metrics.not_modified.labels(engine="not asked").inc()
                     await self._send_304(send, entry.headers)
                     return
+                if read.path == "/sparql":
+                    self._count_query(scope, read, metrics, entry, started)
                 await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, _HIT]})
                 body = b"" if scope["method"] == "HEAD" else entry.body
                 await send({"type": "http.response.body", "body": body})
