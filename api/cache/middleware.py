@@ -123,10 +123,13 @@ class HttpCache:
     # --- answering ----------------------------------------------------------------------------
 
     def _tag(self, read: Read, version: Version) -> str:
+        if read.tags.get(version) is not None:
+            return read.tags[version]
         digest = hashlib.sha256(
             b"%s\0%d\0%s\0%s" % (self._stamp, version.number, version.time.isoformat().encode(), read.key)
         ).hexdigest()[:24]
-        return weak_tag(f"{version.number}-{digest}")
+        tag = read.tags[version] = weak_tag(f"{version.number}-{digest}")
+        return tag
 
     def _vary(self, path: str, given: bytes | None) -> bytes:
         names = [n.strip() for n in (given or b"").split(b",") if n.strip()]
@@ -265,7 +268,7 @@ class HttpCache:
                 if version is not None and read.deterministic:
                     validators = self._validators(scope, read, version, pinned=pinned is not None, vary=vary)
                     headers = given + validators
-                    tag, modified = self._tag(read, version), version.time
+                    tag, modified = self._tag(read, version), version.time  # computed once a request
                     no_store = b"no-store" in (_header(given, b"cache-control") or b"")
                     keep = caching and scope["method"] != "HEAD" and not no_store
                     keep = keep and _header(given, b"set-cookie") is None

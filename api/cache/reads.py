@@ -17,13 +17,14 @@ import functools
 import hashlib
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.types import Message, Receive, Scope
 
 from kg import sparql_text
 from kg.errors import KgError
+from kg.versions.state import Version
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
@@ -39,8 +40,7 @@ _LANGUAGE = ("/id/", "/ontology")
 VOLATILE = frozenset({"NOW", "RAND", "UUID", "STRUUID", "BNODE", "SERVICE"})
 """Keywords whose answer is not a function of the dataset (time, chance, fresh nodes, another
 server's data)."""
-WRITES = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"})
-"""Keywords of SPARQL Update: such text is not a read (the endpoint refuses it as a query)."""
+_WORDS = ("NOW", "RAND", "UUID", "BNODE", "SERVICE", "\\U")  # STRUUID holds UUID; \u escapes
 
 
 def covered(path: str) -> bool:
@@ -59,20 +59,23 @@ def covered(path: str) -> bool:
 @functools.lru_cache(maxsize=1024)
 def deterministic(text: str) -> bool:
     """Whether a query's answer depends only on the dataset, read from its tokens (so a keyword in
-    a string or a comment does not count); text that does not lex, has bare words (which the
-    engine may read as keywords) or update keywords is not.
+    a string or a comment does not count); text that does not lex, or has bare words (which the
+    engine may read as keywords), is not. Text in which none of the words occurs at all (and no
+    ``\\u`` escape) has no such token, and is not lexed.
 
     >>> deterministic('SELECT * { ?s ?p "NOW()" } # RAND()'), deterministic("SELECT (now() AS ?t) {}")
     (True, False)
+    >>> deterministic("SELECT * { SERVICE <http://example.org/> { ?s ?p ?o } }")
+    False
     """
+    upper = text.upper()
+    if not any(word in upper for word in _WORDS):
+        return True
     try:
         tokens = sparql_text.tokenize(text)
     except (KgError, ValueError, RecursionError):
         return False
-    for token in tokens:
-        if token.kind == "NAME" or token.keyword in VOLATILE or token.keyword in WRITES:
-            return False
-    return True
+    return not any(token.kind == "NAME" or token.keyword in VOLATILE for token in tokens)
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ class Read:
     params: Sequence[tuple[str, str]]
     pinned: bool
     deterministic: bool
+    tags: dict[Version, str] = field(default_factory=dict, compare=False)
+    """The entity tags computed for this request, by version (each is computed once)."""
 
     def permalink(self, root_path: str, number: int) -> str | None:
         """The same request as a GET pinned to version ``number`` (None when too long)."""
