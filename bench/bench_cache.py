@@ -43,13 +43,15 @@ from bench_serving import OURS, OXIGRAPH, Prepared, prepare, say, start_targets,
 from kg import generate
 
 JSON = "application/sparql-results+json"
+MIX = Path(__file__).resolve().parent / "query_mix"
 HEAVY = [
-    # the query mix's aggregates, then heavier ones: the first that takes the bare server >= 5 ms
-    (Path(__file__).resolve().parent / "query_mix" / "aggregate-regions.rq").read_text(encoding="utf-8"),
-    (Path(__file__).resolve().parent / "query_mix" / "aggregate-technologies.rq").read_text(encoding="utf-8"),
+    # the query mix's aggregates, then heavier ones, in the order tried (see pick_heavy)
+    (MIX / "aggregate-technologies.rq").read_text(encoding="utf-8"),
+    (MIX / "aggregate-regions.rq").read_text(encoding="utf-8"),
+    "SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type } GROUP BY ?type ORDER BY DESC(?n)",
     "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY DESC(?n)",
-    "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?o ?q ?r }",
 ]
+BLOCK = 25
 SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) } ORDER BY ?s LIMIT %d"
 LOOKUP = "SELECT ?p ?o WHERE { <%s> ?p ?o }"
 
@@ -90,7 +92,9 @@ def median_of(
 
 
 def pick_heavy(bare: httpx.Client, bare_url: str, n: int, floor_ms: float = 5.0) -> tuple[str, float]:
-    """The first candidate that takes the bare server ``floor_ms`` or more (else the slowest)."""
+    """The first candidate whose median on the bare server is ``floor_ms`` or more (else the
+    slowest). The bench takes the first at 5 ms (the issue's bar) and the first at 25 ms (so that
+    the ratio is not only our HTTP floor's on a loaded machine)."""
     best = ("", -1.0)
     for query in HEAVY:
         ms = median_of(bare, bare_url, query, n, lambda r: rows(r) and None)
@@ -107,16 +111,21 @@ def warm(ours: httpx.Client, ours_url: str, bare: httpx.Client, bare_url: str, q
     if rows(first) != expected:
         raise RuntimeError("our answer differs from the bare server's")
 
-    ours_times, bare_times = [], []
-    for i in range(n):  # interleaved: both see the same load of a shared machine
+    ours_times: list[float] = []
+    bare_times: list[float] = []
+    # In blocks of BLOCK requests, ours and bare in turn: both see the load of a shared machine
+    # alike, and neither pays for waking up after every request of the other.
+    for block in range(0, n, BLOCK):
+        size = min(BLOCK, n - block)
         pair = [(ours, ours_url, ours_times), (bare, bare_url, bare_times)]
-        for client, url, times in pair if i % 2 == 0 else reversed(pair):
-            response, ms = ask(client, url, query)
-            times.append(ms)
-            if client is ours and (
-                rows(response) != expected or response.headers.get("clusterkg-cache") != "hit"
-            ):
-                raise RuntimeError("a warm answer was not the cached, equal one")
+        for client, url, times in pair if (block // BLOCK) % 2 == 0 else reversed(pair):
+            for _ in range(size):
+                response, ms = ask(client, url, query)
+                times.append(ms)
+                if client is ours and (
+                    rows(response) != expected or response.headers.get("clusterkg-cache") != "hit"
+                ):
+                    raise RuntimeError("a warm answer was not the cached, equal one")
     return Timing(statistics.median(ours_times), statistics.median(bare_times), n)
 
 
@@ -206,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
                 query, heavy_ms = pick_heavy(bare, bare_url, 15)
                 say(f"warm query: bare median {heavy_ms:.1f} ms")
                 a = warm(ours, ours_url, bare, bare_url, query, args.requests)
+                heavier, heavier_ms = pick_heavy(bare, bare_url, 15, 25.0)
+                say(f"heavier warm query: bare median {heavier_ms:.1f} ms")
+                a2 = warm(ours, ours_url, bare, bare_url, heavier, max(args.requests // 3, 3))
                 iris = subjects(bare, bare_url, args.lookups)
                 say(f"cold lookups of {len(iris)} subjects ...")
                 ask(ours, ours_url, LOOKUP % "urn:warm-up")  # the first request's own costs
@@ -222,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{'(a) warm repeated query (cache hit)':<44} {a.ours_ms:9.3f} {a.bare_ms:9.3f}  "
         f"{a.bare_ms / a.ours_ms:.1f}x faster than bare (target >= 10x; bare >= 5 ms: "
         f"{'yes' if a.bare_ms >= 5 else 'NO'})"
+    )
+    print(
+        f"{'(a) the same, a query of bare >= 25 ms':<44} {a2.ours_ms:9.3f} {a2.bare_ms:9.3f}  "
+        f"{a2.bare_ms / a2.ours_ms:.1f}x faster than bare"
     )
     print(
         f"{'(b) cold point lookup (distinct subjects)':<44} {b.ours_ms:9.3f} {b.bare_ms:9.3f}  "
