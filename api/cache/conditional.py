@@ -37,17 +37,20 @@ def _opaque(tag: str) -> str:
     return tag[2:] if tag.startswith("W/") else tag
 
 
-def none_match(header: str, tag: str) -> bool:
-    """Whether ``If-None-Match: header`` matches ``tag`` by the weak comparison (``*`` matches any).
+def none_match(header: str, tag: str, *, exists: bool = True) -> bool:
+    """Whether ``If-None-Match: header`` matches ``tag`` by the weak comparison; ``*`` matches
+    any tag of a representation that ``exists`` (not known before the application answered).
 
     A malformed header matches nothing (the full answer is sent).
 
     >>> none_match("*", '"a"'), none_match('"a,b", "c"', '"a,b"'), none_match('garbage', '"a"')
     (True, True, False)
+    >>> none_match("*", '"a"', exists=False)
+    False
     """
     header = header.strip()
     if header == "*":
-        return True
+        return exists
     want = _opaque(tag)[1:-1]
     pos = 0
     while pos < len(header):

@@ -162,13 +162,14 @@ class HttpCache:
         ]
 
     @staticmethod
-    def _unchanged(scope: Scope, tag: str, modified: datetime | None) -> bool:
-        """Whether a GET's or HEAD's conditional headers let it have a 304 for this tag."""
+    def _unchanged(scope: Scope, tag: str, modified: datetime | None, *, exists: bool = True) -> bool:
+        """Whether a GET's or HEAD's conditional headers let it have a 304 for this tag (before
+        the application answered, ``exists`` is false: ``If-None-Match: *`` waits for a 200)."""
         if scope["method"] not in ("GET", "HEAD"):
             return False
         wanted = _header(scope["headers"], b"if-none-match")
         if wanted is not None:
-            return none_match(wanted.decode("latin-1"), tag)
+            return none_match(wanted.decode("latin-1"), tag, exists=exists)
         since = _header(scope["headers"], b"if-modified-since")
         if since is not None and modified is not None:
             return not modified_since(since.decode("latin-1"), modified)
@@ -221,7 +222,7 @@ class HttpCache:
             metrics.cache_misses.inc()
         if by_version and not read.pinned and current is not None:
             tag = self._tag(read, current)
-            if self._unchanged(scope, tag, current.time):
+            if self._unchanged(scope, tag, current.time, exists=False):
                 metrics.not_modified.labels(engine="not asked").inc()
                 headers = self._validators(scope, read, current, pinned=False, vary=None)
                 await self._send_304(send, headers)
