@@ -65,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_credentials=False,
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
+        expose_headers=["Clusterkg-Version", "Link", "ETag", "Last-Modified"],  # citable answers
     )
     app.add_middleware(AccessLog)
     errors.install(app)

@@ -103,6 +103,8 @@ def test_a_read_names_its_version_and_is_answered_from_the_cache(client: TestCli
     metrics = client.get("/metrics").text
     assert "clusterkg_cache_hits_total 2.0" in metrics
     assert "clusterkg_cache_entries 2.0" in metrics  # the query and its permalink
+    cross = select(client, COUNT, Origin="https://notebook.example")
+    assert "clusterkg-version" in cross.headers["access-control-expose-headers"].lower()
     assert "ETag" not in client.get("/health").headers and "etag" not in client.get("/metrics").headers
 
 
