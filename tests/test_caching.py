@@ -6,6 +6,7 @@ remote-engine rule (no version-based caching unless the layer is the only writer
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from collections.abc import Iterator
@@ -314,3 +315,22 @@ def test_an_untrusted_engine_gets_no_version_and_no_cache(
         assert calls.count == 1  # the engine was asked: only it can tell
         insert(client, "untrusted")
         assert values(select(client, MARKED)) == ["untrusted"]
+
+
+def test_the_cache_is_bounded_by_bytes_and_off_while_the_version_is_unknown(app_settings: Settings) -> None:
+    with app_client(app_settings.model_copy(update={"cache_max_bytes": 8000})) as client:
+        for i in range(12):  # answers of about 700 bytes, 2,000 cap a quarter: some must go
+            query = f"SELECT ?c WHERE {{ ?c a <https://w3id.org/clusterkg/ontology#Cluster> }} LIMIT {i + 1}"
+            assert select(client, query).status_code == 200
+        metrics = client.get("/metrics").text
+        held = float(re.search(r"^clusterkg_cache_bytes (\S+)$", metrics, re.M)[1])  # type: ignore[index]
+        evicted = float(re.search(r"^clusterkg_cache_evictions_total (\S+)$", metrics, re.M)[1])  # type: ignore[index]
+        assert 0 < held <= 8000 and evicted > 0
+        client.app.state.runtime.versions.forget()  # type: ignore[attr-defined]  # a commit of unknown outcome
+        assert "clusterkg_cache_entries 0.0" in client.get("/metrics").text
+        answers = [select(client, COUNT) for _ in range(2)]
+        for answer in answers:
+            assert "clusterkg-cache" not in answer.headers and "clusterkg-version" not in answer.headers
+            assert answer.headers["cache-control"] == "no-cache" and not answer.headers["etag"].startswith(
+                "W/"
+            )
