@@ -47,6 +47,7 @@ bench: $(STAMP) java
 	$(BIN)/python bench/bench_serving.py
 	$(BIN)/python bench/bench_load.py
 	$(BIN)/python bench/bench_analysis.py
+	$(BIN)/python bench/bench_cache.py
 
 soak: $(STAMP) java
 	CLUSTERKG_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi.py tests/test_hostile_inputs.py tests/test_nesting.py tests/test_faults.py

@@ -12,6 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from api import errors
 from api.access_log import AccessLog
 from api.body import BodyDeadline
+from api.cache import HttpCache
 from api.explorer import pages as explorer
 from api.metrics import Metrics
 from api.routers import (
@@ -57,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.add_middleware(HttpCache, settings=settings)  # inside BodyDeadline: its reads have the deadline
     app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(
         CORSMiddleware,
@@ -64,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_credentials=False,
         allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
         allow_headers=["Accept", "Content-Type"],
+        expose_headers=["Clusterkg-Version", "Link", "ETag", "Last-Modified"],  # citable answers
     )
     app.add_middleware(AccessLog)
     errors.install(app)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
 class Metrics:
-    """Queries by outcome, durations, timeouts, refusals and result sizes."""
+    """Queries by outcome, durations, timeouts, refusals and result sizes; the result cache and
+    the 304 answers (api/cache)."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
@@ -37,6 +38,29 @@ class Metrics:
         )
         self.engine_restarts = Counter(
             "clusterkg_engine_restarts", "Engine restarts (crash or stuck query)", registry=self.registry
+        )
+        self.cache_hits = Counter(
+            "clusterkg_cache_hits", "Reads answered from the result cache", registry=self.registry
+        )
+        self.cache_misses = Counter(
+            "clusterkg_cache_misses", "Cacheable reads not in the result cache", registry=self.registry
+        )
+        self.cache_evictions = Counter(
+            "clusterkg_cache_evictions",
+            "Answers pushed out of the result cache by its size limit",
+            registry=self.registry,
+        )
+        self.cache_bytes = Gauge(
+            "clusterkg_cache_bytes", "Bytes held by the result cache", registry=self.registry
+        )
+        self.cache_entries = Gauge(
+            "clusterkg_cache_entries", "Answers held by the result cache", registry=self.registry
+        )
+        self.not_modified = Counter(
+            "clusterkg_not_modified",
+            "304 answers, by whether the engine was asked",
+            ["engine"],
+            registry=self.registry,
         )
 
     def render(self) -> bytes:

@@ -106,6 +106,7 @@ def ui_config() -> dict[str, Any]:
     """What the page's script needs: the endpoint (relative to the page), our prefixes, the tabs."""
     return {
         "endpoint": "sparql",
+        "dataset": "clusterkg",  # the author of citations of results ("Cite this result")
         "prefixes": dict(PREFIXES),
         "defaultTab": {"name": "Query", "query": default_text()},
         "tabs": [

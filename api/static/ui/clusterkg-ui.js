@@ -110,5 +110,145 @@
   yasgui.on("tabAdd", titleTabs);
   yasgui.on("tabChange", titleTabs);
 
+  // Citable results. /sparql names the dataset version of each answer (Clusterkg-Version) and
+  // its permalink: Link: <the same query as a GET with version=N>; rel="memento"; datetime=...
+  // (api/cache). Each tab shows the version of its last answer and a "Cite this result" action:
+  // the permalink, the version, its date, a BibTeX @misc entry and a plain-text line. All of it
+  // is set as text (textContent, textarea values), never as HTML.
+  var dataset = config.dataset || "clusterkg";
+
+  function memento(header) {
+    var match = /<([^>]*)>\s*;\s*rel="?memento"?(?:\s*;\s*datetime="([^"]*)")?/.exec(header || "");
+    if (!match) {
+      return null;
+    }
+    var url = new URL(match[1], endpoint);
+    if (url.protocol !== "http:" && url.protocol !== "https:") {
+      return null;
+    }
+    return { url: url.href, datetime: match[2] || null };
+  }
+
+  function isoSeconds(date) {
+    return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  // BibTeX's special characters in a field's text (a title may hold anything).
+  function bibtexText(text) {
+    return String(text).replace(/[\\{}%&$#_^~]/g, function (c) {
+      if (c === "\\") return "\\textbackslash{}";
+      if (c === "^") return "\\^{}";
+      if (c === "~") return "\\~{}";
+      return "\\" + c;
+    });
+  }
+
+  function citation(info) {
+    var day = info.date.slice(0, 10);
+    var accessed = isoSeconds(new Date()).slice(0, 10);
+    var title = "Query result: " + info.title;
+    // The url field is read verbatim by biblatex; braces and backslashes cannot be in it.
+    var url = info.permalink.replace(/[{}\\]/g, encodeURIComponent);
+    var bibtex = [
+      "@misc{" + dataset.replace(/[^A-Za-z0-9]/g, "") + "-v" + info.version + "-" + day.replace(/-/g, "") + ",",
+      "  title   = {" + bibtexText(title) + "},",
+      "  author  = {{" + bibtexText(dataset) + "}},",
+      "  year    = {" + day.slice(0, 4) + "},",
+      "  note    = {SPARQL query result, dataset version " + info.version + " of " + info.date + "},",
+      "  url     = {" + url + "},",
+      "  urldate = {" + accessed + "},",
+      "}",
+    ].join("\n");
+    var text =
+      dataset + " (" + day.slice(0, 4) + "). " + title + ". Dataset version " + info.version +
+      ", " + info.date + ". " + info.permalink + " (accessed " + accessed + ").";
+    return { bibtex: bibtex, text: text };
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function citeBox(info) {
+    var cite = citation(info);
+    var box = element("div", "clusterkg-cite");
+    box.hidden = true;
+    var link = element("a", "clusterkg-permalink", info.permalink);
+    link.href = info.permalink;
+    var line = element("p", null, "Permalink: ");
+    line.appendChild(link);
+    box.appendChild(line);
+    box.appendChild(element("p", null, "Dataset version " + info.version + ", " + info.date));
+    [["BibTeX", "clusterkg-cite-bibtex", cite.bibtex], ["Text", "clusterkg-cite-text", cite.text]].forEach(
+      function (item) {
+        var label = element("label", null, item[0]);
+        var area = element("textarea", item[1]);
+        area.readOnly = true;
+        area.rows = item[1] === "clusterkg-cite-bibtex" ? 8 : 3;
+        area.value = item[2];
+        label.appendChild(area);
+        box.appendChild(label);
+      }
+    );
+    return box;
+  }
+
+  function showVersion(tab, response) {
+    var panel = document.getElementById(tab.getId());
+    if (!panel) return;
+    var old = panel.querySelector(".clusterkg-version");
+    if (old) old.remove();
+    if (!response || !response.headers || typeof response.headers.get !== "function") return;
+    var bar = element("div", "clusterkg-version");
+    var version = response.headers.get("Clusterkg-Version");
+    var link = memento(response.headers.get("Link"));
+    if (!version) {
+      bar.appendChild(element("span", "clusterkg-version-label",
+        "This answer names no dataset version (the data may change under it): it cannot be cited."));
+    } else {
+      var when = link && link.datetime ? link.datetime : response.headers.get("Last-Modified");
+      var date = when && !isNaN(Date.parse(when)) ? isoSeconds(new Date(when)) : "date unknown";
+      bar.dataset.version = version;
+      bar.appendChild(element("span", "clusterkg-version-label", "Dataset version " + version + " · " + date));
+      if (link) {
+        var info = { version: version, date: date, permalink: link.url, title: tab.getName() };
+        var box = citeBox(info);
+        var button = element("button", "clusterkg-cite-button", "Cite this result");
+        button.type = "button";
+        button.addEventListener("click", function () {
+          box.hidden = !box.hidden;
+        });
+        bar.appendChild(button);
+        bar.appendChild(box);
+      } else {
+        bar.appendChild(element("span", "clusterkg-version-label", " (the query is too long for a permalink)"));
+      }
+    }
+    var yasr = panel.querySelector(".yasr");
+    if (yasr && yasr.parentNode) {
+      yasr.parentNode.insertBefore(bar, yasr);
+    } else {
+      panel.appendChild(bar);
+    }
+  }
+
+  // Each tab's editor emits its response (a fetch Response's headers) before YASR draws it.
+  var watched = {};
+  yasgui.on("query", function (instance, tab) {
+    var yasqe = tab.getYasqe();
+    if (!yasqe || watched[tab.getId()] === yasqe) return;
+    watched[tab.getId()] = yasqe;
+    yasqe.on("queryResponse", function (editor, response) {
+      try {
+        showVersion(tab, response);
+      } catch (e) {
+        console.warn("clusterkg: the version of this answer could not be shown", e); // YASR draws on
+      }
+    });
+  });
+
   window.clusterkgYasgui = yasgui; // for the browser tests and the curious
 })();

@@ -1,0 +1,59 @@
+"""The bounded, untimed version of ``bench/bench_cache.py``: its three parts against the real app
+under uvicorn and a bare ``oxigraph serve`` on a copy of the same store, checking what they
+check (equal answers, cache hits, 304s that never reach the engine), with a few requests each.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import serve
+
+from kg.engine.process import free_port
+from kg.settings import Settings
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+sys.path.insert(0, str(BENCH))
+
+import bench_cache  # noqa: E402
+import bench_serving  # noqa: E402
+
+
+@pytest.fixture()
+def bare(built_store: Path, tmp_path: Path) -> Iterator[str]:
+    """A bare ``oxigraph serve`` on a copy of the built store: its query URL."""
+    copy = tmp_path / "bare-store"
+    shutil.copytree(built_store, copy)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = bench_serving.start(
+        "bare", bench_serving.bare_oxigraph(copy, port), f"{base}/query", f"{base}/", tmp_path / "bare.log",
+        timeout_s=60,
+    )  # fmt: skip
+    try:
+        yield server.query_url
+    finally:
+        server.stop()
+
+
+def test_the_cache_bench_parts_hold_on_a_small_store(fresh_store: Path, bare: str) -> None:
+    query = bench_cache.HEAVY[2]
+    with (
+        serve(Settings(store=fresh_store, query_timeout_s=30)) as root,
+        httpx.Client(timeout=60) as ours,
+        httpx.Client(timeout=60) as plain,
+    ):
+        url = root + "/sparql"
+        warm = bench_cache.warm(ours, url, plain, bare, query, 3)  # raises unless hits equal bare's
+        assert warm.count == 3 and warm.ours_ms > 0 and warm.bare_ms > 0
+        iris = bench_cache.subjects(plain, bare, 4)
+        assert len(iris) == 4
+        cold = bench_cache.cold(ours, url, plain, bare, iris)  # raises on a differing answer
+        assert cold.count == 4
+        _, not_asked, sent = bench_cache.conditional(ours, url, root, query, 3)
+        assert (not_asked, sent) == (3, 0)
