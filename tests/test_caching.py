@@ -334,3 +334,25 @@ def test_the_cache_is_bounded_by_bytes_and_off_while_the_version_is_unknown(app_
             assert answer.headers["cache-control"] == "no-cache" and not answer.headers["etag"].startswith(
                 "W/"
             )
+
+
+def test_a_cited_permalink_gives_the_same_answer_after_later_writes(client: TestClient) -> None:
+    """The whole promise of a citable result: the Link permalink of an answer, followed after
+    the graph has changed, gives that answer again, named with its version, and is immutable."""
+    insert(client, "cited")
+    first = select(client, MARKED)
+    assert values(first) == ["cited"]
+    version = int(first.headers["clusterkg-version"])
+    permalink = re.match(r"<([^>]+)>", first.headers["link"])
+    assert permalink is not None
+    target = urlsplit(permalink[1])
+    assert parse_qs(target.query)["version"] == [str(version)]
+    insert(client, "later")
+    now = select(client, MARKED)
+    assert values(now) == ["cited", "later"]
+    assert int(now.headers["clusterkg-version"]) == version + 1
+    again = client.get(f"{target.path}?{target.query}", headers={"Accept": JSON})
+    assert values(again) == ["cited"]
+    assert again.headers["clusterkg-version"] == str(version)
+    assert "immutable" in again.headers["cache-control"]
+    assert again.headers["last-modified"] == first.headers["last-modified"]
