@@ -18,12 +18,17 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pyoxigraph as ox
 import pytest
+
+from kg.engine.process import oxigraph_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "scripts" / "virtuoso"
@@ -43,6 +48,32 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def plain_oxigraph(store: Path, startup_s: float = 60.0) -> Iterator[str]:
+    """A separate ``oxigraph serve`` (union default graph) over a store, stopped after; its base URL."""
+    port = free_port()
+    args = [oxigraph_binary(), "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        [*args, "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup_s
+        while True:
+            assert process.poll() is None, "oxigraph serve exited"
+            try:
+                if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "oxigraph serve did not start"
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def require_virtuoso() -> None:

@@ -12,16 +12,15 @@ stop a query on the remote server (its own timeout must) or restart it.
 from __future__ import annotations
 
 import shutil
-import subprocess
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pyoxigraph as ox
 import pytest
+from engines import plain_oxigraph
 from test_competency import EXPECTATIONS, expected_term, render
 
 # The endpoint checks of the managed mode, collected again here against the remote engine
@@ -51,7 +50,7 @@ from test_sparql_protocol import (  # noqa: F401
 
 import queries
 from api import create_app
-from kg.engine.process import free_port, oxigraph_binary
+from kg.engine.process import free_port
 from kg.settings import Settings
 
 with warnings.catch_warnings():
@@ -69,27 +68,8 @@ def remote_engine(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -
     """A separate ``oxigraph serve`` over a copy of the built store; its query endpoint."""
     store = tmp_path_factory.mktemp("remote") / "store"
     shutil.copytree(built_store, store)
-    port = free_port()
-    args = [oxigraph_binary(), "serve", "--location", str(store), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*args, "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}/query"
-    try:
-        deadline = time.monotonic() + STARTUP_S
-        while True:
-            assert process.poll() is None, "oxigraph serve exited"
-            try:
-                if httpx.get(url, params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "oxigraph serve did not start"
-            time.sleep(0.05)
-        yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
+    with plain_oxigraph(store, STARTUP_S) as url:
+        yield f"{url}/query"
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,6 @@ founding case); the log's test runs against Virtuoso too (``engines``).
 from __future__ import annotations
 
 import gzip
-import subprocess
-import time
 import warnings
 from collections.abc import Iterator
 from datetime import datetime
@@ -19,10 +17,10 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from engines import plain_oxigraph
 
 from api import create_app
 from kg.engine.local_store import read_manifest
-from kg.engine.process import free_port, oxigraph_binary
 from kg.settings import Settings
 from kg.versions import log as version_log
 from kg.versions.snapshots import versions_dir
@@ -282,27 +280,8 @@ def test_retention_prunes_snapshots_and_a_pruned_version_is_gone(fresh_store: Pa
 @pytest.fixture()
 def remote_engine(fresh_store: Path) -> Iterator[str]:
     """A separate ``oxigraph serve`` over a copy of the built store (as in test_remote_engine)."""
-    port = free_port()
-    args = [oxigraph_binary(), "serve", "--location", str(fresh_store), "--bind", f"127.0.0.1:{port}"]
-    process = subprocess.Popen(
-        [*args, "--union-default-graph"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, "oxigraph serve exited"
-            try:
-                if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "oxigraph serve did not start"
-            time.sleep(0.05)
+    with plain_oxigraph(fresh_store) as url:
         yield url
-    finally:
-        process.kill()
-        process.wait(timeout=10)
 
 
 def test_a_remote_engine_logs_versions_but_keeps_no_earlier_ones(remote_engine: str) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from kg.engine.client import EngineClient
 from kg.engine.local_store import read_manifest
+from kg.engine.managed import managed_client
 from kg.engine.process import ManagedEngine
 from kg.engine.profiles import PROFILES, Endpoints, Profile, detect
 from kg.errors import EngineUnavailable, KgError
@@ -58,14 +59,7 @@ class Runtime:
                 timeout_s=settings.query_timeout_s,
                 memory_mb=settings.engine_memory_mb,
             )
-            self.client = EngineClient(
-                self._managed_endpoints,
-                grace_s=settings.engine_grace_s,
-                max_bytes=settings.result_limit_bytes,
-                on_stuck=self.engine.restart,
-                ready=self.engine.wait_ready,
-                lost=self.engine.lost,
-            )
+            self.client = managed_client(self.engine, self._managed_endpoints, settings)
             self.snapshots = Snapshots(
                 settings.store.resolve(), versions_dir(settings), settings.version_retention
             )

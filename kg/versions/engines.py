@@ -15,6 +15,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 from kg.engine.client import EngineClient
+from kg.engine.managed import managed_client
 from kg.engine.process import ManagedEngine
 from kg.engine.profiles import Endpoints
 from kg.errors import EngineUnavailable
@@ -35,14 +36,7 @@ class VersionEngine:
             guard="watch",
             read_only=True,
         )
-        self.client = EngineClient(
-            self._endpoints,
-            grace_s=settings.engine_grace_s,
-            max_bytes=settings.result_limit_bytes,
-            on_stuck=self.engine.restart,
-            ready=self.engine.wait_ready,
-            lost=self.engine.lost,
-        )
+        self.client = managed_client(self.engine, self._endpoints, settings)
 
     def _endpoints(self) -> Endpoints:
         url = self.engine.url
