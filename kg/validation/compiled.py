@@ -39,6 +39,7 @@ Size: the compiler is one unit (the expression builders call each other for nest
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -128,6 +129,8 @@ _NODE_KINDS = {
 _SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 _INSTANCE = f"{RDF.type.n3()}/{RDFS.subClassOf.n3()}*"
 _THIS = re.compile(r"\$this\b")
+_SUBCLASSES = re.compile(r"%%SUBCLASSES (<[^<>\s]*>)%%")
+"""Where :func:`run` writes the subclasses of a class, read from the store (``IN`` list)."""
 
 
 @dataclass(frozen=True)
@@ -237,7 +240,10 @@ class Compiler:
         """The value node ``v`` fails the value constraint ``parameter o`` of ``shape``."""
         g = self.shapes
         if parameter == SH["class"]:
-            return f"NOT EXISTS {{ {v} {_INSTANCE} {o.n3()} }}"
+            if not isinstance(o, URIRef):
+                raise Unsupported(f"sh:class {o.n3()} of {shape.n3()}: a class that is not an IRI")
+            t = self.var()
+            return f"NOT EXISTS {{ {v} {RDF.type.n3()} {t} FILTER({t} IN (%%SUBCLASSES {o.n3()}%%)) }}"
         if parameter == SH.datatype:
             if o == RDF.langString:
                 return f'!COALESCE(isLiteral({v}) && LANG({v}) != "", false)'
@@ -428,12 +434,10 @@ class Compiler:
             raise Unsupported(
                 f"SPARQL constraint {constraint.n3()} has a subquery: $this cannot be pre-bound"
             )
-        # $this is "pre-bound" by the targets joined at the head of the query's own WHERE group:
-        # its FILTERs, EXISTS, GROUP BY and aggregates then see each focus node, as pySHACL's
-        # binding of $this does.
-        body = projection.end()
-        brace = text.index("{", body)
-        inner = _THIS.sub("?this", text[: brace + 1] + f" {{ {focus} }} " + text[brace + 1 :])
+        # $this is "pre-bound": the query runs as a LATERAL subquery (an Oxigraph extension) for
+        # each focus node, so its FILTERs, EXISTS, GROUP BY and aggregates see that node, as
+        # pySHACL's binding of $this does (a plain join would group over every node at once).
+        inner = _absent(_THIS.sub("?this", text))
         declarations = "".join(f"{line}\n" for line in sorted(set(prefixes)))
         select_path = "?path" if re.search(r"\?path\b", projection.group(2)) else ""
         select_value = "?value" if re.search(r"\?value\b", projection.group(2)) else ""
@@ -442,7 +446,7 @@ class Compiler:
             shape,
             SH.SPARQLConstraintComponent,
             None,
-            f"{{ {inner} }}",
+            f"{{ {focus} }} LATERAL {{ {inner} }}",
             projected,
             constraint=constraint,
             prefixes=declarations,
@@ -450,6 +454,40 @@ class Compiler:
 
 
 _TOP_LEVEL = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.property, SH.path)
+
+
+_NOT_EXISTS = re.compile(r"FILTER\s*NOT\s+EXISTS\s*\{([^{}]*)\}", re.I)
+
+
+def _absent(query: str) -> str:
+    """``FILTER NOT EXISTS { P }`` as ``OPTIONAL { P BIND(true AS ?f) } FILTER(!BOUND(?f))`` where
+    P (a block without groups) shares no variable with the rest of the query but ``?this``.
+
+    The same results (P's other variables are its own, ``?this`` is bound for the whole query
+    by the LATERAL join), but Oxigraph 0.5 plans a join inside ``NOT EXISTS`` without knowing
+    ``?this`` is bound: ``$this ckg:statisticAbout/rdf:type ?type`` read every typed node for
+    each statistic (10 s for 2,300 statistics in a 50k-triple store; 0.03 s this way).
+
+    >>> query = "SELECT ?this WHERE { ?this <p:> ?v FILTER NOT EXISTS { ?this <q:>/<r:> ?t } }"
+    >>> _absent(query).split(" ?v ")[1]
+    'OPTIONAL { ?this <q:>/<r:> ?t BIND(true AS ?_absent1) } FILTER(!BOUND(?_absent1)) }'
+    >>> _absent("SELECT ?this WHERE { ?this <p:> ?v FILTER NOT EXISTS { ?v <q:> ?t } }")  # ?v is shared
+    'SELECT ?this WHERE { ?this <p:> ?v FILTER NOT EXISTS { ?v <q:> ?t } }'
+    """
+    rewritten = 0
+
+    def rewrite(match: re.Match[str]) -> str:
+        nonlocal rewritten
+        block = match.group(1)
+        for name in set(re.findall(r"[?$](\w+)", block)) - {"this"}:
+            uses = re.compile(rf"[?$]{name}\b")
+            if len(uses.findall(query)) != len(uses.findall(block)):
+                return match.group(0)
+        rewritten += 1
+        flag = f"?_absent{rewritten}"
+        return f"OPTIONAL {{ {block.strip()} BIND(true AS {flag}) }} FILTER(!BOUND({flag}))"
+
+    return _NOT_EXISTS.sub(rewrite, query)
 
 
 def _count(node: Node) -> int:
@@ -504,24 +542,28 @@ def _literal_text(term: ox.Literal) -> str:
     return _term(lit)  # the same text as the reports of pySHACL's results
 
 
-def run(
-    store: ox.Store,
-    checks: list[Check],
-    *,
-    limit: int = 100,
-    on_check: Callable[[int, int], None] | None = None,
-) -> tuple[list[Violation], dict[str, float]]:
-    """Run the checks on the union of the store's graphs: the results (at most ``limit`` per
-    check), sorted as a report sorts them, and the seconds each check took (by shape)."""
+def _subclasses(store: ox.Store, cls: ox.NamedNode) -> set[ox.NamedNode]:
+    """The class and its subclasses in any graph of the store (``rdfs:subClassOf*``)."""
+    sub_class_of = ox.NamedNode(str(RDFS.subClassOf))
+    found, todo = {cls}, [cls]
+    while todo:
+        for quad in store.quads_for_pattern(None, sub_class_of, todo.pop(), None):
+            if not isinstance(quad.subject, ox.NamedNode):
+                raise Unsupported(f"a subclass of {cls} is not an IRI: the compiled sh:class cannot list it")
+            if quad.subject not in found:
+                found.add(quad.subject)
+                todo.append(quad.subject)
+    return found
+
+
+def _results(store: ox.Store, query: str, check: Check, limit: int) -> list[Violation]:
+    """The first ``limit`` results of one check (its query's rows, read and dropped here: they
+    may not outlive this thread)."""
     found: list[Violation] = []
-    seconds: dict[str, float] = {}
-    for done, check in enumerate(checks, 1):
-        start = time.perf_counter()
-        solutions = store.query(check.query, use_default_graph_as_union=True)
-        assert isinstance(solutions, ox.QuerySolutions)
-        for count, row in enumerate(solutions):
-            if count >= limit:
-                break
+    solutions = store.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    try:
+        for row in itertools.islice(solutions, limit):
             path = _text(row["path"]) if "?path" in check.query.rsplit("WHERE", 1)[0] else None
             found.append(
                 Violation(
@@ -534,6 +576,36 @@ def run(
                     constraint=check.constraint or check.component,
                 )
             )
+            del row
+    finally:
+        del solutions
+    return found
+
+
+def run(
+    store: ox.Store,
+    checks: list[Check],
+    *,
+    limit: int = 100,
+    on_check: Callable[[int, int], None] | None = None,
+) -> tuple[list[Violation], dict[str, float]]:
+    """Run the checks on the union of the store's graphs: the results (at most ``limit`` per
+    check), sorted as a report sorts them, and the seconds each check took (by shape)."""
+    found: list[Violation] = []
+    seconds: dict[str, float] = {}
+    closures: dict[str, str] = {}
+
+    def subclasses(match: re.Match[str]) -> str:
+        """The class and its subclasses in the store (``rdfs:subClassOf*``), as an ``IN`` list."""
+        iri = match.group(1)
+        if iri not in closures:
+            closures[iri] = ", ".join(sorted(str(c) for c in _subclasses(store, ox.NamedNode(iri[1:-1]))))
+        return closures[iri]
+
+    for done, check in enumerate(checks, 1):
+        start = time.perf_counter()
+        query = _SUBCLASSES.sub(subclasses, check.query)
+        found += _results(store, query, check, limit)
         key = f"{check.shape} {_local(URIRef(check.component))}"
         seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
         if on_check is not None:
