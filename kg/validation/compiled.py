@@ -565,13 +565,17 @@ def _results(store: ox.Store, query: str, check: Check, limit: int) -> list[Viol
     try:
         for row in itertools.islice(solutions, limit):
             path = _text(row["path"]) if "?path" in check.query.rsplit("WHERE", 1)[0] else None
+            focus = _text(row["this"]) or ""
+            value = _text(row["value"]) if check.has_value else None
+            if value is None and check.component == str(SH.SPARQLConstraintComponent):
+                value = focus  # SHACL: the focus node when the query leaves ?value unbound
             found.append(
                 Violation(
-                    focus_node=_text(row["this"]) or "",
+                    focus_node=focus,
                     path=path if path is not None else check.path,
                     message=check.message,
                     severity=check.severity,
-                    value=_text(row["value"]) if check.has_value else None,
+                    value=value,
                     source_shape=check.shape if not check.shape.startswith("_:") else None,
                     constraint=check.constraint or check.component,
                 )
