@@ -138,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         print("clusterkg load said: " + (loaded[-1] if loaded else "(nothing)"))
         passes = [line.strip() for line in loaded if line.lstrip().startswith(("done", "FAILED"))]
-        notes = [line.strip() for line in loaded if "conform" in line or "SHACL" in line]
-        for line in passes + notes:
+        notes = [line.strip() for line in loaded[:-1] if "conform" in line or "checks done" in line]
+        for line in dict.fromkeys(passes + notes):
             print(f"  {line}")
         return 0 if ours.status == 0 and bare.status == 0 else 1
     finally:
