@@ -117,6 +117,9 @@ def test_crafted_bad_data_gives_the_same_results_for_each_component() -> None:
     reported = {_component(k) if k[4] and "ConstraintComponent" in k[4] else "SPARQL" for k in expected}
     assert reported == compiled, compiled - reported  # every component at the top level is reported
     assert any(k[0] == "https://w3id.org/clusterkg/id/test/i1" and _component(k) == "And" for k in found)
+    sparql = {c.constraint for c in compile_shapes(validation.load_shapes()) if c.constraint}
+    assert len(sparql) == 13
+    assert {k[4] for k in found} >= sparql, sparql - {k[4] for k in found}  # each SPARQL constraint
 
 
 def _damaged(sources: SourceSet, seed: int, share: int) -> SourceSet:
