@@ -9,10 +9,10 @@ which holds the whole file in memory:
    the inferred graph is left out) and the file's shared graphs (by default the synthetic
    ``graph/shared``, kept once read). On that store each chunk is checked and reasoned over:
 
-   - the SHACL shapes, with the chunk's subjects as focus nodes (pySHACL runs at a few
-     hundred triples a second here, so by default only the first :data:`SHACL_SAMPLE` triples
-     of the file are validated; ``shacl_sample=None`` validates every chunk and takes hours at
-     10M triples);
+   - (optionally) pySHACL on the first :data:`SHACL_SAMPLE` triples, with their subjects as
+     focus nodes, in a process of its own: an independent second implementation of the shapes
+     on real data, and the claim-graph check of :mod:`kg.validation` (every claim graph is
+     declared a claim); the full validation is step 2's;
    - the provenance of every claim graph (:func:`kg.provenance.check`) and every QC query
      (``ontology/checks/*-violation.rq``: provenance, the synthetic flag and namespace,
      undefined terms, the Data Cube integrity constraints);
@@ -24,12 +24,21 @@ which holds the whole file in memory:
    different chunks is not drawn. The inferred graph may repeat a triple that a graph of
    another chunk states (the build leaves those out). ``tests/test_bulk.py`` checks both on
    generated data against a materialisation of the whole store.
-2. **Commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the files
-   through Oxigraph's bulk loader while pass 1 runs (in a thread), then the spooled inferences.
+2. **Validate and commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the
+   files through Oxigraph's bulk loader while pass 1 runs (in a thread), its inferred graph set
+   aside; then, in the same thread, **every triple** is validated: the SHACL shapes compiled
+   into SPARQL (:mod:`kg.validation.compiled`, the same results as pySHACL, checked by
+   ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, so a violation
+   across graphs or chunks is found as in a validation of the whole store. A violation refuses
+   the file (naming file, line, focus node, path and shape, as the API's 422 reports do); else
+   the inferred graph and the spooled inferences are loaded into the copy.
 3. **Swap.** The copy replaces the store as :func:`kg.build.build` does; a rejected file, a
    crash or an interrupt before this point leaves the store exactly as it was.
 
 The store must not be open in another process (``clusterkg serve``): Oxigraph's lock refuses.
+
+Size: the three passes and their thread and process share the load's state; split, each part
+would need all of it passed in.
 """
 
 from __future__ import annotations
@@ -39,9 +48,11 @@ import json
 import multiprocessing
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, cast
@@ -54,17 +65,19 @@ from kg import formats, provenance, validation
 from kg.build import QualityCheckFailed, run_checks, swap_in
 from kg.bulk_read import Counting, Part, nquads, nquads_of, trig
 from kg.engine.local_store import MANIFEST
-from kg.errors import KgError, SourceError, StoreError
+from kg.errors import KgError, SourceError, StoreError, Violation
 from kg.namespaces import INFERRED_GRAPH
 from kg.progress import Progress, SilentReporter
 from kg.reasoning import rl
 from kg.sources import SOURCES_DIR
+from kg.validation import compiled
 from kg.versions.log import VERSIONS_GRAPH, record_offline
 
 CHUNK = 50_000
 """About how many triples one chunk holds (whole graphs: a larger graph makes a larger chunk)."""
 SHACL_SAMPLE = 8_000
-"""How many triples of a file the SHACL shapes validate by default (the first chunks' graphs)."""
+"""How many triples of a file pySHACL cross-checks by default (the first chunks' graphs); every
+triple is validated by the compiled shapes whatever this is."""
 CONTEXT_MAX = 1_000_000
 """The most quads of the built store that are held in memory as context."""
 SHARED_GRAPHS = ("https://w3id.org/clusterkg/synthetic/graph/shared",)
@@ -82,6 +95,9 @@ class LoadResult:
     chunks: int = 0
     inferred_triples: int = 0
     shacl_triples: int = 0
+    shacl_checked_quads: int = 0
+    shacl_checks: int = 0
+    shacl_warnings: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -98,7 +114,8 @@ def load(
     """Add the named graphs of ``files`` to the built store at ``store_dir``, checked and reasoned.
 
     :param chunk: about how many triples to check and reason over at a time.
-    :param shacl_sample: how many triples the SHACL shapes validate (``None``: all of them).
+    :param shacl_sample: how many triples pySHACL cross-checks (``None``: all of them, hours at
+        10M); the compiled shapes validate every triple in any case.
     :param shared: graphs of the files kept in the context for the later chunks once read.
     :param on_bytes: called with the bytes read so far and the files' total size.
     :raises SourceError: naming the file, the line where known, the graph and the focus node,
@@ -112,20 +129,25 @@ def load(
     fmts = [_format(p) for p in files]
     if not (target / MANIFEST).is_file():
         raise StoreError(f"no built store at {target}: run `clusterkg build` first")
+    checks = compiled.compile_shapes(validation.load_shapes())  # a shape it cannot translate: refused now
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
     pool: ThreadPoolExecutor | None = None
+    stop = threading.Event()
     try:
         t = time.perf_counter()
         with report.step("Reading the store's graphs as context"):
-            context, existing = _context(target, work / "store")
+            context, existing = _context(target, work / "store", work / "inferred-before.nt")
             report.note(f"{len(context)} quads of context, {len(existing)} graphs already in the store")
         result.seconds["context"] = round(time.perf_counter() - t, 3)
 
-        # The files go into the copy meanwhile (the bulk loader leaves the interpreter free): the
-        # copy is thrown away if a chunk is refused, and swapped in only once every chunk passed.
+        # The files go into the copy meanwhile (the bulk loader leaves the interpreter free), and
+        # the compiled shapes then validate the copy (the whole store with the files, without its
+        # inferred graph: what pySHACL would see). The copy is thrown away if a chunk or the
+        # validation fails, and swapped in only once everything passed.
         copy = ox.Store(str(work / "store"))
         pool = ThreadPoolExecutor(1, thread_name_prefix="clusterkg-bulk")
-        loaded = pool.submit(_bulk_load, copy, files, fmts)
+        state = _Validation(len(checks))
+        loaded = pool.submit(_load_and_validate, copy, files, fmts, checks, state, stop)
         t = time.perf_counter()
         with report.step(f"Checking and reasoning over {len(files)} file(s) in chunks of ~{chunk} triples"):
             spool = work / "inferred.nt"
@@ -145,22 +167,40 @@ def load(
             )
             report.note(
                 f"{result.triples} triples in {result.graphs} graphs, {result.chunks} chunks; "
-                f"{result.inferred_triples} inferred; SHACL on {result.shacl_triples} triples"
-                + ("" if shacl_sample is None else f" (a sample: the first ~{shacl_sample})")
+                f"{result.inferred_triples} inferred"
+                + (
+                    f"; pySHACL cross-check on the first {result.shacl_triples} triples"
+                    if result.shacl_triples
+                    else ""
+                )
             )
         result.seconds["stream"] = round(time.perf_counter() - t, 3)
         del context
 
         t = time.perf_counter()
-        with report.step("Committing with the bulk loader"):
-            loaded.result()
-            copy.bulk_load(
-                path=str(spool), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(INFERRED_GRAPH)
+        with report.step(
+            f"Validating every triple: {len(checks)} compiled SHACL checks over the loaded copy"
+        ):
+            violations = _await_validation(loaded, state, report)
+            result.shacl_checked_quads, result.shacl_checks = state.quads, len(checks)
+            result.shacl_warnings = sum(1 for v in violations if v.severity != "Violation")
+            _refuse(files, violations)
+            report.note(
+                f"{state.quads} quads (all graphs but the inferred one) conform; "
+                f"{result.shacl_warnings} warning(s); the slowest checks: "
+                + ", ".join(f"{k.rsplit('#', 1)[-1]} {v:.1f} s" for k, v in state.slowest(3))
             )
+        result.seconds["validate"] = round(time.perf_counter() - t, 3)
+
+        t = time.perf_counter()
+        with report.step("Committing with the bulk loader"):
+            inferred = ox.NamedNode(INFERRED_GRAPH)
+            for spooled in (work / "inferred-before.nt", spool):
+                copy.bulk_load(path=str(spooled), format=ox.RdfFormat.N_TRIPLES, to_graph=inferred)
+                spooled.unlink()
             record_offline(copy, "load", result.triples + result.inferred_triples, 0)
             copy.flush()
             del copy
-            spool.unlink()
             manifest = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
             manifest.setdefault("bulk_loads", []).append(
                 {k: v for k, v in vars(result).items() if k != "store"}
@@ -172,15 +212,106 @@ def load(
             swap_in(work / "store", target)
         result.seconds["commit"] = round(time.perf_counter() - t, 3)
     finally:
+        stop.set()  # the validation stops at its next check
         if pool is not None:
             pool.shutdown(wait=True)  # a bulk load cannot be stopped: wait for it, then drop the copy
         shutil.rmtree(work, ignore_errors=True)
     return result
 
 
-def _bulk_load(store: ox.Store, files: Sequence[Path], fmts: Sequence[ox.RdfFormat]) -> None:
+VALIDATION_LIMIT = 100
+"""The most results reported per compiled check (a bad file may violate a shape millions of times)."""
+REFUSAL_LISTED = 10
+"""How many violations a refusal lists."""
+
+
+class _Stopped(Exception):
+    """The load failed elsewhere: the validation stops."""
+
+
+@dataclass
+class _Validation:
+    """How far the validation in the bulk thread is (read by the main thread for progress)."""
+
+    total: int
+    done: int = 0
+    quads: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def slowest(self, n: int) -> list[tuple[str, float]]:
+        """The ``n`` checks that took longest (shape and component, seconds)."""
+        return sorted(self.seconds.items(), key=lambda kv: -kv[1])[:n]
+
+
+def _load_and_validate(
+    store: ox.Store,
+    files: Sequence[Path],
+    fmts: Sequence[ox.RdfFormat],
+    checks: list[compiled.Check],
+    state: _Validation,
+    stop: threading.Event,
+) -> list[Violation]:
+    """Bulk-load the files into the copy, then run the compiled shapes over it (in the bulk thread).
+
+    The copy's inferred graph is set aside first (it is spooled, and loaded back at the commit):
+    pySHACL validates the data without inferences, and so do the compiled shapes.
+    """
+    store.remove_graph(ox.NamedNode(INFERRED_GRAPH))
     for path, fmt in zip(files, fmts, strict=True):
+        if stop.is_set():
+            raise _Stopped
         store.bulk_load(path=str(path), format=fmt)
+    state.quads = len(store)
+
+    def checked(done: int, total: int) -> None:
+        state.done = done
+        if stop.is_set():
+            raise _Stopped
+
+    violations, state.seconds = compiled.run(store, checks, limit=VALIDATION_LIMIT, on_check=checked)
+    return violations
+
+
+def _await_validation(
+    loaded: Future[list[Violation]], state: _Validation, report: Progress
+) -> list[Violation]:
+    """Wait for the bulk thread, noting its progress at each tenth of the checks."""
+    tenth = -1
+    while True:
+        try:
+            return loaded.result(timeout=2)
+        except FutureTimeout:
+            now = state.done * 10 // max(state.total, 1)
+            if now > tenth and state.done:
+                tenth = now
+                report.note(f"SHACL: {state.done} of {state.total} checks done")
+
+
+def _refuse(files: Sequence[Path], violations: list[Violation]) -> None:
+    """Raise naming the file, line, focus node, path and shape of the first violations."""
+    bad = [v for v in violations if v.severity == "Violation"]
+    if not bad:
+        return
+    first = bad[0]
+    path, line = files[0], None
+    if first.focus_node.startswith(("http:", "https:")):
+        node = ox.NamedNode(first.focus_node)
+        for candidate in files:
+            if (line := _line(candidate, node)) is not None:
+                path = candidate
+                break
+    listed = "\n".join(
+        f"  {v.describe()} (shape <{v.source_shape or '?'}>, {(v.constraint or '').rsplit('#', 1)[-1]})"
+        for v in bad[:REFUSAL_LISTED]
+    )
+    more = (
+        f"\n  ... and more (at most {VALIDATION_LIMIT} per check are listed)"
+        if len(bad) > REFUSAL_LISTED
+        else ""
+    )
+    raise SourceError(
+        path, f"{len(bad)} SHACL violation(s) in the store with the file's graphs:\n{listed}{more}", line
+    )
 
 
 def _format(path: Path) -> ox.RdfFormat:
@@ -190,9 +321,9 @@ def _format(path: Path) -> ox.RdfFormat:
     return fmt.rdf
 
 
-def _context(target: Path, copy_to: Path) -> tuple[ox.Store, set[ox.NamedNode]]:
-    """The built store's graphs in memory (not the inferred one nor the version log), its graph
-    names, and a copy of it."""
+def _context(target: Path, copy_to: Path, inferred_to: Path) -> tuple[ox.Store, set[ox.NamedNode]]:
+    """The built store's graphs in memory (not the inferred one), its graph names, a copy of it,
+    and its inferred graph as N-Triples (set aside while the copy is validated)."""
     try:
         base = ox.Store(str(target))
     except OSError as error:
@@ -208,6 +339,7 @@ def _context(target: Path, copy_to: Path) -> tuple[ox.Store, set[ox.NamedNode]]:
     context = ox.Store()
     left_out = (ox.NamedNode(INFERRED_GRAPH), VERSIONS_GRAPH)  # inferences, the version log: not data
     context.extend(q for q in base.quads_for_pattern(None, None, None, None) if q.graph_name not in left_out)
+    base.dump(str(inferred_to), ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(INFERRED_GRAPH))
     base.backup(str(copy_to))
     del base
     return context, existing

@@ -1,8 +1,9 @@
 """The bulk path (`clusterkg load`): a few thousand generated triples through the same code as 10M.
 
 Over a real store built by ``clusterkg build`` (the ``fresh_store`` fixture): the streamed
-inferences equal a whole materialisation, a bad file is refused with its file, line and focus
-node, and a refused file leaves the store exactly as it was.
+inferences equal a whole materialisation, every triple is validated by the compiled SHACL shapes
+(a violation anywhere in the file, or one across graphs, is refused with its file, line, focus
+node, path and shape), and a refused file leaves the store exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from kg import bulk, generate
 from kg.cli import main
 from kg.errors import SourceError
 from kg.namespaces import INFERRED_GRAPH
+from kg.progress import SilentReporter
 from kg.reasoning import rl
 from kg.versions.log import VERSIONS_GRAPH
 
@@ -46,6 +48,12 @@ def test_load_adds_the_graphs_and_the_same_inferences_as_a_whole_materialisation
     assert result.chunks >= 3
     assert 0 < result.shacl_triples < result.triples
     after = _snapshot(fresh_store)
+    inferred = ox.NamedNode(INFERRED_GRAPH)
+    # the compiled shapes validated every quad of the store but the inferred ones
+    # (the load's own version record is written after the validation)
+    recorded = sum(1 for q in after - before if q.graph_name == VERSIONS_GRAPH)
+    assert result.shacl_checked_quads == sum(1 for q in after if q.graph_name != inferred) - recorded
+    assert result.shacl_checks > 100
     parsed = ox.Store()  # as the store keeps them (decimals in canonical form)
     parsed.bulk_load(path=str(data), format=ox.RdfFormat.N_QUADS)
     written = set(parsed.quads_for_pattern(None, None, None, None))
@@ -121,3 +129,61 @@ def test_cli_load(fresh_store: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     wrong = tmp_path / "data.ttl"
     wrong.write_bytes(io.BytesIO(b"").getvalue())
     assert main(["load", str(wrong), "--store", str(fresh_store)]) == 1
+
+
+class _Recorder(SilentReporter):
+    """Keeps the steps and notes a load reports."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def step(self, title: str):  # type: ignore[no-untyped-def]
+        self.lines.append(title)
+        return super().step(title)
+
+    def note(self, message: str) -> None:
+        self.lines.append(message)
+
+
+def test_every_triple_is_validated_not_a_sample(fresh_store: Path, tmp_path: Path) -> None:
+    """A violation in the last cluster of the file, with no pySHACL sample: refused by the
+    compiled shapes over the loaded copy, naming the file, line, node, path and shape."""
+    good = _generated(tmp_path / "good.nq").read_text(encoding="utf-8").splitlines(keepends=True)
+    flags = [i for i, line in enumerate(good) if "<https://w3id.org/clusterkg/ontology#synthetic>" in line]
+    last = good[flags[-1]].split(" ", 1)[0]
+    bad = tmp_path / "bad.nq"
+    bad.write_text("".join(line for i, line in enumerate(good) if i != flags[-1]), encoding="utf-8")
+    first = next(i for i, line in enumerate(good) if line.startswith(last))
+    before = _snapshot(fresh_store)
+    with pytest.raises(SourceError) as refused:
+        bulk.load(fresh_store, [bad], shacl_sample=0, chunk=500)
+    text = str(refused.value)
+    assert text.startswith(f"{bad}:{first + 1}: 1 SHACL violation(s)"), text
+    assert f"focus node {last}" in text
+    assert "shapes#SyntheticNodeShape" in text and "Or" in text
+    assert _snapshot(fresh_store) == before
+    assert not list(fresh_store.parent.glob(f".{fresh_store.name}.loading-*"))
+
+
+def test_a_violation_across_graphs_is_found(fresh_store: Path, tmp_path: Path) -> None:
+    """A membership in one graph of the file whose cluster is typed nowhere: only a validation
+    of the whole store sees that; a membership whose cluster is typed in the store passes."""
+    membership = "<https://w3id.org/clusterkg/id/membership/test-m>"
+    ckg = "https://w3id.org/clusterkg/ontology#"
+    data = tmp_path / "cross.nq"
+    quads = [
+        f"{membership} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ckg}ClusterMembership>",
+        f"{membership} <http://www.w3.org/ns/org#member> <https://w3id.org/clusterkg/id/org/medinzh>",
+        f"{membership} <{ckg}cluster> <https://w3id.org/clusterkg/id/cluster/nowhere>",
+        f"{membership} <{ckg}clusterRole> <{ckg}productManufacturerRole>",
+    ]
+    data.write_text("".join(f"{q} <https://w3id.org/clusterkg/graph/test-a> .\n" for q in quads), "utf-8")
+    before = _snapshot(fresh_store)
+    recorder = _Recorder()
+    with pytest.raises(SourceError) as refused:
+        bulk.load(fresh_store, [data], shacl_sample=0, progress=recorder)
+    text = str(refused.value)
+    assert f"focus node {membership[1:-1]}" in text or f"focus node <{membership[1:-1]}>" in text, text
+    assert f"path {ckg}cluster" in text and "ClusterMembershipShape-cluster" in text
+    assert any(line.startswith("Validating every triple") for line in recorder.lines)
+    assert _snapshot(fresh_store) == before
