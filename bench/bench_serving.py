@@ -253,6 +253,23 @@ def build_store(data: Path, store: Path, *, direct: bool) -> str:
     return "clusterkg build --skip-dl (founding case) + clusterkg load (bulk path: SHACL on a sample)"
 
 
+def existing(store: Path) -> Prepared:
+    """A store made before (``--store``): served as it is; dumped only if rdflib-endpoint runs."""
+    st = ox.Store.read_only(str(store))
+    quads = len(st)
+    del st
+    say(f"using the store {store}: {quads} quads")
+    return Prepared(0, 0, store, store.parent / f"{store.name}-dump.nq", quads, f"made before ({store})", {})
+
+
+def dumped(prep: Prepared) -> Path:
+    """The store's N-Quads dump (for rdflib-endpoint, which has no store format), made if missing."""
+    if not prep.dump.exists():
+        st = ox.Store.read_only(str(prep.store))
+        st.dump(output=str(prep.dump), format=ox.RdfFormat.N_QUADS)
+    return prep.dump
+
+
 def prepare(work: Path, scale: int, seed: int, build_max: int) -> Prepared:
     """Generate, build, and dump the store (for rdflib-endpoint, which has no store format)."""
     seconds: dict[str, float] = {}
@@ -270,7 +287,6 @@ def prepare(work: Path, scale: int, seed: int, build_max: int) -> Prepared:
     dump = work / f"dump-{scale}.nq"
     st = ox.Store.read_only(str(store))
     quads = len(st)
-    st.dump(output=str(dump), format=ox.RdfFormat.N_QUADS)
     del st
     say(f"store ready in {seconds['store']:.0f} s: {quads} quads (data, ontology, inferences)")
     return Prepared(scale, written.triples, store, dump, quads, loader, seconds)
@@ -447,10 +463,17 @@ class Round:
 
 
 def start_targets(
-    prep: Prepared, work: Path, names: list[str], load_timeout_s: float, engine_url: str | None = None
+    prep: Prepared,
+    work: Path,
+    names: list[str],
+    load_timeout_s: float,
+    engine_url: str | None = None,
+    *,
+    cache: bool = True,
 ) -> dict[str, Server]:
     """Start the targets over the prepared data (each on a free loopback port); with ``engine_url``,
-    also our layer in remote mode over that endpoint, and the endpoint itself."""
+    also our layer in remote mode over that endpoint, and the endpoint itself; ``cache``: our
+    result cache on (the server's default) or off."""
     servers: dict[str, Server] = {}
     try:
         if OXIGRAPH in names:
@@ -465,7 +488,11 @@ def start_targets(
         if OURS in names:
             port = free_port()
             args = [str(BIN / "clusterkg"), "serve", "--store", str(prep.store), "--port", str(port)]
-            env = {"CLUSTERKG_UPDATE_TOKEN": TOKEN, "CLUSTERKG_QUERY_TIMEOUT_S": "120"}
+            env = {
+                "CLUSTERKG_UPDATE_TOKEN": TOKEN,
+                "CLUSTERKG_QUERY_TIMEOUT_S": "120",
+                "CLUSTERKG_CACHE": str(cache).lower(),
+            }
             base = f"http://127.0.0.1:{port}"
             servers[OURS] = start(
                 OURS,
@@ -485,6 +512,7 @@ def start_targets(
                 "CLUSTERKG_UPDATE_TOKEN": TOKEN,
                 "CLUSTERKG_QUERY_TIMEOUT_S": "120",
                 "CLUSTERKG_ENGINE_URL": str(engine_url),
+                "CLUSTERKG_CACHE": str(cache).lower(),
             }
             base = f"http://127.0.0.1:{port}"
             servers[OURS_REMOTE] = start(
@@ -503,7 +531,7 @@ def start_targets(
                 "-m",
                 "rdflib_endpoint",
                 "serve",
-                str(prep.dump),
+                str(dumped(prep)),
                 "--host",
                 "127.0.0.1",
                 "--port",
@@ -535,7 +563,7 @@ def run_round(
 ) -> Round:
     """Serve the prepared data from the targets, run the mix on each (interleaved per query) and
     print the report; then, with ``upload_size``, upload to our endpoint and print the outcome."""
-    servers = start_targets(prep, work, names, args.load_timeout, args.engine_url)
+    servers = start_targets(prep, work, names, args.load_timeout, args.engine_url, cache=args.cache)
     result = Round(prep, {name: {} for name in servers})
     try:
         with ExitStack() as stack:
@@ -645,7 +673,7 @@ def report(rnd: Round, mix: list[Query], args: argparse.Namespace, skipped_rdfli
     p = rnd.prepared
     print(
         f"\n=== {p.generated:,} generated triples ({p.quads:,} quads served: data + ontology + inferences); "
-        f"store by {p.loader}"
+        f"store by {p.loader}; our result cache {'on' if args.cache else 'off'}"
     )
     print(
         f"    {args.concurrency} concurrent clients; {args.requests} requests per query "
@@ -782,6 +810,14 @@ def main(argv: list[str] | None = None) -> int:
         "through `clusterkg serve` in remote mode (CLUSTERKG_ENGINE_URL) over it, and on it directly; "
         "CLUSTERKG_ENGINE_* settings in the environment (kind, user, password) are passed on",
     )
+    add("--store", type=Path, default=None, help="serve this store (made before) instead of generating one")
+    add(
+        "--cache",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="our result cache (default off: every request of the mix repeats its query, so with the "
+        "cache on ours answers from memory and the ratios show the cache, not the layer's cost)",
+    )
     add("--workdir", type=Path, default=None, help="keep data, stores and logs here (default: a temp folder)")
     add("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
@@ -791,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     remote = [OURS_REMOTE, REMOTE] if args.engine_url else []
     with workdir(args.workdir, args.keep) as work:
-        prep = prepare(work, args.scale, args.seed, args.build_max)
+        prep = existing(args.store) if args.store else prepare(work, args.scale, args.seed, args.build_max)
         if args.skip_rdflib or small:
             if args.skip_rdflib:
                 note = "skipped (--skip-rdflib)"
