@@ -30,6 +30,7 @@ import aiohttp
 import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
+from kg.engine.http11 import LoopbackHTTP
 from kg.engine.profiles import PROFILES, Endpoints, Method, Profile
 from kg.errors import (
     EngineError,
@@ -71,6 +72,12 @@ class EngineRequest:
     body: bytes | str | IO[bytes] | None = None
     """A file is sent in pieces as it is read (it must not be shared while the request runs)."""
     params: Sequence[tuple[str, str]] | dict[str, str] | None = None
+    reads_only: bool = False
+    """A query: it changes nothing, so it may go by the loopback fast path (:mod:`kg.engine.http11`)."""
+
+
+LOOPBACK = ("http://127.0.0.1:", "http://localhost:", "http://[::1]:")
+"""Engines at these URLs are asked queries by :class:`~kg.engine.http11.LoopbackHTTP`."""
 
 
 def query_request(
@@ -84,12 +91,12 @@ def query_request(
     """
     if method == "direct":
         headers = {"Accept": accept, "Content-Type": "application/sparql-query; charset=utf-8"}
-        return EngineRequest("POST", url, headers, text.encode("utf-8"), params)
+        return EngineRequest("POST", url, headers, text.encode("utf-8"), params, reads_only=True)
     fields = [("query", text), *params]
     if method == "form":
         headers = {"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
-        return EngineRequest("POST", url, headers, urlencode(fields))
-    return EngineRequest("GET", url, {"Accept": accept}, None, fields)
+        return EngineRequest("POST", url, headers, urlencode(fields), reads_only=True)
+    return EngineRequest("GET", url, {"Accept": accept}, None, fields, reads_only=True)
 
 
 class EngineClient:
@@ -128,6 +135,7 @@ class EngineClient:
         """How many writes (updates, Graph Store writes, loads) were sent to the engine."""
         self._watchers: set[asyncio.Future[None]] = set()
         self._session: aiohttp.ClientSession | None = None
+        self._loopback = LoopbackHTTP()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -156,6 +164,7 @@ class EngineClient:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
+        await self._loopback.aclose()
         if self._session is not None:
             await self._session.close()
 
@@ -201,7 +210,36 @@ class EngineClient:
         self._watchers.add(watcher)
         watcher.add_done_callback(self._watchers.discard)
 
+    def _fast(self, request: EngineRequest) -> bool:
+        """Whether a request goes by the loopback fast path: a query without credentials to an
+        engine on this machine (the managed one, or a remote one on loopback)."""
+        return (
+            request.reads_only
+            and self.credentials is None
+            and not isinstance(request.body, io.IOBase)
+            and request.url.startswith(LOOPBACK)
+        )
+
     async def _read(self, request: EngineRequest, start: float) -> EngineResponse:
+        if self._fast(request):
+            body = request.body.encode("utf-8") if isinstance(request.body, str) else request.body
+            params = request.params
+            status, headers, received = await self._loopback.request(
+                request.method,
+                request.url,
+                headers=request.headers,
+                body=body if isinstance(body, bytes) else None,
+                params=list(params.items()) if isinstance(params, dict) else list(params or ()),
+                max_bytes=self.max_bytes,
+                too_large=self._too_large,
+            )
+            return EngineResponse(
+                status=status,
+                content_type=headers.get("content-type", ""),
+                body=received,
+                seconds=time.perf_counter() - start,
+                headers=headers,
+            )
         sent: bytes | str | IO[bytes] | None = request.body
         if isinstance(sent, bytes) and len(sent) > LARGE_BODY:
             sent = io.BytesIO(sent)  # streamed in chunks: aiohttp warns of large raw bodies
@@ -213,20 +251,18 @@ class EngineClient:
             headers=request.headers,
             allow_redirects=False,
         ) as response:
-            received = await read_within(
-                response.content.iter_any(),
-                self.max_bytes,
-                lambda: ResultTooLarge(
-                    f"the result is larger than the limit of {self.max_bytes} bytes; "
-                    "narrow the query or add LIMIT",
-                ),
-            )
+            received = await read_within(response.content.iter_any(), self.max_bytes, self._too_large)
         return EngineResponse(
             status=response.status,
             content_type=response.headers.get("content-type", ""),
             body=received,
             seconds=time.perf_counter() - start,
             headers={k.lower(): v for k, v in response.headers.items()},
+        )
+
+    def _too_large(self) -> ResultTooLarge:
+        return ResultTooLarge(
+            f"the result is larger than the limit of {self.max_bytes} bytes; narrow the query or add LIMIT",
         )
 
     @asynccontextmanager
