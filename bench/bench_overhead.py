@@ -11,10 +11,10 @@ it starts, each on a loopback port:
     no access log), answering the same bytes as the engine without asking anyone: the floor of
     any Python layer.
 
-Then one client on one keep-alive connection sends the same point lookup (``--query``, by
-default every triple of one cluster, ``bench/query_mix/lookup-subject.rq``) one request at a
-time, in ``--rounds`` rounds of ``--requests`` requests per target, the targets interleaved
-round by round so that a noisy neighbour hits them alike. It prints the median latency of each
+Then one client sends the same point lookup (``--query``, by default every triple of one
+cluster, ``bench/query_mix/lookup-subject.rq``) one request at a time, on one keep-alive
+connection per target, in ``--rounds`` rounds of ``--requests`` requests per target, the
+targets taking turns request by request, so that a noisy neighbour hits them alike.
 target per round and over all rounds, and our overhead (our median less the bare server's, and
 the ratio) per round and overall.
 
@@ -69,24 +69,26 @@ def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
-def timed(port: int, path: str, n: int) -> list[float]:
-    """``n`` sequential GETs on one connection (after 20 unmeasured ones); their latencies in ms."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def timed(ports: dict[str, int], paths: dict[str, str], n: int) -> dict[str, list[float]]:
+    """``n`` GETs to each target, one at a time and alternating target by target (so that a
+    noisy neighbour slows them alike), each target on its own kept-alive connection, after 20
+    unmeasured ones each; the latencies in ms."""
+    conns = {name: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for name, port in ports.items()}
+    out: dict[str, list[float]] = {name: [] for name in ports}
     try:
-        for _ in range(20):
-            status, _body = get(conn, path)
-            if status != 200:
-                raise RuntimeError(f"GET {path} on port {port} answered {status}")
-        out = []
-        for _ in range(n):
-            t = time.perf_counter()
-            status, _body = get(conn, path)
-            out.append((time.perf_counter() - t) * 1000)
-            if status != 200:
-                raise RuntimeError(f"GET {path} on port {port} answered {status}")
+        for i in range(-20, n):
+            for name, conn in conns.items():
+                t = time.perf_counter()
+                status, _body = get(conn, paths[name])
+                elapsed = (time.perf_counter() - t) * 1000
+                if status != 200:
+                    raise RuntimeError(f"GET {paths[name][:40]}... on {name} answered {status}")
+                if i >= 0:
+                    out[name].append(elapsed)
         return out
     finally:
-        conn.close()
+        for conn in conns.values():
+            conn.close()
 
 
 def make_store(work: Path, scale: int) -> Path:
@@ -168,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         print(
             f"=== {args.query.name} on {store} ({len(answer)} bytes of JSON); {args.rounds} rounds x "
-            f"{args.requests} sequential requests per target, one keep-alive connection; load {load:.1f}"
+            f"{args.requests} requests per target, one at a time, targets in turn; load {load:.1f}"
         )
         print(
             f"{'round':<6}"
@@ -176,11 +178,11 @@ def main(argv: list[str] | None = None) -> int:
             + f"{'ours - bare':>14}{'ours/bare':>11}"
         )
         for r in range(args.rounds):
+            latencies = timed(ports, paths, args.requests)
             medians = {}
             for name in servers:
-                latencies = timed(ports[name], paths[name], args.requests)
-                rows[name] += latencies
-                medians[name] = statistics.median(latencies)
+                rows[name] += latencies[name]
+                medians[name] = statistics.median(latencies[name])
             diff = medians[OURS] - medians[OXIGRAPH]
             print(
                 f"{r + 1:<6}"

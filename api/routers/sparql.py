@@ -253,8 +253,8 @@ async def run_query(
     except KgError:
         metrics.requests.labels(kind="query", outcome="error").inc()
         raise
-    metrics.requests.labels(kind="query", outcome="ok").inc()
-    metrics.duration.labels(kind="query").observe(time.perf_counter() - start)
+    metrics.queries_ok.inc()
+    metrics.query_duration.observe(time.perf_counter() - start)
     metrics.result_bytes.observe(len(body))
     return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
 
