@@ -47,6 +47,7 @@ from bench_serving import BIN, Server, bare_oxigraph, say, start  # noqa: E402
 from kg.engine.process import free_port  # noqa: E402
 
 OURS, OXIGRAPH, FASTAPI = "clusterkg (ours)", "oxigraph serve (bare)", "bare FastAPI route"
+BASELINE = "clusterkg (baseline)"
 RESULTS_JSON = "application/sparql-results+json"
 
 BARE_APP = """
@@ -116,6 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5, help="rounds, targets interleaved (5)")
     parser.add_argument("--workdir", type=Path, help="keep the store copy and logs here")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for our server (repeatable)")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="a source tree of the project (e.g. `git archive <commit>` unpacked): also serve the store "
+        "with that code (PYTHONPATH), over a copy, as a fourth target: before/after in one run",
+    )
     args = parser.parse_args(argv)
     query = args.query.read_text(encoding="utf-8")
     path_ours = "/sparql?" + urllib.parse.urlencode({"query": query})
@@ -151,6 +158,21 @@ def main(argv: list[str] | None = None) -> int:
             env=env,
             timeout_s=600,
         )
+        if args.baseline_src is not None:
+            copy2 = work / "baseline-copy"
+            shutil.rmtree(copy2, ignore_errors=True)
+            shutil.copytree(store, copy2)
+            port = ports[BASELINE] = free_port()
+            base = f"http://127.0.0.1:{port}"
+            servers[BASELINE] = start(
+                BASELINE,
+                [str(BIN / "clusterkg"), "serve", "--store", str(copy2), "--port", str(port)],
+                f"{base}/sparql",
+                f"{base}/health",
+                work / "baseline.log",
+                env={**env, "PYTHONPATH": str(args.baseline_src.resolve())},
+                timeout_s=600,
+            )
         status, answer = get(http.client.HTTPConnection("127.0.0.1", ports[OXIGRAPH]), path_bare)
         if status != 200:
             raise RuntimeError(f"the bare server answered {status}")
@@ -165,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             work / "fastapi.log",
             timeout_s=60,
         )
-        paths = {OURS: path_ours, OXIGRAPH: path_bare, FASTAPI: path_ours}
+        paths = {OURS: path_ours, OXIGRAPH: path_bare, FASTAPI: path_ours, BASELINE: path_ours}
         rows: dict[str, list[float]] = {name: [] for name in servers}
         load = os.getloadavg()[0]
         print(
