@@ -23,7 +23,6 @@ from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
 from kg import sparql_text
 from kg.engine import results
-from kg.engine.runtime import Runtime
 from kg.errors import (
     KgError,
     MethodNotAllowed,
@@ -348,15 +347,10 @@ def _not_allowed(request: Request, exc: RequestError) -> Response:
     return response
 
 
-def _resources(request: Request) -> tuple[Runtime, Settings]:
-    """The runtime and settings, read from the app as :mod:`api.deps` does, without FastAPI's
-    dependency resolution (two sub-dependencies solved on every request of the hottest route)."""
-    return request.app.state.runtime, request.app.state.settings
-
-
-async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
+async def _answer(request: Request) -> Response:
+    # The runtime and settings as api.deps reads them, without dependencies to solve per request.
     try:
-        return await _dispatch(request, runtime, settings)
+        return await _dispatch(request, request.app.state.runtime, request.app.state.settings)
     except MethodNotAllowed as exc:
         return _not_allowed(request, exc)
 
@@ -370,13 +364,13 @@ async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> 
 )
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
-    return await _answer(request, *_resources(request))
+    return await _answer(request)
 
 
 @router.head("/sparql", include_in_schema=False)
 async def sparql_head(request: Request) -> Response:
     """The headers a GET would send."""
-    return await _answer(request, *_resources(request))
+    return await _answer(request)
 
 
 @router.post(
@@ -393,7 +387,7 @@ async def sparql_head(request: Request) -> Response:
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct); an update needs the
     update token (``Authorization: Bearer ...``)."""
-    return await _answer(request, *_resources(request))
+    return await _answer(request)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
