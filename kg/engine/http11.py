@@ -19,6 +19,7 @@ server is an :class:`OSError` (:class:`EngineConnectionError`), as the engine cl
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
 
@@ -27,12 +28,19 @@ from kg.errors import KgError
 HEADER_LIMIT = 64 * 1024
 """Most bytes of an answer's status line and headers."""
 
+IDLE_S = 5.0
+"""A kept connection idle longer than this is closed, not reused. The Oxigraph server answers
+a connection that stays idle too long with an error of its own (``500 Resource temporarily
+unavailable (os error 11)``, its read timeout), written unasked: a request sent on it would
+read that answer as its own (seen after 60 s idle). aiohttp's default is 15 s."""
+
 
 class EngineConnectionError(ConnectionError):
     """The server closed the connection early, or answered what is not HTTP/1.1."""
 
 
 Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+Idle = tuple[asyncio.StreamReader, asyncio.StreamWriter, float]
 
 
 class LoopbackHTTP:
@@ -42,7 +50,7 @@ class LoopbackHTTP:
     """
 
     def __init__(self, limit: int = 64, connect_timeout_s: float = 5.0) -> None:
-        self._idle: dict[tuple[str, int], list[Connection]] = {}
+        self._idle: dict[tuple[str, int], list[Idle]] = {}
         self._limit = limit
         self._slots = asyncio.Semaphore(limit)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -105,13 +113,14 @@ class LoopbackHTTP:
         """A kept connection to ``key`` (True) or a new one (False)."""
         if not fresh:
             idle = self._idle.get(key)
+            now = time.monotonic()
             while idle:
-                reader, writer = idle.pop()
-                if not writer.is_closing() and not reader.at_eof():
+                reader, writer, since = idle.pop()
+                if now - since < IDLE_S and not writer.is_closing() and _quiet(reader):
                     return True, (reader, writer)
                 writer.close()
         for other in [k for k in self._idle if k != key]:  # a restarted engine has a new port
-            for _, writer in self._idle.pop(other):
+            for _, writer, _ in self._idle.pop(other):
                 writer.close()
         async with asyncio.timeout(self.connect_timeout_s):
             reader, writer = await asyncio.open_connection(key[0], key[1], limit=HEADER_LIMIT)
@@ -159,7 +168,7 @@ class LoopbackHTTP:
             raise EngineConnectionError("the server closed the connection mid-answer") from None
         finally:
             if keep:
-                self._idle.setdefault(key, []).append(connection)
+                self._idle.setdefault(key, []).append((reader, writer, time.monotonic()))
             else:
                 writer.close()
 
@@ -169,9 +178,14 @@ class LoopbackHTTP:
             self._idle.clear()
             return
         for connections in self._idle.values():
-            for _, writer in connections:
+            for _, writer, _ in connections:
                 writer.close()
         self._idle.clear()
+
+
+def _quiet(reader: asyncio.StreamReader) -> bool:
+    """Whether a kept connection has said nothing since its last answer (no end, no bytes)."""
+    return not reader.at_eof() and not getattr(reader, "_buffer", b"")
 
 
 class _Stale(Exception):
