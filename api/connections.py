@@ -77,9 +77,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
 
     def on_headers_complete(self) -> None:
-        """A request's headers are complete: the application takes it from here."""
+        """A request's headers are complete: the application takes it from here (its answer's
+        status line and headers go out with the first piece of its body, :class:`Coalescing`)."""
         self._in_headers = False
         super().on_headers_complete()
+        cycle = self.cycle
+        if cycle is not None and cycle.transport is self.transport:
+            cycle.transport = Coalescing(self.transport, self.loop)  # type: ignore[assignment]
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Forget the clock with the connection."""
@@ -108,6 +112,53 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._in_headers:
             self.transport.write(TIMED_OUT)
         self.transport.close()
+
+
+class Coalescing:
+    """A transport for one response that sends its status line and headers together with the
+    first piece of its body: one write, one packet, one wake-up of the client instead of two
+    (uvicorn writes the headers as soon as the application starts its answer).
+
+    Headers not followed by a body within the same turn of the event loop (a streamed answer
+    that waits) are sent on the next turn; closing sends what is held first.
+    """
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self.transport = transport
+        self.loop = loop
+        self.held: bytes | None = None
+        self.first = True
+
+    def write(self, data: bytes) -> None:
+        """Hold the first write (the headers) until the next, or the next turn of the loop."""
+        if self.first:
+            self.first = False
+            self.held = data
+            self.loop.call_soon(self.flush)
+        elif self.held is not None:
+            held, self.held = self.held, None
+            self.transport.write(held + data)
+        else:
+            self.transport.write(data)
+
+    def flush(self) -> None:
+        """Send what is held."""
+        if self.held is not None:
+            held, self.held = self.held, None
+            if not self.transport.is_closing():
+                self.transport.write(held)
+
+    def close(self) -> None:
+        """Send what is held, then close."""
+        self.flush()
+        self.transport.close()
+
+    def is_closing(self) -> bool:
+        """Whether the connection is closing."""
+        return self.transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
 
 
 def guarded_protocol(header_timeout_s: float, header_limit_bytes: int) -> type[GuardedHttpToolsProtocol]:

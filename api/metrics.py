@@ -62,6 +62,10 @@ class Metrics:
             ["engine"],
             registry=self.registry,
         )
+        # The children of a successful query, looked up once (``labels()`` takes a lock and
+        # builds a key on every call).
+        self.queries_ok = self.requests.labels(kind="query", outcome="ok")
+        self.query_duration = self.duration.labels(kind="query")
 
     def render(self) -> bytes:
         """The metrics in the Prometheus text format."""

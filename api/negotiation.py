@@ -38,6 +38,7 @@ Negotiated(media_type='application/sparql-results+xml', format='xml')
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -280,6 +281,16 @@ def negotiate(kind: Kind, accept: str | None, format_params: Sequence[str]) -> N
     >>> negotiate("results", "*/*", ["foo"]).media_type
     'application/sparql-results+json'
     """
+    if not format_params and (accept is None or len(accept) <= _CACHED_ACCEPT):
+        return _negotiate_accept(kind, accept)
+    return _negotiate(kind, accept, format_params)
+
+
+_CACHED_ACCEPT = 1024
+"""``Accept`` headers up to this length are remembered (the last 256): clients repeat theirs."""
+
+
+def _negotiate(kind: Kind, accept: str | None, format_params: Sequence[str]) -> Negotiated:
     if kind == "results":
         offers, names, what = RESULT_OFFERS, RESULT_NAMES, "SELECT/ASK results"
     elif kind == "graph":
@@ -287,6 +298,12 @@ def negotiate(kind: Kind, accept: str | None, format_params: Sequence[str]) -> N
     else:
         raise ValueError(f"unknown kind of answer: {kind!r}")
     return _from_params(offers, names, format_params) or _choose(offers, accept, what)
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiate_accept(kind: Kind, accept: str | None) -> Negotiated:
+    """:func:`negotiate` without format parameters, remembered (a refusal is not)."""
+    return _negotiate(kind, accept, ())
 
 
 def negotiate_rdf(accept: str | None, format_params: Sequence[str], *, html: bool) -> Negotiated:

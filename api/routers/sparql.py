@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from api.access_log import query_hash
 from api.body import read_body
-from api.deps import RuntimeDep, SettingsDep, check_token, pin
+from api.deps import RuntimeDep, check_token, pin
 from api.errors import error_response
 from api.linked.descriptions import service_description
 from api.negotiation import Kind, negotiate
@@ -238,9 +238,13 @@ async def run_query(
                     f"the result has more than {settings.result_limit_rows} triples, the server's limit; "
                     "narrow the query or add LIMIT",
                 )
-            body = results.convert_graph(
-                answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection)
-            )
+            if chosen.format == "ntriples" and runtime.client.profile.kind == "oxigraph":
+                # Oxigraph writes N-Triples as pyoxigraph would: checked, sent as it came
+                body = results.check_graph(answer.body, "ntriples")
+            else:
+                body = results.convert_graph(
+                    answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection)
+                )
         if len(body) > settings.result_limit_bytes:
             raise ResultTooLarge(
                 f"the result is larger than the limit of {settings.result_limit_bytes} bytes in "
@@ -253,8 +257,8 @@ async def run_query(
     except KgError:
         metrics.requests.labels(kind="query", outcome="error").inc()
         raise
-    metrics.requests.labels(kind="query", outcome="ok").inc()
-    metrics.duration.labels(kind="query").observe(time.perf_counter() - start)
+    metrics.queries_ok.inc()
+    metrics.query_duration.observe(time.perf_counter() - start)
     metrics.result_bytes.observe(len(body))
     return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
 
@@ -311,7 +315,7 @@ async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -
     format_params = [v for k, v in proto.params if k in FORMAT_PARAMS]
     timeout_s = time_limit(proto, settings)
     version = proto.one("version")
-    if version is not None:  # a query as of a dataset version (in the URL: already pinned by api.deps)
+    if version is not None:  # a query as of a dataset version (in the URL or a form body)
         if proto.update is not None:
             raise RequestError("an update cannot take 'version': it always makes a new version")
         runtime = await pin(request, runtime, version)
@@ -348,9 +352,10 @@ def _not_allowed(request: Request, exc: RequestError) -> Response:
     return response
 
 
-async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
+async def _answer(request: Request) -> Response:
+    # The runtime and settings as api.deps reads them, without dependencies to solve per request.
     try:
-        return await _dispatch(request, runtime, settings)
+        return await _dispatch(request, request.app.state.runtime, request.app.state.settings)
     except MethodNotAllowed as exc:
         return _not_allowed(request, exc)
 
@@ -362,15 +367,15 @@ async def _answer(request: Request, runtime: RuntimeDep, settings: Settings) -> 
     responses={**protocols.ANSWERS, **error_responses(400, 403, 405, 406, 413, 502, 503)},
     openapi_extra={"parameters": protocols.GET_PARAMETERS},
 )
-async def sparql_get(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
-    return await _answer(request, runtime, settings)
+    return await _answer(request)
 
 
 @router.head("/sparql", include_in_schema=False)
-async def sparql_head(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+async def sparql_head(request: Request) -> Response:
     """The headers a GET would send."""
-    return await _answer(request, runtime, settings)
+    return await _answer(request)
 
 
 @router.post(
@@ -384,10 +389,10 @@ async def sparql_head(request: Request, runtime: RuntimeDep, settings: SettingsD
     },
     openapi_extra={"parameters": protocols.POST_PARAMETERS, "requestBody": protocols.POST_BODY},
 )
-async def sparql_post(request: Request, runtime: RuntimeDep, settings: SettingsDep) -> Response:
+async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct); an update needs the
     update token (``Authorization: Bearer ...``)."""
-    return await _answer(request, runtime, settings)
+    return await _answer(request)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)

@@ -345,6 +345,8 @@ class ManagedEngine:
 
         :raises EngineUnavailable: if it is not back within the timeout.
         """
+        if self._ready.is_set():  # the common case, on every request: no timer, no task
+            return
         try:
             await asyncio.wait_for(self._ready.wait(), timeout)
         except TimeoutError:

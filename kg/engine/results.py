@@ -195,6 +195,26 @@ def prefix_context(prefixes: Mapping[str, str]) -> dict[str, str]:
     return {name: iri for name, iri in prefixes.items() if name}
 
 
+def check_graph(body: bytes, source_format: str) -> bytes:
+    """An RDF document checked to its end and returned as it is (the answer's format is the
+    engine's own: nothing to write again).
+
+    :raises EngineError: if the document is incomplete or malformed.
+
+    >>> check_graph(b'<http://example.org/a> <http://example.org/p> "1" .\\n', "ntriples")
+    b'<http://example.org/a> <http://example.org/p> "1" .\\n'
+    >>> check_graph(b'<http://example.org/a> <http://example.org/p> "1', "ntriples")
+    Traceback (most recent call last):
+    kg.errors.EngineError: the engine's answer was incomplete or malformed: ...
+    """
+    try:
+        for _ in ox.parse(body, rdf_format(source_format), lenient=True):
+            pass
+    except SyntaxError as exc:
+        raise _incomplete(body, exc) from exc
+    return body
+
+
 def convert_graph(
     body: bytes,
     source_format: str,

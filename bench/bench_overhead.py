@@ -1,0 +1,235 @@
+"""Benchmark: what our layer adds to one cold request (no result cache), beside a bare
+``oxigraph serve`` and a bare FastAPI route, in the same run.
+
+Over one built store (``--store``, or one made here by ``clusterkg generate --scale N --load``)
+it starts, each on a loopback port:
+
+(a) ``clusterkg serve`` with the result cache off (``CLUSTERKG_CACHE=false``): every request
+    goes through the whole layer to the managed engine;
+(b) ``oxigraph serve --union-default-graph`` over a copy of the store;
+(c) a bare FastAPI route under uvicorn with the same HTTP settings as ours (httptools, uvloop,
+    no access log), answering the same bytes as the engine without asking anyone: the floor of
+    any Python layer.
+
+Then one client sends the same point lookup (``--query``, by default every triple of one
+cluster, ``bench/query_mix/lookup-subject.rq``) one request at a time, on one keep-alive
+connection per target, in ``--rounds`` rounds of ``--requests`` requests per target, the
+targets taking turns request by request, so that a noisy neighbour hits them alike.
+target per round and over all rounds, and our overhead (our median less the bare server's, and
+the ratio) per round and overall.
+
+    python bench/bench_overhead.py --scale 100000             # the issue's point lookup at 100k
+    python bench/bench_overhead.py --store /tmp/store-1m      # an existing store
+
+The issue-15 target: our median at most 0.5 ms above the bare server's at 100k triples.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_serving import BIN, Server, bare_oxigraph, say, start  # noqa: E402
+
+from kg.engine.process import free_port  # noqa: E402
+
+OURS, OXIGRAPH, FASTAPI = "clusterkg (ours)", "oxigraph serve (bare)", "bare FastAPI route"
+BASELINE = "clusterkg (baseline)"
+RESULTS_JSON = "application/sparql-results+json"
+
+BARE_APP = """
+import sys, uvicorn
+from fastapi import FastAPI, Response
+body = open(sys.argv[2], 'rb').read()
+app = FastAPI()
+@app.get('/sparql')
+async def sparql() -> Response:
+    return Response(body, media_type='application/sparql-results+json')
+uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning', access_log=False,
+            loop='auto', http='httptools', ws='none')
+"""
+
+
+def get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    """One GET on a kept-alive connection, the body read whole."""
+    conn.request("GET", path, headers={"Accept": RESULTS_JSON})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def timed(ports: dict[str, int], paths: dict[str, str], n: int) -> dict[str, list[float]]:
+    """``n`` GETs to each target, one at a time and alternating target by target (so that a
+    noisy neighbour slows them alike), each target on its own kept-alive connection, after 20
+    unmeasured ones each; the latencies in ms."""
+    conns = {name: http.client.HTTPConnection("127.0.0.1", port, timeout=60) for name, port in ports.items()}
+    out: dict[str, list[float]] = {name: [] for name in ports}
+    try:
+        for i in range(-20, n):
+            for name, conn in conns.items():
+                t = time.perf_counter()
+                status, _body = get(conn, paths[name])
+                elapsed = (time.perf_counter() - t) * 1000
+                if status != 200:
+                    raise RuntimeError(f"GET {paths[name][:40]}... on {name} answered {status}")
+                if i >= 0:
+                    out[name].append(elapsed)
+        return out
+    finally:
+        for conn in conns.values():
+            conn.close()
+
+
+def make_store(work: Path, scale: int) -> Path:
+    """A store of the founding case and ``scale`` synthetic triples (`clusterkg generate --load`)."""
+    store = work / f"store-{scale}"
+    say(f"building a store of {scale} synthetic triples ...")
+    subprocess.run(
+        [str(BIN / "clusterkg"), "generate", "--scale", str(scale), "--load", "--store", str(store)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        cwd=work,
+    )
+    return store
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the report."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--store", type=Path, help="a built store (else one is built with --scale)")
+    parser.add_argument("--scale", type=int, default=100_000, help="synthetic triples when building (100k)")
+    parser.add_argument("--query", type=Path, default=ROOT / "bench/query_mix/lookup-subject.rq")
+    parser.add_argument("--requests", type=int, default=500, help="requests per target per round (500)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds, targets interleaved (5)")
+    parser.add_argument("--workdir", type=Path, help="keep the store copy and logs here")
+    parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for our server (repeatable)")
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        help="a source tree of the project (e.g. `git archive <commit>` unpacked): also serve the store "
+        "with that code (PYTHONPATH), over a copy, as a fourth target: before/after in one run",
+    )
+    args = parser.parse_args(argv)
+    query = args.query.read_text(encoding="utf-8")
+    path_ours = "/sparql?" + urllib.parse.urlencode({"query": query})
+    path_bare = "/query?" + urllib.parse.urlencode({"query": query})
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-overhead-"))
+    work.mkdir(parents=True, exist_ok=True)
+    store = args.store or make_store(work, args.scale)
+    servers: dict[str, Server] = {}
+    ports: dict[str, int] = {}
+    try:
+        copy = work / "oxigraph-copy"
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(store, copy)
+        port = ports[OXIGRAPH] = free_port()
+        base = f"http://127.0.0.1:{port}"
+        servers[OXIGRAPH] = start(
+            OXIGRAPH,
+            bare_oxigraph(copy, port),
+            f"{base}/query",
+            f"{base}/",
+            work / "oxigraph.log",
+            timeout_s=600,
+        )
+        port = ports[OURS] = free_port()
+        base = f"http://127.0.0.1:{port}"
+        env = {"CLUSTERKG_CACHE": "false", **dict(e.split("=", 1) for e in args.env)}
+        servers[OURS] = start(
+            OURS,
+            [str(BIN / "clusterkg"), "serve", "--store", str(store), "--port", str(port)],
+            f"{base}/sparql",
+            f"{base}/health",
+            work / "clusterkg.log",
+            env=env,
+            timeout_s=600,
+        )
+        if args.baseline_src is not None:
+            copy2 = work / "baseline-copy"
+            shutil.rmtree(copy2, ignore_errors=True)
+            shutil.copytree(store, copy2)
+            port = ports[BASELINE] = free_port()
+            base = f"http://127.0.0.1:{port}"
+            servers[BASELINE] = start(
+                BASELINE,
+                [str(BIN / "clusterkg"), "serve", "--store", str(copy2), "--port", str(port)],
+                f"{base}/sparql",
+                f"{base}/health",
+                work / "baseline.log",
+                env={**env, "PYTHONPATH": str(args.baseline_src.resolve())},
+                timeout_s=600,
+            )
+        status, answer = get(http.client.HTTPConnection("127.0.0.1", ports[OXIGRAPH]), path_bare)
+        if status != 200:
+            raise RuntimeError(f"the bare server answered {status}")
+        (work / "answer.json").write_bytes(answer)
+        port = ports[FASTAPI] = free_port()
+        base = f"http://127.0.0.1:{port}"
+        servers[FASTAPI] = start(
+            FASTAPI,
+            [sys.executable, "-c", BARE_APP, str(port), str(work / "answer.json")],
+            f"{base}/sparql",
+            f"{base}/sparql",
+            work / "fastapi.log",
+            timeout_s=60,
+        )
+        paths = {OURS: path_ours, OXIGRAPH: path_bare, FASTAPI: path_ours, BASELINE: path_ours}
+        rows: dict[str, list[float]] = {name: [] for name in servers}
+        load = os.getloadavg()[0]
+        print(
+            f"=== {args.query.name} on {store} ({len(answer)} bytes of JSON); {args.rounds} rounds x "
+            f"{args.requests} requests per target, one at a time, targets in turn; load {load:.1f}"
+        )
+        print(
+            f"{'round':<6}"
+            + "".join(f"{name:>24}" for name in servers)
+            + f"{'ours - bare':>14}{'ours/bare':>11}"
+        )
+        for r in range(args.rounds):
+            latencies = timed(ports, paths, args.requests)
+            medians = {}
+            for name in servers:
+                rows[name] += latencies[name]
+                medians[name] = statistics.median(latencies[name])
+            diff = medians[OURS] - medians[OXIGRAPH]
+            print(
+                f"{r + 1:<6}"
+                + "".join(f"{medians[n]:>21.3f} ms" for n in servers)
+                + f"{diff:>11.3f} ms{medians[OURS] / medians[OXIGRAPH]:>10.2f}x",
+                flush=True,
+            )
+        overall = {name: statistics.median(v) for name, v in rows.items()}
+        diff = overall[OURS] - overall[OXIGRAPH]
+        print(
+            f"{'all':<6}"
+            + "".join(f"{overall[n]:>21.3f} ms" for n in servers)
+            + f"{diff:>11.3f} ms{overall[OURS] / overall[OXIGRAPH]:>10.2f}x"
+        )
+        print(
+            f"our overhead over the bare server: {diff:.3f} ms at the median (target: at most 0.5 ms); "
+            f"load average after: {os.getloadavg()[0]:.1f}"
+        )
+    finally:
+        for server in servers.values():
+            server.stop()
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
