@@ -28,14 +28,15 @@ async def get_runtime(request: Request) -> Runtime:
     return await pin(request, runtime, given[0])
 
 
-async def pin(request: Request, runtime: Runtime, version: str) -> Runtime:
+async def pin(request: Request, runtime: Runtime, version: str, *, writing: bool = False) -> Runtime:
     """The runtime answering as of ``version`` (the ``version`` parameter of the URL or of a
     form body); the answer's version goes to ``request.state.dataset_version``.
 
-    :raises RequestError: for a write method (a write always makes a new version).
+    :raises RequestError: for a write (a write method, or ``writing``: a write always makes a
+        new version).
     :raises NotFound, Gone, ParameterError: see :func:`kg.versions.pinned.at_version`.
     """
-    if request.method in ("PUT", "DELETE", "PATCH"):
+    if writing or request.method in ("PUT", "DELETE", "PATCH"):
         raise RequestError("a write cannot take 'version': it always makes a new version")
     if runtime.pinned is not None:
         return runtime

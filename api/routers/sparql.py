@@ -106,17 +106,12 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
         proto.update = proto.one("update")
         if [k for k, _ in params if k in ("query", "update")]:
             raise RequestError("with a form POST, send 'query' or 'update' in the body, not in the URL")
-    elif ctype == QUERY_TYPE:
-        proto = ProtocolRequest(query=_decode(body, "query"), params=params)
+    elif ctype in (QUERY_TYPE, UPDATE_TYPE):
+        what = "query" if ctype == QUERY_TYPE else "update"
+        proto = ProtocolRequest(params=params, **{what: _decode(body, what)})
         if proto.all("query") or proto.all("update"):
             raise RequestError(
-                "a direct POST carries the query in its body; do not also pass 'query' in the URL"
-            )
-    elif ctype == UPDATE_TYPE:
-        proto = ProtocolRequest(update=_decode(body, "update"), params=params)
-        if proto.all("query") or proto.all("update"):
-            raise RequestError(
-                "a direct POST carries the update in its body; do not also pass 'update' in the URL"
+                f"a direct POST carries the {what} in its body; do not also pass '{what}' in the URL"
             )
     elif not ctype:
         raise UnsupportedMediaType(f"a POST needs a Content-Type: {FORM}, {QUERY_TYPE} or {UPDATE_TYPE}")
@@ -316,9 +311,7 @@ async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -
     timeout_s = time_limit(proto, settings)
     version = proto.one("version")
     if version is not None:  # a query as of a dataset version (in the URL or a form body)
-        if proto.update is not None:
-            raise RequestError("an update cannot take 'version': it always makes a new version")
-        runtime = await pin(request, runtime, version)
+        runtime = await pin(request, runtime, version, writing=proto.update is not None)
     if proto.update is not None:
         return await run_update(
             request,
@@ -353,7 +346,7 @@ def _not_allowed(request: Request, exc: RequestError) -> Response:
 
 
 async def _answer(request: Request) -> Response:
-    # The runtime and settings as api.deps reads them, without dependencies to solve per request.
+    """Answer with the app's runtime and settings (no dependencies to solve per request)."""
     try:
         return await _dispatch(request, request.app.state.runtime, request.app.state.settings)
     except MethodNotAllowed as exc:
