@@ -27,9 +27,10 @@ which holds the whole file in memory:
 2. **Validate and commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the
    files through Oxigraph's bulk loader while pass 1 runs (in a thread), its inferred graph set
    aside; then, from the same thread, **every triple** is validated: the SHACL shapes compiled
-   into SPARQL, run in two worker processes that open the copy read-only (Oxigraph holds the
-   interpreter's lock while it evaluates a query: in a thread, the checks stalled pass 1) (:mod:`kg.validation.compiled`, the same results as pySHACL, checked by
-   ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, so a violation
+   into SPARQL (:mod:`kg.validation.compiled`, the same results as pySHACL, checked by
+   ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, in two worker
+   processes that open the copy read-only (Oxigraph holds the interpreter's lock while it
+   evaluates a query: in a thread, the checks stalled pass 1), so a violation
    across graphs or chunks is found as in a validation of the whole store. A violation refuses
    the file (naming file, line, focus node, path and shape, as the API's 422 reports do); else
    the inferred graph and the spooled inferences are loaded into the copy.
