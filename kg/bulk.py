@@ -26,9 +26,11 @@ which holds the whole file in memory:
    generated data against a materialisation of the whole store.
 2. **Validate and commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the
    files through Oxigraph's bulk loader while pass 1 runs (in a thread), its inferred graph set
-   aside; then, in the same thread, **every triple** is validated: the SHACL shapes compiled
+   aside; then, from the same thread, **every triple** is validated: the SHACL shapes compiled
    into SPARQL (:mod:`kg.validation.compiled`, the same results as pySHACL, checked by
-   ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, so a violation
+   ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, in two worker
+   processes that open the copy read-only (Oxigraph holds the interpreter's lock while it
+   evaluates a query: in a thread, the checks stalled pass 1), so a violation
    across graphs or chunks is found as in a validation of the whole store. A violation refuses
    the file (naming file, line, focus node, path and shape, as the API's 422 reports do); else
    the inferred graph and the spooled inferences are loaded into the copy.
@@ -147,7 +149,7 @@ def load(
         copy = ox.Store(str(work / "store"))
         pool = ThreadPoolExecutor(1, thread_name_prefix="clusterkg-bulk")
         state = _Validation(len(checks))
-        loaded = pool.submit(_load_and_validate, copy, files, fmts, checks, state, stop)
+        loaded = pool.submit(_load_and_validate, copy, work / "store", files, fmts, checks, state, stop)
         t = time.perf_counter()
         with report.step(f"Checking and reasoning over {len(files)} file(s) in chunks of ~{chunk} triples"):
             spool = work / "inferred.nt"
@@ -219,6 +221,9 @@ def load(
     return result
 
 
+VALIDATION_PROCESSES = 2
+"""How many processes run the compiled checks (Oxigraph holds the interpreter's lock while it
+evaluates a query: in a thread, the checks would stall the reasoning over the chunks)."""
 VALIDATION_LIMIT = 100
 """The most results reported per compiled check (a bad file may violate a shape millions of times)."""
 REFUSAL_LISTED = 10
@@ -245,13 +250,15 @@ class _Validation:
 
 def _load_and_validate(
     store: ox.Store,
+    location: Path,
     files: Sequence[Path],
     fmts: Sequence[ox.RdfFormat],
     checks: list[compiled.Check],
     state: _Validation,
     stop: threading.Event,
 ) -> list[Violation]:
-    """Bulk-load the files into the copy, then run the compiled shapes over it (in the bulk thread).
+    """Bulk-load the files into the copy, then run the compiled shapes over it (from the bulk
+    thread, in :data:`VALIDATION_PROCESSES` worker processes that read the copy at ``location``).
 
     The copy's inferred graph is set aside first (it is spooled, and loaded back at the commit):
     pySHACL validates the data without inferences, and so do the compiled shapes.
@@ -268,7 +275,10 @@ def _load_and_validate(
         if stop.is_set():
             raise _Stopped
 
-    violations, state.seconds = compiled.run(store, checks, limit=VALIDATION_LIMIT, on_check=checked)
+    store.flush()  # the worker processes open the copy read-only: everything on disk first
+    violations, state.seconds = compiled.run_in_processes(
+        str(location), checks, processes=VALIDATION_PROCESSES, limit=VALIDATION_LIMIT, on_check=checked
+    )
     return violations
 
 

@@ -18,12 +18,12 @@ import pyoxigraph as ox
 import pytest
 from conftest import DATA, make_store
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import SH, XSD
+from rdflib.namespace import RDF, SH, XSD
 
 from kg import generate, validation
 from kg.errors import Violation
 from kg.sources import SourceSet, founding_case_files, load_sources
-from kg.validation.compiled import STRUCTURE, SUPPORTED, Unsupported, compile_shapes, run
+from kg.validation.compiled import STRUCTURE, SUPPORTED, Unsupported, compile_shapes, run, run_in_processes
 from ontology import shape_files
 
 CRAFTED = DATA / "shapes" / "crafted-violations.trig"
@@ -197,3 +197,27 @@ def test_run_reads_the_union_of_named_graphs_and_limits_each_check() -> None:
     assert len(found) == 3  # of the 4 violations (n0's value is in another graph of the union)
     assert {v.focus_node for v in found} <= {f"http://e/n{i}" for i in range(1, 5)}
     assert len(seconds) == 1
+
+
+def test_run_in_processes_gives_the_results_of_run_and_sees_a_removed_graph_gone(tmp_path: Path) -> None:
+    """The bulk path's way: the checks in worker processes over a store on disk, opened
+    read-only while the writer still has it open, after a graph was removed and flushed."""
+    sources = _damaged(load_sources(founding_case_files()), 4, 8)
+    memory = make_store(sources, materialise=False)
+    checks = compile_shapes(validation.load_shapes())
+    expected, _ = run(memory, checks, limit=100_000)
+    disk = ox.Store(str(tmp_path / "store"))
+    disk.extend(memory)
+    gone = ox.NamedNode("http://e/removed")
+    kind, statistic = (
+        ox.NamedNode(str(RDF.type)),
+        ox.NamedNode("https://w3id.org/clusterkg/ontology#Statistic"),
+    )
+    disk.add(ox.Quad(ox.NamedNode("http://e/x"), kind, statistic, gone))  # a statistic of nothing
+    assert run(disk, checks, limit=100_000)[0] != expected
+    disk.remove_graph(gone)
+    disk.flush()
+    found, seconds = run_in_processes(str(tmp_path / "store"), checks, processes=2, limit=100_000)
+    assert len(expected) > 30
+    assert found == expected
+    assert set(seconds) == set(run(memory, checks)[1])

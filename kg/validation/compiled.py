@@ -40,9 +40,11 @@ Size: the compiler is one unit (the expression builders call each other for nest
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -402,7 +404,7 @@ class Compiler:
                     continue
                 expression = self.focus_fails(shape, parameter, o, "?this", path)
                 if expression:
-                    self._check(shape, component, path_node, f"{focus} FILTER({expression})", "?this")
+                    self._check(shape, component, path_node, _set_wise(focus, expression), "?this")
             elif parameter == SH.sparql:
                 self._compile_sparql(shape, o, focus, path_node)
 
@@ -437,23 +439,63 @@ class Compiler:
         # $this is "pre-bound": the query runs as a LATERAL subquery (an Oxigraph extension) for
         # each focus node, so its FILTERs, EXISTS, GROUP BY and aggregates see that node, as
         # pySHACL's binding of $this does (a plain join would group over every node at once).
+        # A plain join (cheaper: one evaluation for all nodes) when the query has no grouping,
+        # aggregate, slice or VALUES and its WHERE starts with a triple of subject ?this: then
+        # ?this is bound in every solution of the group from its first pattern on, and each
+        # filter, OPTIONAL, MINUS or BIND after it sees it bound, as with pre-binding.
         inner = _absent(_THIS.sub("?this", text))
         declarations = "".join(f"{line}\n" for line in sorted(set(prefixes)))
         select_path = "?path" if re.search(r"\?path\b", projection.group(2)) else ""
         select_value = "?value" if re.search(r"\?value\b", projection.group(2)) else ""
         projected = " ".join(filter(None, ("?this", select_value, select_path)))
+        joined = _JOINABLE.match(inner) and not _PER_NODE.search(inner)
         self._check(
             shape,
             SH.SPARQLConstraintComponent,
             None,
-            f"{{ {focus} }} LATERAL {{ {inner} }}",
+            f"{{ {focus} }} {{ {inner} }}" if joined else f"{{ {focus} }} LATERAL {{ {inner} }}",
             projected,
             constraint=constraint,
             prefixes=declarations,
         )
 
 
+_JOINABLE = re.compile(r"\s*SELECT\s[^{}]*\bWHERE\s*\{\s*\?this\s", re.I)
+"""A SPARQL constraint whose WHERE starts with a triple pattern of subject ``?this``."""
+_PER_NODE = re.compile(
+    r"\b(GROUP\s+BY|HAVING|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT|LIMIT|OFFSET|VALUES)\b", re.I
+)
+"""What makes a SPARQL constraint's results depend on evaluating it per focus node."""
+
+
 _TOP_LEVEL = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.property, SH.path)
+
+
+def _set_wise(focus: str, expression: str) -> str:
+    """``focus FILTER(expression)`` where a focus constraint's expression is one ``EXISTS { P }``
+    (``maxCount``, ``uniqueLang``) or ``!EXISTS { P }`` / ``NOT EXISTS { P }`` (``minCount``,
+    ``qualifiedMinCount``, ``hasValue``), written as a join with ``P``'s focus nodes or as
+    ``MINUS { P }``.
+
+    The same results: ``P`` binds ``?this`` (always bound by the targets) and otherwise only its
+    own fresh variables, so "a solution of ``P`` with this ``?this`` exists" is what both say.
+    Oxigraph evaluates ``P`` once for all focus nodes (a hash join) instead of once per focus
+    node (``LabelledShape``'s qualified count: 5.9 s -> 1.2 s at 1M triples).
+
+    >>> _set_wise("{ ?this a <c:> . }", "!EXISTS { ?this <p:> ?_v1 . FILTER(true) }")
+    '{ ?this a <c:> . } MINUS { ?this <p:> ?_v1 . FILTER(true) }'
+    >>> _set_wise("{ ?this a <c:> . }", "EXISTS { ?this <p:> ?_v1 . }")
+    '{ ?this a <c:> . } { SELECT DISTINCT ?this WHERE { ?this <p:> ?_v1 . } }'
+    >>> _set_wise("{ ?this a <c:> . }", "!true")
+    '{ ?this a <c:> . } FILTER(!true)'
+    """
+    for prefix, negated in (("!EXISTS {", True), ("NOT EXISTS {", True), ("EXISTS {", False)):
+        if expression.startswith(prefix) and expression.endswith("}"):
+            block = expression[len(prefix) : -1].strip()
+            if negated:
+                return f"{focus} MINUS {{ {block} }}"
+            return f"{focus} {{ SELECT DISTINCT ?this WHERE {{ {block} }} }}"
+    return f"{focus} FILTER({expression})"
 
 
 _NOT_EXISTS = re.compile(r"FILTER\s*NOT\s+EXISTS\s*\{([^{}]*)\}", re.I)
@@ -586,6 +628,27 @@ def _results(store: ox.Store, query: str, check: Check, limit: int) -> list[Viol
     return found
 
 
+def _closure(store: ox.Store, closures: dict[str, str]) -> Callable[[re.Match[str]], str]:
+    def subclasses(match: re.Match[str]) -> str:
+        """The class and its subclasses in the store (``rdfs:subClassOf*``), as an ``IN`` list."""
+        iri = match.group(1)
+        if iri not in closures:
+            closures[iri] = ", ".join(sorted(str(c) for c in _subclasses(store, ox.NamedNode(iri[1:-1]))))
+        return closures[iri]
+
+    return subclasses
+
+
+def _key(check: Check) -> str:
+    return f"{check.shape} {_local(URIRef(check.component))}"
+
+
+def _sorted(found: list[Violation]) -> list[Violation]:
+    found = list(dict.fromkeys(found))
+    found.sort(key=lambda v: (v.focus_node, v.path or "", v.message, v.severity, v.value or ""))
+    return found
+
+
 def run(
     store: ox.Store,
     checks: list[Check],
@@ -597,26 +660,75 @@ def run(
     check), sorted as a report sorts them, and the seconds each check took (by shape)."""
     found: list[Violation] = []
     seconds: dict[str, float] = {}
-    closures: dict[str, str] = {}
-
-    def subclasses(match: re.Match[str]) -> str:
-        """The class and its subclasses in the store (``rdfs:subClassOf*``), as an ``IN`` list."""
-        iri = match.group(1)
-        if iri not in closures:
-            closures[iri] = ", ".join(sorted(str(c) for c in _subclasses(store, ox.NamedNode(iri[1:-1]))))
-        return closures[iri]
-
+    subclasses = _closure(store, {})
     for done, check in enumerate(checks, 1):
         start = time.perf_counter()
-        query = _SUBCLASSES.sub(subclasses, check.query)
-        found += _results(store, query, check, limit)
-        key = f"{check.shape} {_local(URIRef(check.component))}"
-        seconds[key] = seconds.get(key, 0.0) + time.perf_counter() - start
+        found += _results(store, _SUBCLASSES.sub(subclasses, check.query), check, limit)
+        seconds[_key(check)] = seconds.get(_key(check), 0.0) + time.perf_counter() - start
         if on_check is not None:
             on_check(done, len(checks))
-    found = list(dict.fromkeys(found))
-    found.sort(key=lambda v: (v.focus_node, v.path or "", v.message, v.severity, v.value or ""))
-    return found, seconds
+    return _sorted(found), seconds
 
 
-__all__ = ["LEXICAL", "STRUCTURE", "SUPPORTED", "Check", "Unsupported", "compile_shapes", "run"]
+_WORKER: dict[str, ox.Store] = {}
+_CLOSURES: dict[str, str] = {}
+
+
+def _open_worker(path: str) -> None:
+    """In a worker process: open the store read-only, once."""
+    _WORKER["store"] = ox.Store.read_only(path)
+
+
+def _run_in_worker(check: Check, limit: int) -> tuple[list[Violation], float]:
+    store = _WORKER["store"]
+    start = time.perf_counter()
+    found = _results(store, _SUBCLASSES.sub(_closure(store, _CLOSURES), check.query), check, limit)
+    return found, time.perf_counter() - start
+
+
+def run_in_processes(
+    path: str,
+    checks: list[Check],
+    *,
+    processes: int = 2,
+    limit: int = 100,
+    on_check: Callable[[int, int], None] | None = None,
+) -> tuple[list[Violation], dict[str, float]]:
+    """:func:`run` over the store at ``path`` in ``processes`` worker processes, each with the
+    store opened read-only: the same queries, so the same results, on as many cores.
+
+    Oxigraph holds the interpreter's lock while it evaluates a query, so checks run in a thread
+    keep the caller's other threads waiting (the bulk path's reasoning): processes do not. The
+    store must not be written while this runs (a read-only store sees what was written before).
+    ``on_check`` is called in the caller as each check ends, and may raise to stop: the checks
+    not started are cancelled, the running ones end first.
+    """
+    found: list[Violation] = []
+    seconds: dict[str, float] = {}
+    spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
+    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_open_worker, initargs=(path,)) as pool:
+        futures = {pool.submit(_run_in_worker, check, limit): check for check in checks}
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                results, took = future.result()
+                found += results
+                key = _key(futures[future])
+                seconds[key] = seconds.get(key, 0.0) + took
+                if on_check is not None:
+                    on_check(done, len(checks))
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return _sorted(found), seconds
+
+
+__all__ = [
+    "LEXICAL",
+    "STRUCTURE",
+    "SUPPORTED",
+    "Check",
+    "Unsupported",
+    "compile_shapes",
+    "run",
+    "run_in_processes",
+]
