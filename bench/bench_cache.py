@@ -22,7 +22,6 @@ Every answer of ours is checked against the bare server's. Prints one table with
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import signal
@@ -38,9 +37,7 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_serving import OURS, OXIGRAPH, Prepared, prepare, say, start_targets, workdir
-
-from kg import generate
+from bench_serving import OURS, OXIGRAPH, Prepared, arguments, prepare, say, start_targets, workdir
 
 JSON = "application/sparql-results+json"
 MIX = Path(__file__).resolve().parent / "query_mix"
@@ -188,14 +185,9 @@ def floor(ours: httpx.Client, base: str, n: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the report."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    add: Callable[..., object] = parser.add_argument
-    add("--scale", type=int, default=100_000, help="triples to generate (default 100,000)")
-    add("--requests", type=int, default=300, help="requests per part and target (default 300)")
+    parser, add = arguments(__doc__, scale=100_000, requests=300, per="part and target")
     add("--lookups", type=int, default=1000, help="distinct point lookups (default 1000)")
     add("--build-max", type=int, default=20_000, help="largest scale made by `clusterkg build`")
-    add("--load-timeout", type=float, default=1800.0, help="seconds a server may take to start")
-    add("--seed", type=int, default=generate.DEFAULT_SEED, help="seed of the data generator")
     add("--store", type=Path, default=None, help="use this store (made before) instead of generating one")
     add("--workdir", type=Path, default=None, help="keep data, stores and logs here")
     add("--keep", action="store_true", help="keep the temporary folder")

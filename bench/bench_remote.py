@@ -22,7 +22,6 @@ are kept there and reused by the next run of the same scale.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -30,7 +29,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -85,16 +83,11 @@ def virtuoso_rss(folder: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the report."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    add: Callable[..., object] = parser.add_argument
-    add("--scale", type=int, default=1_000_000, help="triples to generate (default 1,000,000)")
-    add("--requests", type=int, default=200, help="requests per query and target (default 200)")
+    parser, add = bs.arguments(__doc__, scale=1_000_000, requests=200)
     add("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     add("--budget", type=float, default=60.0, help="seconds per query and target (default 60)")
     add("--build-max", type=int, default=100_000, help="largest scale built with `clusterkg build`")
     add("--timeout", type=float, default=300.0, help="client timeout per request, seconds")
-    add("--load-timeout", type=float, default=1800.0, help="seconds a server may take to start")
-    add("--seed", type=int, default=bs.generate.DEFAULT_SEED, help="seed of the data generator")
     add("--memory", default="2G", help="Virtuoso's buffer memory (scripts/virtuoso/start --memory)")
     add("--virtuoso-timeout", type=int, default=300, help="Virtuoso's MaxQueryExecutionTime, s")
     add("--no-oxigraph", action="store_true", help="skip the managed and bare Oxigraph targets")

@@ -765,12 +765,23 @@ def workdir(given: Path | None, keep: bool) -> Iterator[Path]:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def arguments(
+    doc: str | None, *, scale: int, requests: int, per: str = "query and target"
+) -> tuple[argparse.ArgumentParser, Callable[..., object]]:
+    """A benchmark's parser with the options the serving benchmarks share (``--scale``,
+    ``--requests``, ``--load-timeout``, ``--seed``), and its ``add_argument`` for the others."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    add: Callable[..., object] = parser.add_argument
+    add("--scale", type=int, default=scale, help=f"triples to generate (default {scale:,})")
+    add("--requests", type=int, default=requests, help=f"requests per {per} (default {requests})")
+    add("--load-timeout", type=float, default=1800.0, help="seconds a server may take to start and load")
+    add("--seed", type=int, default=generate.DEFAULT_SEED, help="seed of the data generator")
+    return parser, add
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the report."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    add: Callable[..., object] = parser.add_argument
-    add("--scale", type=int, default=1_000_000, help="triples to generate (default 1,000,000)")
-    add("--requests", type=int, default=200, help="requests per query and target (default 200)")
+    parser, add = arguments(__doc__, scale=1_000_000, requests=200)
     add("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
     add(
         "--budget",
@@ -801,8 +812,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     add("--upload-timeout", type=float, default=3600.0, help="seconds to wait for the upload (default 3600)")
     add("--timeout", type=float, default=300.0, help="client timeout per request, seconds")
-    add("--load-timeout", type=float, default=1800.0, help="seconds a server may take to start and load")
-    add("--seed", type=int, default=generate.DEFAULT_SEED, help="seed of the data generator")
     add(
         "--engine-url",
         default=None,
