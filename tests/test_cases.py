@@ -38,6 +38,7 @@ BROKEN_EXPECTED = Path(__file__).resolve().parent / "data" / "ingest" / "broken-
 
 BASE = "https://w3id.org/clusterkg/"
 SYN = BASE + "synthetic/"
+LOG = BASE + "graph/versions"
 SYN_ID = SYN + "id/"
 CKG = BASE + "ontology#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -91,8 +92,10 @@ def counts(snap: Snapshot) -> dict[str, int]:
 
 
 def mentions(snap: Snapshot, iri: str) -> list[ox.Quad]:
+    """The quads that name ``iri``, but the version log's (history names what changed)."""
     node = ox.NamedNode(iri)
-    return [q for quads in snap.values() for q in quads if node in (q.subject, q.object, q.graph_name)]
+    data = (quads for graph, quads in snap.items() if graph != LOG)
+    return [q for quads in data for q in quads if node in (q.subject, q.object, q.graph_name)]
 
 
 def edit(folder: Path, sheet: str, change: Callable[[dict[str, str]], dict[str, str] | None]) -> None:
@@ -227,9 +230,10 @@ def test_the_example_ingests_and_again_changes_nothing(fresh_store: Path) -> Non
     assert first.inserted == first.quads == len(mapped(EXAMPLE).quads) and first.deleted == 0
     assert first.inferred_added > 0
     loaded = snapshot(fresh_store)
-    new_graphs = set(loaded) - set(before)
+    new_graphs = set(loaded) - set(before) - {LOG}
     assert CASE_GRAPH in new_graphs and all(g.startswith(SYN + "graph/") for g in new_graphs)
-    assert all(loaded[g] == before[g] for g in before if g != BASE + "graph/inferred")
+    assert all(loaded[g] == before[g] for g in before if g not in (BASE + "graph/inferred", LOG))
+    assert len(loaded[LOG]) > len(before.get(LOG, ()))  # the ingest is a version
 
     again = ingest_into(fresh_store, EXAMPLE)
     assert (again.inserted, again.deleted, again.inferred_added, again.inferred_removed) == (0, 0, 0, 0)
@@ -269,11 +273,13 @@ def test_a_corrected_copy_replaces_the_cases_graphs(
     ):
         assert mentions(old, gone) and mentions(new, gone) == [], gone
 
-    # The store is exactly what loading the corrected copy alone gives.
+    # The store is exactly what loading the corrected copy alone gives (but its history).
     direct = tmp_path / "direct"
     shutil.copytree(built_store, direct)
     ingest_into(direct, corrected)
-    assert new == snapshot(direct)
+    alone = snapshot(direct)
+    assert {g: q for g, q in new.items() if g != LOG} == {g: q for g, q in alone.items() if g != LOG}
+    assert len(new[LOG]) > len(alone[LOG])  # two ingests against one
 
 
 def test_the_broken_example_is_refused_and_nothing_is_written(fresh_store: Path) -> None:

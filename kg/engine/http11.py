@@ -107,7 +107,10 @@ class LoopbackHTTP:
                         "the server closed the connection without answering"
                     ) from None
             _, connection = await self._connection(key, fresh=True)
-            return await self._exchange(key, connection, message, method, max_bytes, too_large)
+            try:
+                return await self._exchange(key, connection, message, method, max_bytes, too_large)
+            except _Stale:
+                raise EngineConnectionError("the server closed the connection without answering") from None
 
     async def _connection(self, key: tuple[str, int], *, fresh: bool = False) -> tuple[bool, Connection]:
         """A kept connection to ``key`` (True) or a new one (False)."""
@@ -188,8 +191,9 @@ def _quiet(reader: asyncio.StreamReader) -> bool:
     return not reader.at_eof() and not getattr(reader, "_buffer", b"")
 
 
-class _Stale(Exception):
-    """A kept connection was closed by the server before any byte of an answer."""
+class _Stale(EngineConnectionError):
+    """A kept connection was closed by the server before any byte of an answer (on a fresh
+    connection too, it is the engine not answering: an :class:`EngineConnectionError`)."""
 
 
 def _length(value: str) -> int:

@@ -39,6 +39,7 @@ import pyoxigraph as ox
 from kg import rq
 from kg.engine.binding import bind_values
 from kg.terms import RDF_TYPE
+from kg.versions.log import VERSIONS_GRAPH as LOG
 from kg.write.reach import EVERYTHING, Reach
 from kg.write.readers import EngineReader
 from kg.write.step import blank_nodes
@@ -155,7 +156,8 @@ async def fetch(
     inserted: Local | None = None,
     default_graph: Local | None = None,
 ) -> Neighbourhood:
-    """Fetch the quads around ``seeds`` in ``rounds`` rounds (see the module docstring).
+    """Fetch the quads around ``seeds`` in ``rounds`` rounds (see the module docstring); the
+    version log is history, not data: none of its quads is fetched, validated or reasoned on.
 
     :param backward: the predicates followed from object to subject (default: all of them).
     :param opened: the nodes whose incoming quads are all followed, whatever ``backward`` says.
@@ -168,7 +170,7 @@ async def fetch(
         for node in frontier:
             hood.distance[node] = distance
         ordered = sorted(frontier, key=lambda n: n.value)
-        found = await _engine_quads(reader, ordered, backward, opened)
+        found = {q for q in await _engine_quads(reader, ordered, backward, opened) if q.graph_name != LOG}
         added: set[ox.Quad] = set()
         for node in ordered:
             if default_graph is not None:
