@@ -33,11 +33,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_serving import OURS, OXIGRAPH, Prepared, arguments, prepare, say, start_targets, workdir
+from bench_serving import OURS, OXIGRAPH, arguments, existing, prepare, say, start_targets, workdir
 
 JSON = "application/sparql-results+json"
 MIX = Path(__file__).resolve().parent / "query_mix"
@@ -195,8 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     with workdir(args.workdir, args.keep) as work:
         if args.store is not None:
-            quads = len(ox.Store.read_only(str(args.store)))
-            prep = Prepared(0, 0, args.store.resolve(), args.store, quads, f"given store {args.store}", {})
+            prep = existing(args.store.resolve())
         else:
             prep = prepare(work, args.scale, args.seed, args.build_max)
         servers = start_targets(prep, work, [OURS, OXIGRAPH], args.load_timeout)
