@@ -462,6 +462,23 @@ class Round:
     rss_serving: dict[str, int] = field(default_factory=dict)
 
 
+def serve_ours(
+    name: str, store: Path, log: Path, timeout_s: float, *, cache: bool, engine_url: str | None = None
+) -> Server:
+    """``clusterkg serve`` over the store on a free port (in remote mode with ``engine_url``)."""
+    port = free_port()
+    args = [str(BIN / "clusterkg"), "serve", "--store", str(store), "--port", str(port)]
+    env = {
+        "CLUSTERKG_UPDATE_TOKEN": TOKEN,
+        "CLUSTERKG_QUERY_TIMEOUT_S": "120",
+        "CLUSTERKG_CACHE": str(cache).lower(),
+    }
+    if engine_url is not None:
+        env["CLUSTERKG_ENGINE_URL"] = engine_url
+    base = f"http://127.0.0.1:{port}"
+    return start(name, args, f"{base}/sparql", f"{base}/health", log, env=env, timeout_s=timeout_s)
+
+
 def start_targets(
     prep: Prepared,
     work: Path,
@@ -486,43 +503,13 @@ def start_targets(
                 OXIGRAPH, args, f"{base}/query", f"{base}/", work / "oxigraph.log", timeout_s=load_timeout_s
             )
         if OURS in names:
-            port = free_port()
-            args = [str(BIN / "clusterkg"), "serve", "--store", str(prep.store), "--port", str(port)]
-            env = {
-                "CLUSTERKG_UPDATE_TOKEN": TOKEN,
-                "CLUSTERKG_QUERY_TIMEOUT_S": "120",
-                "CLUSTERKG_CACHE": str(cache).lower(),
-            }
-            base = f"http://127.0.0.1:{port}"
-            servers[OURS] = start(
-                OURS,
-                args,
-                f"{base}/sparql",
-                f"{base}/health",
-                work / "clusterkg.log",
-                env=env,
-                timeout_s=load_timeout_s,
-            )
+            servers[OURS] = serve_ours(OURS, prep.store, work / "clusterkg.log", load_timeout_s, cache=cache)
         if REMOTE in names:
             servers[REMOTE] = Server(REMOTE, None, str(engine_url), work / "remote.log")
         if OURS_REMOTE in names:
-            port = free_port()
-            args = [str(BIN / "clusterkg"), "serve", "--store", str(prep.store), "--port", str(port)]
-            env = {
-                "CLUSTERKG_UPDATE_TOKEN": TOKEN,
-                "CLUSTERKG_QUERY_TIMEOUT_S": "120",
-                "CLUSTERKG_ENGINE_URL": str(engine_url),
-                "CLUSTERKG_CACHE": str(cache).lower(),
-            }
-            base = f"http://127.0.0.1:{port}"
-            servers[OURS_REMOTE] = start(
-                OURS_REMOTE,
-                args,
-                f"{base}/sparql",
-                f"{base}/health",
-                work / "clusterkg-remote.log",
-                env=env,
-                timeout_s=load_timeout_s,
+            log = work / "clusterkg-remote.log"
+            servers[OURS_REMOTE] = serve_ours(
+                OURS_REMOTE, prep.store, log, load_timeout_s, cache=cache, engine_url=engine_url
             )
         if RDFLIB in names:
             port = free_port()
