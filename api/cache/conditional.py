@@ -10,6 +10,7 @@ an ``If-None-Match`` or ``If-Modified-Since`` header lets a server answer ``304`
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
@@ -63,6 +64,7 @@ def none_match(header: str, tag: str, *, exists: bool = True) -> bool:
     return False
 
 
+@functools.lru_cache(maxsize=64)  # the versions' times, again and again
 def http_date(when: datetime) -> str:
     """An HTTP date (IMF-fixdate) of an aware time, to the second.
 

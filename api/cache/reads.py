@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.types import Message, Receive, Scope
 
+from api.query_string import parameters
 from kg import sparql_text
 from kg.errors import KgError
 from kg.versions.state import Version
@@ -112,7 +113,10 @@ def classify(
 
     ``body`` is the whole body of a POST (None for GET and HEAD).
     """
-    url_params = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    try:
+        url_params: Sequence[tuple[str, str]] = parameters(query_string)
+    except KgError:  # not UTF-8: the application answers it (a 400)
+        return None
     params = url_params
     sent: dict[bytes, bytes] = {}
     for name, value in headers:

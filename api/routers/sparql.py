@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
+from starlette.datastructures import URL
 
 from api.access_log import query_hash
 from api.body import read_body
@@ -18,6 +19,7 @@ from api.deps import RuntimeDep, check_token, pin
 from api.errors import error_response
 from api.linked.descriptions import service_description
 from api.negotiation import Kind, negotiate
+from api.query_string import parameters
 from api.schema import protocols
 from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
@@ -89,7 +91,7 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
     :raises RequestError: 415 for an unsupported content type, 413 for a large body,
         400 for a malformed request.
     """
-    params = list(parse_qsl(request.url.query, keep_blank_values=True))
+    params = list(parameters(request.scope["query_string"]))
     if request.method in ("GET", "HEAD"):
         proto = ProtocolRequest(params=params)
         proto.query = proto.one("query")
@@ -156,8 +158,35 @@ def service_base(request: Request, settings: Settings) -> str:
     changes with every restart. A Host header that does not make a plain URL falls back to the
     public base's ``sparql``.
     """
-    url = str(request.url.replace(query="", fragment=""))
-    return url if _SAFE_BASE.fullmatch(url) else settings.public_base + "sparql"
+    scope = request.scope
+    host = next((value for name, value in scope["headers"] if name == b"host"), None)
+    server = scope.get("server")
+    return _base(
+        scope.get("scheme", "http"),
+        host,
+        None if server is None else tuple(server),
+        scope.get("root_path", ""),
+        scope["path"],
+        settings.public_base,
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _base(
+    scheme: str,
+    host: bytes | None,
+    server: tuple[str, int] | None,
+    root_path: str,
+    path: str,
+    public_base: str,
+) -> str:
+    """:func:`service_base` for the parts of a request that make its URL (the same few, again
+    and again: worked out once)."""
+    headers = [] if host is None else [(b"host", host)]
+    scope: dict[str, object] = {"type": "http", "scheme": scheme, "server": server}
+    scope.update(root_path=root_path, path=path, headers=headers)
+    url = str(URL(scope=scope))
+    return url if _SAFE_BASE.fullmatch(url) else public_base + "sparql"
 
 
 def with_base(text: str, base: str) -> tuple[str, int]:
