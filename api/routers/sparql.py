@@ -4,16 +4,15 @@
 from __future__ import annotations
 
 import functools
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
-from starlette.datastructures import URL
 
 from api.access_log import query_hash
+from api.base_iri import engine_position, service_base, with_base
 from api.body import read_body
 from api.deps import RuntimeDep, check_token, pin
 from api.errors import error_response
@@ -44,9 +43,6 @@ NTRIPLES = "application/n-triples"
 FORMAT_PARAMS = ("format", "output", "results")
 ALLOW = "GET, HEAD, POST"
 """The methods of ``/sparql``, sent in the ``Allow`` header of its 405 answers."""
-# The endpoint's URL as a base IRI: nothing that could end an IRIREF or start an escape.
-_SAFE_BASE = re.compile(r"https?://[A-Za-z0-9.\-]+(?::[0-9]+)?/[A-Za-z0-9._~/\-]*")
-_ENGINE_POSITION = re.compile(r"\berror at (\d+):(\d+)")
 
 _inspect_query = functools.lru_cache(maxsize=512)(sparql_text.inspect)
 """Inspection is a pure function of the text, and clients repeat their queries (the UI's tabs,
@@ -150,67 +146,6 @@ def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
     return merged
 
 
-def service_base(request: Request, settings: Settings) -> str:
-    """The base IRI of relative IRIs in queries and updates: the endpoint as the client addressed it.
-
-    The SPARQL Protocol leaves the base to the service ("which MAY be the service endpoint");
-    left to the engine, relative IRIs would resolve against its internal loopback URL, which
-    changes with every restart. A Host header that does not make a plain URL falls back to the
-    public base's ``sparql``.
-    """
-    scope = request.scope
-    host = next((value for name, value in scope["headers"] if name == b"host"), None)
-    server = scope.get("server")
-    return _base(
-        scope.get("scheme", "http"),
-        host,
-        None if server is None else tuple(server),
-        scope.get("root_path", ""),
-        scope["path"],
-        settings.public_base,
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _base(
-    scheme: str,
-    host: bytes | None,
-    server: tuple[str, int] | None,
-    root_path: str,
-    path: str,
-    public_base: str,
-) -> str:
-    """:func:`service_base` for the parts of a request that make its URL (the same few, again
-    and again: worked out once)."""
-    headers = [] if host is None else [(b"host", host)]
-    scope: dict[str, object] = {"type": "http", "scheme": scheme, "server": server}
-    scope.update(root_path=root_path, path=path, headers=headers)
-    url = str(URL(scope=scope))
-    return url if _SAFE_BASE.fullmatch(url) else public_base + "sparql"
-
-
-def with_base(text: str, base: str) -> tuple[str, int]:
-    """The text with ``BASE <base>`` put in front on its first line, and how many characters that added.
-
-    A BASE of the text itself still applies (it comes later, and a relative one resolves
-    against this one).
-    """
-    prefix = f"BASE <{base}> "
-    return prefix + text, len(prefix)
-
-
-def _engine_position(exc: QueryError, shift: int) -> QueryError:
-    """The engine's syntax error with its position (``error at 1:26``) in the client's text."""
-    message = str(exc)
-
-    def where(m: re.Match[str]) -> str:
-        line, column = int(m[1]), int(m[2])
-        return f"error at line {line}, column {column - shift if line == 1 else column}"
-
-    fixed = _ENGINE_POSITION.sub(where, message)
-    return exc if fixed == message else QueryError(fixed)
-
-
 async def run_query(
     request: Request,
     runtime: RuntimeDep,
@@ -250,7 +185,7 @@ async def run_query(
                 named_graphs=named_graphs,
             )
         except QueryError as exc:
-            raise _engine_position(exc, shift) from exc
+            raise engine_position(exc, shift) from exc
         if answer.seconds > timeout_s:
             raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped")
         if kind == "results":
