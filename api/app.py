@@ -85,4 +85,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(versions.router)
     app.mount("/static", ui.static_files(), name="static")
+    app.router.routes.insert(0, sparql.serving_route())  # the hot path first, past FastAPI's routing
     return app

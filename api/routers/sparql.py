@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
+from starlette.routing import Route
 
 from api.access_log import query_hash
 from api.base_iri import engine_position, service_base, with_base
@@ -358,3 +359,12 @@ async def sparql_other(request: Request) -> Response:
     return _not_allowed(
         request, MethodNotAllowed(f"{request.method} is not allowed on /sparql; use GET or POST")
     )
+
+
+def serving_route() -> Route:
+    """``/sparql`` queries and updates as a plain Starlette route, for the app to put before all
+    of its routes: the same handler as the documented routes above (which stay, for the OpenAPI
+    description and the methods the protocol does not have), without FastAPI's routing and
+    dependency machinery, which cost a point lookup about a tenth of its time in the layer
+    (measured with ``cProfile`` over 3,000 requests)."""
+    return Route("/sparql", _answer, methods=["GET", "HEAD", "POST"], include_in_schema=False)
