@@ -1,12 +1,14 @@
 """``bench/loopclient.py`` against a real HTTP/1.1 server on 127.0.0.1 (``http.server`` in a
 thread): bodies by length, chunked and to the close, HEAD and 304 without a body, the server's
 ``Connection: close``, a kept connection the server closed, bytes written unasked on an idle
-one, a malformed answer; and the module's own examples.
+one, a malformed answer; the module's own examples; and ``bench_serving.measure`` with it
+against a bare ``oxigraph serve`` (the bench's threads and its comparison of answers).
 """
 
 from __future__ import annotations
 
 import doctest
+import shutil
 import socket
 import sys
 import threading
@@ -19,8 +21,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
+import bench_serving
 import loopclient
 from loopclient import Connection, MalformedAnswer
+
+from kg.engine.process import free_port
 
 BIG = bytes(range(256)) * 4096  # 1 MiB: many reads
 
@@ -191,3 +196,32 @@ def test_to_takes_http_urls_only() -> None:
 def test_the_module_examples_hold() -> None:
     result = doctest.testmod(loopclient)
     assert result.attempted >= 4 and result.failed == 0
+
+
+def test_the_serving_bench_measures_a_bare_oxigraph_with_it(built_store: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "bare-store"
+    shutil.copytree(built_store, copy)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = bench_serving.start(
+        "bare", bench_serving.bare_oxigraph(copy, port), f"{base}/query", f"{base}/", tmp_path / "bare.log",
+        timeout_s=60,
+    )  # fmt: skip
+    count = bench_serving.Query("count", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    types = bench_serving.Query("types", "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } ORDER BY ?s ?t LIMIT 5")
+    conns = [bench_serving.connection(server, 30) for _ in range(3)]
+    try:
+        rows = bench_serving.measure(conns, server, count, requests=12, budget_s=60)
+        graph = bench_serving.measure(conns, server, types, requests=6, budget_s=60)
+        again = bench_serving.measure(conns, server, count, requests=3, budget_s=60)
+    finally:
+        for conn in conns:
+            conn.close()
+        server.stop()
+    assert (len(rows.latencies), rows.errors, rows.budget_hit) == (12, 0, False)
+    assert isinstance(rows.answer, list) and len(rows.answer) == 1
+    (var, kind, value, datatype, _lang) = rows.answer[0][0]
+    assert (var, kind, datatype) == ("n", "literal", bench_serving.XSD + "integer") and float(value) > 1000
+    assert isinstance(graph.answer, frozenset) and len(graph.answer) == 5  # N-Triples parsed
+    assert again.answer == rows.answer  # the comparison across runs and targets
+    assert [conn.opened for conn in conns] == [1, 1, 1]  # each thread kept its connection
