@@ -1,4 +1,4 @@
-"""The bounded, untimed version of ``bench/bench_cache.py``: its three parts against the real app
+"""The bounded, untimed version of ``bench/bench_cache.py``: its parts against the real app
 under uvicorn and a bare ``oxigraph serve`` on a copy of the same store, checking what they
 check (equal answers, cache hits, 304s that never reach the engine), with a few requests each.
 """
@@ -10,7 +10,6 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from conftest import serve
 
@@ -43,17 +42,17 @@ def bare(built_store: Path, tmp_path: Path) -> Iterator[str]:
 
 def test_the_cache_bench_parts_hold_on_a_small_store(fresh_store: Path, bare: str) -> None:
     query = bench_cache.HEAVY[2]
-    with (
-        serve(Settings(store=fresh_store, query_timeout_s=30)) as root,
-        httpx.Client(timeout=60) as ours,
-        httpx.Client(timeout=60) as plain,
-    ):
-        url = root + "/sparql"
-        warm = bench_cache.warm(ours, url, plain, bare, query, 3)  # raises unless hits equal bare's
+    with serve(Settings(store=fresh_store, query_timeout_s=30)) as root:
+        ours, plain = bench_cache.Target.of(root + "/sparql", 60), bench_cache.Target.of(bare, 60)
+        warm = bench_cache.warm(ours, plain, query, 3)  # raises unless hits equal bare's
         assert warm.count == 3 and warm.ours_ms > 0 and warm.bare_ms > 0
-        iris = bench_cache.subjects(plain, bare, 4)
+        iris = bench_cache.subjects(plain, 4)
         assert len(iris) == 4
-        cold = bench_cache.cold(ours, url, plain, bare, iris)  # raises on a differing answer
+        cold = bench_cache.cold(ours, plain, iris)  # raises on a differing answer
         assert cold.count == 4
-        _, not_asked, sent = bench_cache.conditional(ours, url, root, query, 3)
+        _, not_asked, sent = bench_cache.conditional(ours, query, 3)
         assert (not_asked, sent) == (3, 0)
+        assert bench_cache.floor(ours, 3) > 0  # raises unless /context.jsonld answers 200
+        assert ours.conn.opened == 1 and plain.conn.opened == 1  # every request on one kept connection
+        ours.conn.close()
+        plain.conn.close()
