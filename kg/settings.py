@@ -89,6 +89,12 @@ class Settings(BaseSettings):
     engine_grace_s: float = Field(
         default=2.0, gt=0, description="Past timeout + grace, a stuck managed engine is restarted."
     )
+    engine_own_timeout: bool = Field(
+        default=False,
+        description="Also give the managed Oxigraph the server maximum (--timeout-s): it stops a query at "
+        "that limit itself, without a restart, but keeps a sleeping thread per query for as long "
+        "(hundreds of queries a second exhaust its address space and the machine's PIDs).",
+    )
     engine_memory_mb: int = Field(
         default_factory=default_ceiling_mb,
         gt=0,

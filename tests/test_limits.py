@@ -71,8 +71,7 @@ ENGINE_CANCELLED_BODY = (
 )
 
 
-@pytest.fixture(scope="module")
-def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+def limited_app(built_store: Path, tmp_path_factory: pytest.TempPathFactory, **overrides: bool) -> TestClient:
     """The app with small limits over a private copy of the built founding case."""
     store = tmp_path_factory.mktemp("limits") / "store"
     shutil.copytree(built_store, store)
@@ -84,8 +83,22 @@ def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         result_limit_bytes=BYTES,
         body_limit_bytes=BODY,
         query_length_limit=QUERY_LENGTH,
+        **overrides,
     )
-    with TestClient(create_app(settings)) as client:
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture(scope="module")
+def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app with small limits (the engine without a time limit of its own, the default)."""
+    with limited_app(built_store, tmp_path_factory) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def limited_own(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The same with ``engine_own_timeout``: Oxigraph's ``--timeout-s`` set to the maximum."""
+    with limited_app(built_store, tmp_path_factory, engine_own_timeout=True) as client:
         yield client
 
 
@@ -181,18 +194,26 @@ def wait_for_cpu(pid: int, *, at_least: float) -> None:
 
 
 @pytest.mark.parametrize(
-    ("query", "timeout", "restart_needed"),
+    ("own", "query", "timeout", "restart_needed"),
     [
-        (CROSS_JOIN, None, False),  # the server maximum: Oxigraph's own timeout stops it
-        (CROSS_JOIN, 1.5, True),  # a request's own, shorter limit: past it + grace, a restart
-        (VALUES_JOIN, None, True),  # Oxigraph's own timeout does not stop it: the restart does
-        (STREAM_THEN_STALL, None, True),  # neither in time: the restart does
+        (True, CROSS_JOIN, None, False),  # the server maximum: Oxigraph's own timeout stops it
+        (False, CROSS_JOIN, None, True),  # no timeout of the engine's own (the default): a restart
+        (True, CROSS_JOIN, 1.5, True),  # a request's own, shorter limit: past it + grace, a restart
+        (True, VALUES_JOIN, None, True),  # Oxigraph's own timeout does not stop it: the restart does
+        (False, STREAM_THEN_STALL, None, True),  # neither in time: the restart does
     ],
-    ids=["cross-join", "cross-join-request-timeout", "values-not-exists", "stream-then-stall"],
+    ids=[
+        "cross-join-engine-timeout",
+        "cross-join",
+        "cross-join-request-timeout",
+        "values-not-exists",
+        "stream-then-stall",
+    ],
 )
 def test_a_timeout_is_a_503_and_the_engine_goes_idle(
-    limited: TestClient, query: str, timeout: float | None, restart_needed: bool
+    request: pytest.FixtureRequest, own: bool, query: str, timeout: float | None, restart_needed: bool
 ) -> None:
+    limited: TestClient = request.getfixturevalue("limited_own" if own else "limited")
     settle(limited)
     before = engine_pid(limited)
     restarts = runtime(limited).engine.restarts  # type: ignore[union-attr]
@@ -224,6 +245,20 @@ def test_a_timeout_is_a_503_and_the_engine_goes_idle(
     assert health["status"] == "ok"
     assert health["engine_pid"] == engine_pid(limited)
     assert limited.get("/sparql", params={"query": "ASK {}"}).json() == {"head": {}, "boolean": True}
+
+
+def test_many_short_queries_leave_the_engine_no_threads(limited: TestClient) -> None:
+    """Oxigraph's own timeout keeps a sleeping thread per query for the whole limit; without it
+    (the default) a burst of point lookups leaves the engine as many threads as before (with
+    it, 1,000 queries within the 3 s limit left about 1,000)."""
+    settle(limited)
+    pid = engine_pid(limited)
+    before = len(os.listdir(f"/proc/{pid}/task"))
+    query = {"query": "SELECT ?p ?o WHERE { ?s ?p ?o } LIMIT 5"}
+    for _ in range(1000):
+        assert limited.get("/sparql", params=query).status_code == 200
+    after = len(os.listdir(f"/proc/{pid}/task"))
+    assert after < before + 64, (before, after)
 
 
 def test_queries_stuck_together_restart_the_engine_once(limited: TestClient) -> None:

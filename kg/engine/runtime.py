@@ -56,7 +56,7 @@ class Runtime:
         else:
             self.engine = ManagedEngine(
                 settings.store.resolve(),
-                timeout_s=settings.query_timeout_s,
+                timeout_s=settings.query_timeout_s if settings.engine_own_timeout else None,
                 memory_mb=settings.engine_memory_mb,
             )
             self.client = managed_client(self.engine, self._managed_endpoints, settings)

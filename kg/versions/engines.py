@@ -31,7 +31,7 @@ class VersionEngine:
         self.snapshot = snapshot
         self.engine = ManagedEngine(
             snapshot,
-            timeout_s=settings.query_timeout_s,
+            timeout_s=settings.query_timeout_s if settings.engine_own_timeout else None,
             memory_mb=settings.engine_memory_mb,
             guard="watch",
             read_only=True,
