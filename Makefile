@@ -51,6 +51,7 @@ bench: $(STAMP) java
 
 soak: $(STAMP) java
 	CLUSTERKG_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest -q tests/test_openapi.py tests/test_hostile_inputs.py tests/test_nesting.py tests/test_faults.py
+	CLUSTERKG_SOAK_S=60 $(BIN)/python -m pytest -q tests/test_sustained_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
