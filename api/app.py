@@ -55,6 +55,9 @@ def create_app(settings: Settings) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # /docs and /redoc: api/routers/docs.py, from our copies, not a CDN
         redoc_url=None,
+        # Our own metrics (/metrics) and access log; FastAPI's OpenTelemetry hooks would look up
+        # three global providers on every request to find them unconfigured.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
