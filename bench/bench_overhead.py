@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loopclient  # noqa: E402
-from bench_serving import BIN, Server, bare_oxigraph, say, start  # noqa: E402
+from bench_serving import BIN, Server, say, start, start_bare_copy  # noqa: E402
 
 from kg.engine.process import free_port  # noqa: E402
 
@@ -171,33 +171,18 @@ def main(argv: list[str] | None = None) -> int:
     servers: dict[str, Server] = {}
     ports: dict[str, int] = {}
     try:
-        copy = work / "oxigraph-copy"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(store, copy)
-        port = ports[OXIGRAPH] = free_port()
-        base = f"http://127.0.0.1:{port}"
-        servers[OXIGRAPH] = start(
-            OXIGRAPH,
-            bare_oxigraph(copy, port),
-            f"{base}/query",
-            f"{base}/",
-            work / "oxigraph.log",
-            timeout_s=600,
-        )
+        servers[OXIGRAPH] = start_bare_copy(OXIGRAPH, store, work / "oxigraph-copy", work / "oxigraph.log")
         if args.engine_timeout:
-            copy3 = work / "oxigraph-timed-copy"
-            shutil.rmtree(copy3, ignore_errors=True)
-            shutil.copytree(store, copy3)
-            port = ports[TIMED] = free_port()
-            base = f"http://127.0.0.1:{port}"
-            servers[TIMED] = start(
+            servers[TIMED] = start_bare_copy(
                 TIMED,
-                [*bare_oxigraph(copy3, port), "--timeout-s", "30"],
-                f"{base}/query",
-                f"{base}/",
+                store,
+                work / "oxigraph-timed-copy",
                 work / "oxigraph-timed.log",
-                timeout_s=600,
+                extra=("--timeout-s", "30"),
             )
+        for name in (OXIGRAPH, TIMED):
+            if name in servers:
+                ports[name] = urllib.parse.urlsplit(servers[name].query_url).port or 80
         port = ports[OURS] = free_port()
         base = f"http://127.0.0.1:{port}"
         env = {"CLUSTERKG_CACHE": "false", **dict(e.split("=", 1) for e in args.env)}

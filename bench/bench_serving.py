@@ -229,6 +229,20 @@ def start(
     raise RuntimeError(f"{name} did not answer within {timeout_s:.0f} s; see {log}")
 
 
+def start_bare_copy(
+    name: str, store: Path, copy: Path, log: Path, *, extra: tuple[str, ...] = (), timeout_s: float = 600
+) -> Server:
+    """A bare ``oxigraph serve`` (with ``extra`` options) over a fresh copy of ``store`` at ``copy``
+    (a bare server must not share a store directory with another process)."""
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(store, copy)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    return start(
+        name, [*bare_oxigraph(copy, port), *extra], f"{base}/query", f"{base}/", log, timeout_s=timeout_s
+    )
+
+
 # --- data and stores --------------------------------------------------------------------------
 
 

@@ -5,7 +5,6 @@ check (equal answers, cache hits, 304s that never reach the engine), with a few 
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,6 @@ from pathlib import Path
 import pytest
 from conftest import serve
 
-from kg.engine.process import free_port
 from kg.settings import Settings
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
@@ -26,14 +24,9 @@ import bench_serving  # noqa: E402
 @pytest.fixture()
 def bare(built_store: Path, tmp_path: Path) -> Iterator[str]:
     """A bare ``oxigraph serve`` on a copy of the built store: its query URL."""
-    copy = tmp_path / "bare-store"
-    shutil.copytree(built_store, copy)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = bench_serving.start(
-        "bare", bench_serving.bare_oxigraph(copy, port), f"{base}/query", f"{base}/", tmp_path / "bare.log",
-        timeout_s=60,
-    )  # fmt: skip
+    server = bench_serving.start_bare_copy(
+        "bare", built_store, tmp_path / "bare-store", tmp_path / "bare.log", timeout_s=60
+    )
     try:
         yield server.query_url
     finally:

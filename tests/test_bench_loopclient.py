@@ -8,7 +8,6 @@ against a bare ``oxigraph serve`` (the bench's threads and its comparison of ans
 from __future__ import annotations
 
 import doctest
-import shutil
 import socket
 import sys
 import threading
@@ -24,8 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import bench_serving
 import loopclient
 from loopclient import Connection, MalformedAnswer
-
-from kg.engine.process import free_port
 
 BIG = bytes(range(256)) * 4096  # 1 MiB: many reads
 
@@ -199,14 +196,9 @@ def test_the_module_examples_hold() -> None:
 
 
 def test_the_serving_bench_measures_a_bare_oxigraph_with_it(built_store: Path, tmp_path: Path) -> None:
-    copy = tmp_path / "bare-store"
-    shutil.copytree(built_store, copy)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = bench_serving.start(
-        "bare", bench_serving.bare_oxigraph(copy, port), f"{base}/query", f"{base}/", tmp_path / "bare.log",
-        timeout_s=60,
-    )  # fmt: skip
+    server = bench_serving.start_bare_copy(
+        "bare", built_store, tmp_path / "bare-store", tmp_path / "bare.log", timeout_s=60
+    )
     count = bench_serving.Query("count", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     types = bench_serving.Query("types", "CONSTRUCT { ?s a ?t } WHERE { ?s a ?t } ORDER BY ?s ?t LIMIT 5")
     conns = [bench_serving.connection(server, 30) for _ in range(3)]
