@@ -93,7 +93,8 @@ class Settings(BaseSettings):
         default=False,
         description="Also give the managed Oxigraph the server maximum (--timeout-s): it stops a query at "
         "that limit itself, without a restart, but keeps a sleeping thread per query for as long "
-        "(hundreds of queries a second exhaust its address space and the machine's PIDs).",
+        "(hundreds of queries a second exhaust its address space and the machine's PIDs: measured, "
+        "8,700 threads and 19 GB after 15 s of point lookups, then failed queries and a restart).",
     )
     engine_memory_mb: int = Field(
         default_factory=default_ceiling_mb,

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from conftest import serve
 
 from api import create_app
 from kg.engine import results
@@ -73,9 +74,16 @@ ENGINE_CANCELLED_BODY = (
 
 def limited_app(built_store: Path, tmp_path_factory: pytest.TempPathFactory, **overrides: bool) -> TestClient:
     """The app with small limits over a private copy of the built founding case."""
+    return TestClient(create_app(limited_settings(built_store, tmp_path_factory, **overrides)))
+
+
+def limited_settings(
+    built_store: Path, tmp_path_factory: pytest.TempPathFactory, **overrides: bool
+) -> Settings:
+    """Small limits over a private copy of the built founding case."""
     store = tmp_path_factory.mktemp("limits") / "store"
     shutil.copytree(built_store, store)
-    settings = Settings(
+    return Settings(
         store=store,
         query_timeout_s=TIMEOUT_S,
         engine_grace_s=GRACE_S,
@@ -85,7 +93,6 @@ def limited_app(built_store: Path, tmp_path_factory: pytest.TempPathFactory, **o
         query_length_limit=QUERY_LENGTH,
         **overrides,
     )
-    return TestClient(create_app(settings))
 
 
 @pytest.fixture(scope="module")
@@ -259,6 +266,42 @@ def test_many_short_queries_leave_the_engine_no_threads(limited: TestClient) -> 
         assert limited.get("/sparql", params=query).status_code == 200
     after = len(os.listdir(f"/proc/{pid}/task"))
     assert after < before + 64, (before, after)
+
+
+def test_reads_cut_off_by_a_restart_for_a_stuck_query_are_sent_again(
+    built_store: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A stuck query restarts the engine; the other clients' queries that the old engine was
+    answering are sent again to the new one: every one of them is answered (a 200), none gets
+    the restart's 503."""
+    settings = limited_settings(built_store, tmp_path_factory, cache=False)  # every query to the engine
+    count = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o . ?x ?q ?o }"}  # tens of ms each
+    statuses: dict[int, int] = {}
+    stop = threading.Event()
+    with serve(settings) as base:
+
+        def ask() -> None:
+            with httpx.Client(base_url=base, timeout=30) as http:
+                while not stop.is_set():
+                    status = http.get("/sparql", params=count).status_code
+                    statuses[status] = statuses.get(status, 0) + 1
+
+        askers = [threading.Thread(target=ask, daemon=True) for _ in range(6)]
+        for asker in askers:
+            asker.start()
+        stuck = httpx.get(f"{base}/sparql", params={"query": VALUES_JOIN, "timeout": "1"}, timeout=30)
+        deadline = time.monotonic() + BACK_WITHIN_S
+        while httpx.get(f"{base}/health").json()["engine_restarts"] < 1:
+            assert time.monotonic() < deadline, "the stuck query did not restart the engine"
+            time.sleep(0.05)
+        time.sleep(1.0)  # the new engine answers the askers for a while
+        stop.set()
+        for asker in askers:
+            asker.join(timeout=30)
+        assert httpx.get(f"{base}/health").json()["engine_restarts"] == 1
+    assert stuck.status_code == 503 and stuck.json()["error"] == "query-timeout"
+    assert set(statuses) == {200}, statuses
+    assert statuses[200] > 12, statuses  # (without the resend: 6 of them got 503, one per asker)
 
 
 def test_queries_stuck_together_restart_the_engine_once(limited: TestClient) -> None:

@@ -105,13 +105,23 @@ class _Overdue(Exception):
     """A request passed its time limit (its task goes on, watched)."""
 
 
+class _RestartedMeanwhile(EngineUnavailable):
+    """A read whose engine was restarted for another, stuck request: it may be sent again."""
+
+
+RESEND_MIN_S = 0.5
+"""A read cut off by such a restart is sent again only with at least this much of its time left."""
+
+
 class EngineClient:
     """Talks to the engine; turns its failures into typed errors.
 
     ``credentials`` (user, password) go by HTTP Basic, or Digest when the profile says so.
     ``on_stuck`` is called when a request outlives its deadline plus the grace period, so the
     owner of a managed engine can kill and restart it; ``lost(url)`` says why the engine at a
-    URL stopped (its memory ceiling, a restart), for the requests it was serving.
+    URL stopped (its memory ceiling, a restart), for the requests it was serving, and
+    ``restarted_for_another(url)`` whether that was such a restart: a query cut off by it is
+    sent once more to the new engine, within its own time limit.
     """
 
     def __init__(
@@ -126,6 +136,7 @@ class EngineClient:
         on_stuck: Callable[[str], Awaitable[None]] | None = None,
         ready: Callable[[float], Awaitable[None]] | None = None,
         lost: Callable[[str], Awaitable[str | None]] | None = None,
+        restarted_for_another: Callable[[str], bool] | None = None,
     ) -> None:
         self._endpoints = endpoints
         self.credentials = credentials
@@ -137,6 +148,7 @@ class EngineClient:
         self.on_stuck = on_stuck
         self.ready = ready
         self.lost = lost
+        self.restarted_for_another = restarted_for_another
         self.writes = 0
         """How many writes (updates, Graph Store writes, loads) were sent to the engine."""
         self._watchers: set[asyncio.Future[None]] = set()
@@ -198,6 +210,15 @@ class EngineClient:
             raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped") from None
         except (aiohttp.ClientError, OSError) as exc:
             reason = None if self.lost is None else await self.lost(request.url)
+            if (
+                reason is not None
+                and request.reads_only
+                and self.restarted_for_another is not None
+                and self.restarted_for_another(request.url)
+            ):
+                raise _RestartedMeanwhile(
+                    f"the engine stopped during the {what}: {reason}; it is back shortly"
+                ) from exc
             if reason is not None:
                 raise EngineUnavailable(
                     f"the engine stopped during the {what}: {reason}; it is back shortly"
@@ -339,6 +360,20 @@ class EngineClient:
         params = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
         text = self.profile.prepare_query(query, self.hidden_graphs)
+        started = time.perf_counter()
+        try:
+            answer = await self._query_once(text, accept, params, timeout_s)
+        except _RestartedMeanwhile as exc:
+            answer = await self._query_again(text, accept, params, timeout_s, started, exc)
+        answer = self._check(answer, "query", self.profile)
+        self.profile.check_complete(answer.headers, "query")
+        if self.profile.repair_literals:
+            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type, query))
+        return answer
+
+    async def _query_once(
+        self, text: str, accept: str, params: list[tuple[str, str]], timeout_s: float | None
+    ) -> EngineResponse:
         endpoints = await self._ready_endpoints()
         methods = list(self.query_methods)
         for method in methods:
@@ -349,11 +384,38 @@ class EngineClient:
                     self.query_methods.remove(method)  # not offered here: never tried again
                 continue
             break
-        answer = self._check(answer, "query", self.profile)
-        self.profile.check_complete(answer.headers, "query")
-        if self.profile.repair_literals:
-            answer = replace(answer, body=self.profile.repair(answer.body, answer.content_type, query))
         return answer
+
+    async def _query_again(
+        self,
+        text: str,
+        accept: str,
+        params: list[tuple[str, str]],
+        timeout_s: float | None,
+        started: float,
+        cut_off: _RestartedMeanwhile,
+    ) -> EngineResponse:
+        """A query cut off by a restart for another, stuck request, sent once more to the new
+        engine within what is left of its time (a 503 when too little is left, or when it is cut
+        off again); a timeout still names the query's own limit."""
+
+        def left() -> float | None:
+            return None if timeout_s is None else timeout_s - (time.perf_counter() - started)
+
+        remaining = left()
+        if remaining is not None and remaining < RESEND_MIN_S:
+            raise EngineUnavailable(str(cut_off)) from cut_off
+        if self.ready is not None:
+            await self.ready(10.0 if remaining is None else min(10.0, remaining))
+        remaining = left()
+        if remaining is not None and remaining < RESEND_MIN_S:
+            raise EngineUnavailable(str(cut_off)) from cut_off
+        try:
+            return await self._query_once(text, accept, params, remaining)
+        except _RestartedMeanwhile as again:
+            raise EngineUnavailable(str(again)) from again
+        except QueryTimeout:
+            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped") from None
 
     async def usable_methods(self, timeout_s: float = 3.0) -> list[Method]:
         """Which ways of sending a query the engine answers (``ASK {}``, each within

@@ -22,4 +22,5 @@ def managed_client(
         on_stuck=engine.restart,
         ready=engine.wait_ready,
         lost=engine.lost,
+        restarted_for_another=engine.restarted_for_another,
     )

@@ -1,13 +1,17 @@
 """The managed engine: an ``oxigraph serve`` child process on loopback over the built store.
 
-:class:`ManagedEngine` starts it with the union default graph and the query timeout set,
-watches it and starts it again if it dies, kills and restarts it when a query is stuck past
-its time limit (the last resort the Oxigraph server needs for some query shapes) or its memory
-passes the ceiling (:mod:`kg.engine.memory`), and stops it on shutdown. Only this process opens
+:class:`ManagedEngine` starts it with the union default graph (and Oxigraph's own query
+timeout when asked: ``Settings.engine_own_timeout``), watches it and starts it again if it
+dies, kills and restarts it when a query is stuck past its time limit (the last resort) or its
+memory passes the ceiling (:mod:`kg.engine.memory`), and stops it on shutdown. Only this process opens
 the store directory while the engine runs: the engine asks the kernel to kill it when its
 parent dies (``PR_SET_PDEATHSIG``), and a stale engine that outlived an earlier API is stopped
 before a new one starts (:mod:`kg.engine.pidfile`). Why an engine stopped is kept, so the
-requests it was serving can be told (:meth:`ManagedEngine.lost`).
+requests it was serving can be told (:meth:`ManagedEngine.lost`), and those cut off by a
+restart for another, stuck request sent again (:meth:`ManagedEngine.restarted_for_another`).
+
+Size: one class, the child process's whole life (start, readiness, watchdog, restart, reaping
+and why it stopped, stop), whose parts share its lock and state.
 """
 
 from __future__ import annotations
@@ -65,12 +69,8 @@ class ManagedEngine:
     backstop), ``"watch"`` (the watch and the backstop), ``"watch-only"`` (no backstop) or
     ``"rlimit"`` (the backstop alone): the last two let tests reach each path on its own.
 
-    ``timeout_s`` is the engine's own time limit (``--timeout-s``), or None for none: the
-    client's deadline and the restart of a stuck engine (:mod:`kg.engine.client`) stop a query
-    in either case. Oxigraph 0.5 implements its limit with a thread per query that sleeps for the
-    whole limit, however short the query: at a sustained R queries a second, 30 R threads of 2 MiB
-    of stack each (measured: 8,700 threads and 19 GB of address space after 15 s of point
-    lookups, then failed queries and a restart; this machine allows 32,768 PIDs in all).
+    ``timeout_s`` is the engine's own limit (``--timeout-s``) or None: Oxigraph keeps a thread per
+    query asleep for the whole limit (``Settings.engine_own_timeout`` says what that cost).
 
     >>> engine = ManagedEngine(Path("var/store"), timeout_s=30)
     >>> engine.url is None
@@ -105,6 +105,8 @@ class ManagedEngine:
         self._cgroup: memory.Cgroup | None = None
         self._rss: memory.RssWatch | None = None
         self._address_space: int | None = None
+        self._stuck_restarts: OrderedDict[str, None] = OrderedDict()
+        """The base URLs of the last engines restarted for a stuck request (:meth:`restart`)."""
         self._oom_kills = 0
         self._over: dict[int, str] = {}  # pid -> why the memory watch killed it
         self._ended: OrderedDict[str, str] = OrderedDict()  # url -> why it stopped ("" unknown)
@@ -205,6 +207,7 @@ class ManagedEngine:
             )
             self.port = port
             self._ended.pop(f"http://127.0.0.1:{port}", None)  # a port an earlier engine had
+            self._stuck_restarts.pop(f"http://127.0.0.1:{port}", None)
             self._adopt(self.process.pid)
             if await self._wait_ready():
                 self.generation += 1
@@ -345,9 +348,23 @@ class ManagedEngine:
             log.warning("restarting the engine: %s", reason)
             self._ready.clear()
             if self.process is not None:
+                if self.url is not None:
+                    self._stuck_restarts[self.url] = None
+                    if len(self._stuck_restarts) > 32:
+                        self._stuck_restarts.popitem(last=False)
                 await self._reap(f"it was restarted ({reason})")
             await self._spawn()
             self.restarts += 1
+
+    def restarted_for_another(self, url: str) -> bool:
+        """Whether the engine a request was sent to (its URL) was restarted for another request,
+        stuck past its limit: a read it was serving may be sent again (not after a crash or the
+        memory ceiling, whose cause may be any of them).
+
+        >>> ManagedEngine(Path("var/store"), timeout_s=1).restarted_for_another("http://127.0.0.1:9/query")
+        False
+        """
+        return "/".join(url.split("/", 3)[:3]) in self._stuck_restarts
 
     async def wait_ready(self, timeout: float) -> None:
         """Wait until the engine runs (e.g. while it restarts).
