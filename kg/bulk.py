@@ -48,7 +48,9 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -224,6 +226,10 @@ def load(
 VALIDATION_PROCESSES = 2
 """How many processes run the compiled checks (Oxigraph holds the interpreter's lock while it
 evaluates a query: in a thread, the checks would stall the reasoning over the chunks)."""
+BACKGROUND_NICE = 10
+"""The niceness of the bulk thread (the bulk loader's threads inherit it) and of the check
+processes: the chunks' reasoning, one thread that everything else waits for at the end, keeps
+its core, and the rest share the other cores (2 here) and take them all once it is done."""
 VALIDATION_LIMIT = 100
 """The most results reported per compiled check (a bad file may violate a shape millions of times)."""
 REFUSAL_LISTED = 10
@@ -263,6 +269,7 @@ def _load_and_validate(
     The copy's inferred graph is set aside first (it is spooled, and loaded back at the commit):
     pySHACL validates the data without inferences, and so do the compiled shapes.
     """
+    _lower_priority(BACKGROUND_NICE)
     store.remove_graph(ox.NamedNode(INFERRED_GRAPH))
     for path, fmt in zip(files, fmts, strict=True):
         if stop.is_set():
@@ -277,9 +284,27 @@ def _load_and_validate(
 
     store.flush()  # the worker processes open the copy read-only: everything on disk first
     violations, state.seconds = compiled.run_in_processes(
-        str(location), checks, processes=VALIDATION_PROCESSES, limit=VALIDATION_LIMIT, on_check=checked
+        str(location),
+        checks,
+        processes=VALIDATION_PROCESSES,
+        limit=VALIDATION_LIMIT,
+        on_check=checked,
+        nice=BACKGROUND_NICE,
     )
     return violations
+
+
+def _lower_priority(nice: int) -> None:
+    """Give the calling thread (and the threads and processes it starts) the niceness ``nice``
+    where it is lower (Linux: a thread has its own; elsewhere nothing is changed)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        if nice > os.getpriority(os.PRIO_PROCESS, thread):
+            os.setpriority(os.PRIO_PROCESS, thread, nice)
+    except OSError:  # not permitted: the load runs as it is, only slower
+        return
 
 
 def _await_validation(
@@ -377,7 +402,10 @@ def _stream(
     sources = provenance.index_sources([SOURCES_DIR])
     done = 0
     spawn = multiprocessing.get_context("spawn")  # no fork: the bulk loader runs in a thread
-    with ProcessPoolExecutor(1, mp_context=spawn) as shacl, spool.open("wb") as out:
+    shacl = ProcessPoolExecutor(  # awaited at the end only: in the background
+        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
+    )
+    with shacl, spool.open("wb") as out:
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
                 counted = Counting(raw)

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
+import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -821,8 +822,10 @@ _CLOSURES: dict[str, str] = {}
 _COUNTS: dict[str, int] = {}
 
 
-def _open_worker(path: str) -> None:
-    """In a worker process: open the store read-only, once."""
+def _open_worker(path: str, nice: int) -> None:
+    """In a worker process: its niceness at least ``nice``; the store opened read-only, once."""
+    if nice > os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
     _WORKER["store"] = ox.Store.read_only(path)
 
 
@@ -841,6 +844,7 @@ def run_in_processes(
     limit: int = 100,
     on_check: Callable[[int, int], None] | None = None,
     per_node_max: int = PER_NODE_MAX,
+    nice: int = 0,
 ) -> tuple[list[Violation], dict[str, float]]:
     """:func:`run` over the store at ``path`` in ``processes`` worker processes, each with the
     store opened read-only: the same queries, so the same results, on as many cores.
@@ -849,12 +853,14 @@ def run_in_processes(
     keep the caller's other threads waiting (the bulk path's reasoning): processes do not. The
     store must not be written while this runs (a read-only store sees what was written before).
     ``on_check`` is called in the caller as each check ends, and may raise to stop: the checks
-    not started are cancelled, the running ones end first.
+    not started are cancelled, the running ones end first. The workers run with a niceness of
+    at least ``nice`` (a lower priority), so that the caller's own work keeps its core.
     """
     found: list[Violation] = []
     seconds: dict[str, float] = {}
     spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
-    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_open_worker, initargs=(path,)) as pool:
+    opened = (path, nice)
+    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_open_worker, initargs=opened) as pool:
         futures = {pool.submit(_run_in_worker, check, limit, per_node_max): check for check in checks}
         try:
             for done, future in enumerate(as_completed(futures), 1):
