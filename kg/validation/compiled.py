@@ -55,6 +55,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
 from kg.errors import KgError, Violation
+from kg.validation import joins
 from kg.validation.report import _term, path_text
 
 
@@ -576,6 +577,8 @@ class Compiler:
         select_value = "?value" if re.search(r"\?value\b", projection.group(2)) else ""
         projected = " ".join(filter(None, ("?this", select_value, select_path)))
         joined = _JOINABLE.match(inner) and not _PER_NODE.search(inner)
+        if joined:  # evaluated once for all focus nodes: its joins by hashing (kg.validation.joins)
+            inner = joins.hash_joins(joins.in_lists_as_values(inner))
         self._check(
             shape,
             SH.SPARQLConstraintComponent,
@@ -861,7 +864,9 @@ def run_in_processes(
     spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
     opened = (path, nice)
     with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_open_worker, initargs=opened) as pool:
-        futures = {pool.submit(_run_in_worker, check, limit, per_node_max): check for check in checks}
+        # the SPARQL constraints first: the longest checks, so that the last ones to end are short
+        ordered = sorted(checks, key=lambda c: c.component != str(SH.SPARQLConstraintComponent))
+        futures = {pool.submit(_run_in_worker, check, limit, per_node_max): check for check in ordered}
         try:
             for done, future in enumerate(as_completed(futures), 1):
                 results, took = future.result()
