@@ -14,10 +14,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+import ontology
 from kg import bulk, generate
 from kg.cli import main
+from kg.engine.local_store import select_rows
 from kg.errors import SourceError
-from kg.namespaces import INFERRED_GRAPH
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.progress import SilentReporter
 from kg.reasoning import rl
 from kg.versions.log import VERSIONS_GRAPH
@@ -187,3 +189,30 @@ def test_a_violation_across_graphs_is_found(fresh_store: Path, tmp_path: Path) -
     assert f"path {ckg}cluster" in text and "ClusterMembershipShape-cluster" in text
     assert any(line.startswith("Validating every triple") for line in recorder.lines)
     assert _snapshot(fresh_store) == before
+
+
+def test_the_undefined_term_check_of_the_chunks_gives_the_rows_of_its_query() -> None:
+    """bulk.undefined_terms stands for ontology/checks/undefined-term-violation.rq on the chunks:
+    the same rows on data with undefined and declared terms in each position, in the default
+    graph (not read), in literals and blank nodes (not IRIs), after OWL 2 RL."""
+    store = ox.Store()
+    ckg = "https://w3id.org/clusterkg/ontology#"
+    ontology_graph = ox.NamedNode(ONTOLOGY_GRAPH)
+    store.load(path=str(ontology.ONTOLOGY_FILE), format=ox.RdfFormat.TURTLE, to_graph=ontology_graph)
+    g, h, x = ox.NamedNode("http://e/g"), ox.NamedNode("http://e/h"), ox.NamedNode("http://e/x")
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    quads = [
+        ox.Quad(x, ox.NamedNode(ckg + "stageOrdr"), ox.Literal("1"), g),  # predicate
+        ox.Quad(x, kind, ox.NamedNode(ckg + "Clustr"), g),  # object
+        ox.Quad(ox.NamedNode(ckg + "thing"), kind, ox.NamedNode(ckg + "Cluster"), h),  # subject
+        ox.Quad(x, ox.NamedNode(ckg + "stageOrdr"), ox.Literal("2"), h),  # the same term, another graph
+        ox.Quad(x, ox.NamedNode("http://e/p"), ox.Literal(ckg + "notATerm"), g),  # a literal
+        ox.Quad(ox.BlankNode(), ox.NamedNode(ckg + "stageOrder"), ox.Literal("1"), g),  # declared
+        ox.Quad(x, ox.NamedNode(ckg + "inTheDefaultGraph"), x, ox.DefaultGraph()),
+    ]
+    store.extend(quads)
+    rl.materialise(store)
+    query = (ontology.CHECKS_DIR / bulk.UNDEFINED_TERM).read_text(encoding="utf-8")
+    expected = [{k: v.value for k, v in row.items()} for row in select_rows(store, query, union=False)]
+    assert len(expected) == 4
+    assert bulk.undefined_terms(store) == expected
