@@ -577,6 +577,7 @@ class Compiler:
         select_value = "?value" if re.search(r"\?value\b", projection.group(2)) else ""
         projected = " ".join(filter(None, ("?this", select_value, select_path)))
         joined = _JOINABLE.match(inner) and not _PER_NODE.search(inner)
+        inner = joins.constant_patterns(inner)
         if joined:  # evaluated once for all focus nodes: its joins by hashing (kg.validation.joins)
             inner = joins.hash_joins(joins.in_lists_as_values(inner))
         self._check(

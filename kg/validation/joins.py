@@ -16,7 +16,9 @@ pattern is bound in every solution:
   becomes a subquery ``{ SELECT * WHERE { s p o } }``, which Oxigraph joins with the rest by
   hashing (``ProductionStageShape``'s order check, 10M triples: 41 s -> a few seconds).
 
-Anything the small reader here does not understand leaves the text as it is.
+Anything the small reader here does not understand leaves the text as it is. And, for every
+SPARQL constraint, :func:`constant_patterns`: a ``REGEX`` whose pattern is chosen by an ``IF``
+becomes an ``IF`` of two ``REGEX`` with constant patterns (compiled once, not for every row).
 """
 
 from __future__ import annotations
@@ -215,4 +217,29 @@ def hash_joins(query: str) -> str:
     return f"{read.head} {' '.join(parts)} {read.tail}"
 
 
-__all__ = ["hash_joins", "in_lists_as_values"]
+_REGEX_OF_IF = re.compile(
+    r'REGEX\((STR\(\?\w+\)), IF\(((?:[^(),"\']|\([^()"\']*\))*), ("(?:[^"\\]|\\.)*"), ("(?:[^"\\]|\\.)*")\)\)'
+)
+
+
+def constant_patterns(query: str) -> str:
+    """``REGEX(STR(?v), IF(c, "a", "b"))`` as ``IF(c, REGEX(STR(?v), "a"), REGEX(STR(?v), "b"))``.
+
+    The same value (an error of ``c`` is an error of both), but Oxigraph compiles a constant
+    pattern once, and a computed one for every row: the statistics' number checks took 1.1 s
+    instead of 0.1 s at 1M triples. Any other ``REGEX`` is left as it is.
+
+    >>> constant_patterns('FILTER(REGEX(STR(?v), IF(DATATYPE(?v) = xsd:integer, "^[0-9]+$", "^[0-9.]+$")))')
+    'FILTER(IF(DATATYPE(?v) = xsd:integer, REGEX(STR(?v), "^[0-9]+$"), REGEX(STR(?v), "^[0-9.]+$")))'
+    >>> constant_patterns('FILTER(REGEX(STR(?v), IF(?c, "a", "b"), "i"))')  # with flags: as it is
+    'FILTER(REGEX(STR(?v), IF(?c, "a", "b"), "i"))'
+    """
+
+    def split(match: re.Match[str]) -> str:
+        text, condition, one, other = match.groups()
+        return f"IF({condition}, REGEX({text}, {one}), REGEX({text}, {other}))"
+
+    return _REGEX_OF_IF.sub(split, query)
+
+
+__all__ = ["constant_patterns", "hash_joins", "in_lists_as_values"]
