@@ -140,6 +140,11 @@ def load(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
     pool: ThreadPoolExecutor | None = None
     stop = threading.Event()
+    spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
+    shacl = ProcessPoolExecutor(  # the pySHACL sample, awaited before the commit only
+        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
+    )
+    sampled: list[tuple[Path, Future[tuple[str, int | None] | None]]] = []
     try:
         t = time.perf_counter()
         with report.step("Reading the store's graphs as context"):
@@ -170,6 +175,8 @@ def load(
                 set(shared),
                 total,
                 on_bytes,
+                shacl,
+                sampled,
             )
             report.note(
                 f"{result.triples} triples in {result.graphs} graphs, {result.chunks} chunks; "
@@ -191,6 +198,9 @@ def load(
             result.shacl_checked_quads, result.shacl_checks = state.quads, len(checks)
             result.shacl_warnings = sum(1 for v in violations if v.severity != "Violation")
             _refuse(files, violations)
+            for checked, check in sampled:  # the cross-check, in the background until now
+                if (violation := check.result()) is not None:
+                    raise SourceError(checked, *violation)
             report.note(
                 f"{state.quads} quads (all graphs but the inferred one) conform; "
                 f"{result.shacl_warnings} warning(s); the slowest checks: "
@@ -220,6 +230,7 @@ def load(
         result.seconds["commit"] = round(time.perf_counter() - t, 3)
     finally:
         stop.set()  # the validation stops at its next check
+        shacl.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
             pool.shutdown(wait=True)  # a bulk load cannot be stopped: wait for it, then drop the copy
         shutil.rmtree(work, ignore_errors=True)
@@ -409,20 +420,19 @@ def _stream(
     shared: set[str],
     total: int,
     on_bytes: Callable[[int, int], None] | None,
+    shacl: ProcessPoolExecutor,
+    checks: list[tuple[Path, Future[tuple[str, int | None] | None]]],
 ) -> None:
+    """Pass 1 over the files (the module's docstring); the pySHACL sample is submitted to
+    ``shacl`` and its futures appended to ``checks``, awaited by the caller before the commit."""
     seen: set[bytes] = set()
-    checks: list[tuple[Path, Future[tuple[str, int | None] | None]]] = []
     names = {g.value.encode() for g in existing}
     inferred = ox.NamedNode(INFERRED_GRAPH)
     base = list(context.quads_for_pattern(None, None, None, None))  # the context, without inferences
     known = _inferences(base)
     sources = provenance.index_sources([SOURCES_DIR])
     done = 0
-    spawn = multiprocessing.get_context("spawn")  # no fork: the bulk loader runs in a thread
-    shacl = ProcessPoolExecutor(  # awaited at the end only: in the background
-        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
-    )
-    with shacl, spool.open("wb") as out:
+    with spool.open("wb") as out:
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
                 counted = Counting(raw)
@@ -464,9 +474,6 @@ def _stream(
                     if on_bytes is not None:
                         on_bytes(done + counted.done, total)
             done += path.stat().st_size
-        for checked, check in checks:
-            if (violation := check.result()) is not None:
-                raise SourceError(checked, *violation)
 
 
 UNDEFINED_TERM = "undefined-term-violation.rq"
