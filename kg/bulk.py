@@ -244,8 +244,7 @@ BACKGROUND_NICE = 10
 """The niceness of the processes that bulk-load the file, run the checks and the pySHACL
 sample: the chunks' reasoning, one thread that everything else waits for at the end, keeps its
 core, and they share the others (2 here) and take them all once it is done. Never a thread of
-this process: holding the interpreter's lock at a low priority, it would stall the reasoning
-(with the bulk thread at niceness 10, the 1M stream took 80 s instead of 46 under other load)."""
+this process: holding the interpreter's lock at a low priority, it could stall the reasoning."""
 VALIDATION_LIMIT = 100
 """The most results reported per compiled check (a bad file may violate a shape millions of times)."""
 REFUSAL_LISTED = 10
