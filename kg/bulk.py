@@ -25,8 +25,9 @@ which holds the whole file in memory:
    another chunk states (the build leaves those out). ``tests/test_bulk.py`` checks both on
    generated data against a materialisation of the whole store.
 2. **Validate and commit.** A copy of the store (``Store.backup``: hard links, cheap) takes the
-   files through Oxigraph's bulk loader while pass 1 runs (in a thread), its inferred graph set
-   aside; then, from the same thread, **every triple** is validated: the SHACL shapes compiled
+   files through Oxigraph's bulk loader while pass 1 runs (in a process of lower priority,
+   started from a thread), its inferred graph set aside; then, from the same thread, **every
+   triple** is validated: the SHACL shapes compiled
    into SPARQL (:mod:`kg.validation.compiled`, the same results as pySHACL, checked by
    ``tests/test_compiled_shapes.py``) run over the union of the copy's graphs, in two worker
    processes that open the copy read-only (Oxigraph holds the interpreter's lock while it
@@ -45,10 +46,13 @@ would need all of it passed in.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import multiprocessing
+import os
 import shutil
+import sys
 import tempfile
 import threading
 import time
@@ -63,12 +67,13 @@ import pyoxigraph as ox
 from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
+import ontology
 from kg import formats, provenance, validation
-from kg.build import QualityCheckFailed, run_checks, swap_in
+from kg.build import QualityCheckFailed, swap_in
 from kg.bulk_read import Counting, Part, nquads, nquads_of, trig
-from kg.engine.local_store import MANIFEST
+from kg.engine.local_store import MANIFEST, select_rows
 from kg.errors import KgError, SourceError, StoreError, Violation
-from kg.namespaces import INFERRED_GRAPH
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.progress import Progress, SilentReporter
 from kg.reasoning import rl
 from kg.sources import SOURCES_DIR
@@ -135,6 +140,11 @@ def load(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
     pool: ThreadPoolExecutor | None = None
     stop = threading.Event()
+    spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
+    shacl = ProcessPoolExecutor(  # the pySHACL sample, awaited before the commit only
+        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
+    )
+    sampled: list[tuple[Path, Future[tuple[str, int | None] | None]]] = []
     try:
         t = time.perf_counter()
         with report.step("Reading the store's graphs as context"):
@@ -146,10 +156,9 @@ def load(
         # the compiled shapes then validate the copy (the whole store with the files, without its
         # inferred graph: what pySHACL would see). The copy is thrown away if a chunk or the
         # validation fails, and swapped in only once everything passed.
-        copy = ox.Store(str(work / "store"))
         pool = ThreadPoolExecutor(1, thread_name_prefix="clusterkg-bulk")
         state = _Validation(len(checks))
-        loaded = pool.submit(_load_and_validate, copy, work / "store", files, fmts, checks, state, stop)
+        loaded = pool.submit(_load_and_validate, work / "store", files, fmts, checks, state, stop)
         t = time.perf_counter()
         with report.step(f"Checking and reasoning over {len(files)} file(s) in chunks of ~{chunk} triples"):
             spool = work / "inferred.nt"
@@ -166,6 +175,8 @@ def load(
                 set(shared),
                 total,
                 on_bytes,
+                shacl,
+                sampled,
             )
             report.note(
                 f"{result.triples} triples in {result.graphs} graphs, {result.chunks} chunks; "
@@ -187,6 +198,9 @@ def load(
             result.shacl_checked_quads, result.shacl_checks = state.quads, len(checks)
             result.shacl_warnings = sum(1 for v in violations if v.severity != "Violation")
             _refuse(files, violations)
+            for checked, check in sampled:  # the cross-check, in the background until now
+                if (violation := check.result()) is not None:
+                    raise SourceError(checked, *violation)
             report.note(
                 f"{state.quads} quads (all graphs but the inferred one) conform; "
                 f"{result.shacl_warnings} warning(s); the slowest checks: "
@@ -197,6 +211,7 @@ def load(
         t = time.perf_counter()
         with report.step("Committing with the bulk loader"):
             inferred = ox.NamedNode(INFERRED_GRAPH)
+            copy = ox.Store(str(work / "store"))  # closed by the process that loaded the files
             for spooled in (work / "inferred-before.nt", spool):
                 copy.bulk_load(path=str(spooled), format=ox.RdfFormat.N_TRIPLES, to_graph=inferred)
                 spooled.unlink()
@@ -215,6 +230,7 @@ def load(
         result.seconds["commit"] = round(time.perf_counter() - t, 3)
     finally:
         stop.set()  # the validation stops at its next check
+        shacl.shutdown(wait=True, cancel_futures=True)
         if pool is not None:
             pool.shutdown(wait=True)  # a bulk load cannot be stopped: wait for it, then drop the copy
         shutil.rmtree(work, ignore_errors=True)
@@ -224,6 +240,11 @@ def load(
 VALIDATION_PROCESSES = 2
 """How many processes run the compiled checks (Oxigraph holds the interpreter's lock while it
 evaluates a query: in a thread, the checks would stall the reasoning over the chunks)."""
+BACKGROUND_NICE = 10
+"""The niceness of the processes that bulk-load the file, run the checks and the pySHACL
+sample: the chunks' reasoning, one thread that everything else waits for at the end, keeps its
+core, and they share the others (2 here) and take them all once it is done. Never a thread of
+this process: holding the interpreter's lock at a low priority, it could stall the reasoning."""
 VALIDATION_LIMIT = 100
 """The most results reported per compiled check (a bad file may violate a shape millions of times)."""
 REFUSAL_LISTED = 10
@@ -249,7 +270,6 @@ class _Validation:
 
 
 def _load_and_validate(
-    store: ox.Store,
     location: Path,
     files: Sequence[Path],
     fmts: Sequence[ox.RdfFormat],
@@ -257,29 +277,61 @@ def _load_and_validate(
     state: _Validation,
     stop: threading.Event,
 ) -> list[Violation]:
-    """Bulk-load the files into the copy, then run the compiled shapes over it (from the bulk
-    thread, in :data:`VALIDATION_PROCESSES` worker processes that read the copy at ``location``).
+    """Bulk-load the files into the copy at ``location`` (in a process of lower priority), then
+    run the compiled shapes over it (in :data:`VALIDATION_PROCESSES` worker processes that read
+    the copy); called in the bulk thread, which only waits for them.
 
     The copy's inferred graph is set aside first (it is spooled, and loaded back at the commit):
     pySHACL validates the data without inferences, and so do the compiled shapes.
     """
-    store.remove_graph(ox.NamedNode(INFERRED_GRAPH))
-    for path, fmt in zip(files, fmts, strict=True):
-        if stop.is_set():
-            raise _Stopped
-        store.bulk_load(path=str(path), format=fmt)
-    state.quads = len(store)
+    spawn = multiprocessing.get_context("spawn")
+    paths, media = [str(p) for p in files], [f.media_type for f in fmts]
+    loader = ProcessPoolExecutor(
+        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
+    )
+    with loader:
+        state.quads = loader.submit(_bulk_load_copy, str(location), paths, media).result()
+    if stop.is_set():
+        raise _Stopped
 
     def checked(done: int, total: int) -> None:
         state.done = done
         if stop.is_set():
             raise _Stopped
 
-    store.flush()  # the worker processes open the copy read-only: everything on disk first
     violations, state.seconds = compiled.run_in_processes(
-        str(location), checks, processes=VALIDATION_PROCESSES, limit=VALIDATION_LIMIT, on_check=checked
+        str(location),
+        checks,
+        processes=VALIDATION_PROCESSES,
+        limit=VALIDATION_LIMIT,
+        on_check=checked,
+        nice=BACKGROUND_NICE,
     )
     return violations
+
+
+def _bulk_load_copy(location: str, files: list[str], media_types: list[str]) -> int:
+    """In a process of its own: the copy's inferred graph set aside, the files bulk-loaded into
+    it and written to disk (the check processes open it read-only next); its number of quads."""
+    store = ox.Store(location)
+    store.remove_graph(ox.NamedNode(INFERRED_GRAPH))
+    for path, media in zip(files, media_types, strict=True):
+        store.bulk_load(path=path, format=ox.RdfFormat.from_media_type(media))
+    store.flush()
+    return len(store)
+
+
+def _lower_priority(nice: int) -> None:
+    """Give the calling thread (and the threads and processes it starts) the niceness ``nice``
+    where it is lower (Linux: a thread has its own; elsewhere nothing is changed)."""
+    if sys.platform != "linux":
+        return
+    thread = threading.get_native_id()
+    try:
+        if nice > os.getpriority(os.PRIO_PROCESS, thread):
+            os.setpriority(os.PRIO_PROCESS, thread, nice)
+    except OSError:  # not permitted: the load runs as it is, only slower
+        return
 
 
 def _await_validation(
@@ -367,17 +419,19 @@ def _stream(
     shared: set[str],
     total: int,
     on_bytes: Callable[[int, int], None] | None,
+    shacl: ProcessPoolExecutor,
+    checks: list[tuple[Path, Future[tuple[str, int | None] | None]]],
 ) -> None:
+    """Pass 1 over the files (the module's docstring); the pySHACL sample is submitted to
+    ``shacl`` and its futures appended to ``checks``, awaited by the caller before the commit."""
     seen: set[bytes] = set()
-    checks: list[tuple[Path, Future[tuple[str, int | None] | None]]] = []
     names = {g.value.encode() for g in existing}
     inferred = ox.NamedNode(INFERRED_GRAPH)
     base = list(context.quads_for_pattern(None, None, None, None))  # the context, without inferences
     known = _inferences(base)
     sources = provenance.index_sources([SOURCES_DIR])
     done = 0
-    spawn = multiprocessing.get_context("spawn")  # no fork: the bulk loader runs in a thread
-    with ProcessPoolExecutor(1, mp_context=spawn) as shacl, spool.open("wb") as out:
+    with spool.open("wb") as out:
         for path, fmt in zip(files, fmts, strict=True):
             with path.open("rb") as raw:
                 counted = Counting(raw)
@@ -404,7 +458,7 @@ def _stream(
                     _add(path, work, part)
                     _provenance(path, work, part, sources)
                     rl.materialise(work)
-                    failures = run_checks(work)  # after OWL 2 RL, as in the build
+                    failures = _quality_checks(work)  # after OWL 2 RL, as in the build
                     if failures:
                         raise QualityCheckFailed(failures)
                     for quad in known:
@@ -419,9 +473,61 @@ def _stream(
                     if on_bytes is not None:
                         on_bytes(done + counted.done, total)
             done += path.stat().st_size
-        for checked, check in checks:
-            if (violation := check.result()) is not None:
-                raise SourceError(checked, *violation)
+
+
+UNDEFINED_TERM = "undefined-term-violation.rq"
+"""The QC query the chunks run only where :func:`undefined_term_found` finds something (its
+text of every term of every quad was half of the QC queries' time on a chunk)."""
+
+
+def _quality_checks(store: ox.Store) -> dict[str, list[dict[str, str]]]:
+    """:func:`kg.build.run_checks` on a chunk's store: the failing QC queries with their rows."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for path, text in _check_texts():
+        if path == UNDEFINED_TERM and not undefined_term_found(store):
+            continue  # the query would return no row
+        rows = [
+            {k: v.value for k, v in row.items() if not isinstance(v, ox.Triple)}
+            for row in select_rows(store, text, union=False)
+        ]
+        if rows:
+            found[path] = rows
+    return found
+
+
+@functools.cache
+def _check_texts() -> tuple[tuple[str, str], ...]:
+    return tuple((p.name, p.read_text(encoding="utf-8")) for p in ontology.check_files())
+
+
+_CKG = "https://w3id.org/clusterkg/ontology#"
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_TERMS = (
+    "SELECT DISTINCT ?t WHERE { { GRAPH ?g { ?t ?p ?o } } UNION { GRAPH ?g { ?s ?t ?o } } "
+    "UNION { GRAPH ?g { ?s ?p ?t } } }"
+)
+
+
+def undefined_term_found(store: ox.Store) -> bool:
+    """Whether ``ontology/checks/undefined-term-violation.rq`` returns a row: an IRI of the
+    ontology's namespace that a quad of a named graph has as subject, predicate or object and
+    that the ontology graph does not give a type. Each distinct term is read once, not the text
+    of every term of every quad.
+
+    >>> store = ox.Store()
+    >>> g, ckg = ox.NamedNode("http://e/g"), "https://w3id.org/clusterkg/ontology#"
+    >>> store.add(ox.Quad(ox.NamedNode("http://e/x"), ox.NamedNode(ckg + "stageOrdr"), ox.Literal("1"), g))
+    >>> undefined_term_found(store)
+    True
+    """
+    typed = store.quads_for_pattern(None, _RDF_TYPE, None, ox.NamedNode(ONTOLOGY_GRAPH))
+    declared = {q.subject for q in typed}
+    terms = store.query(_TERMS)
+    assert isinstance(terms, ox.QuerySolutions)
+    return any(
+        isinstance(term, ox.NamedNode) and term not in declared and term.value.startswith(_CKG)
+        for (term,) in terms
+    )
 
 
 def _graph(store: ox.Store, iri: str) -> Iterator[ox.Quad]:

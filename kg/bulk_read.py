@@ -1,8 +1,9 @@
 """Reading large N-Quads and TriG files as parts of whole graphs, for the bulk path (:mod:`kg.bulk`).
 
 An N-Quads file is read in blocks and split where the graph changes, found by a regular
-expression at the end of each line (no Python per quad; Oxigraph parses every part and finds
-what the expression misreads); a TriG file is parsed by Oxigraph and cut into N-Quads parts.
+expression at the end of a line where the line does not end as the one before (one test per
+quad in Python; Oxigraph parses every part and finds what the expression misreads); a TriG
+file is parsed by Oxigraph and cut into N-Quads parts.
 """
 
 from __future__ import annotations
@@ -85,13 +86,19 @@ def nquads(path: Path, reader: IO[bytes], size: int, block: int = BLOCK) -> Iter
         base = len(buffer)
         buffer += data
         current = bounds[-1][0] if bounds else None
-        for match in _GRAPH_AT_END.finditer(data):
-            name = match.group(1)
-            if name != current:
-                start = data.rfind(b"\n", 0, match.start()) + 1
-                bounds.append((name, base + start, quads))
-                current = name
-            quads += 1
+        same = b"<" + current + b"> ." if current is not None else None
+        start = 0
+        for line in data.split(b"\n"):
+            # a line that ends as the previous one did is in its graph (most lines): one test
+            if same is not None and line.endswith(same):
+                quads += 1
+            elif match := _GRAPH_AT_END.search(line):
+                name = match.group(1)
+                if name != current:
+                    bounds.append((name, base + start, quads))
+                    current, same = name, b"<" + name + b"> ."
+                quads += 1
+            start += len(line) + 1
         while (k := next((i for i, b in enumerate(bounds) if i and b[2] >= size), None)) is not None:
             _, cut, before = bounds[k]  # the first graph that starts after ``size`` quads
             head = bytes(buffer[:cut])

@@ -9,15 +9,18 @@ node, path and shape), and a refused file leaves the store exactly as it was.
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from kg import bulk, generate
+import ontology
+from kg import bulk, bulk_read, generate
 from kg.cli import main
+from kg.engine.local_store import select_rows
 from kg.errors import SourceError
-from kg.namespaces import INFERRED_GRAPH
+from kg.namespaces import INFERRED_GRAPH, ONTOLOGY_GRAPH
 from kg.progress import SilentReporter
 from kg.reasoning import rl
 from kg.versions.log import VERSIONS_GRAPH
@@ -187,3 +190,91 @@ def test_a_violation_across_graphs_is_found(fresh_store: Path, tmp_path: Path) -
     assert f"path {ckg}cluster" in text and "ClusterMembershipShape-cluster" in text
     assert any(line.startswith("Validating every triple") for line in recorder.lines)
     assert _snapshot(fresh_store) == before
+
+
+def test_the_chunks_run_the_undefined_term_check_where_it_finds_something() -> None:
+    """bulk.undefined_term_found says whether ontology/checks/undefined-term-violation.rq has a
+    row, on data with undefined and declared terms in each position, in the default graph (not
+    read), in literals and blank nodes (not IRIs), after OWL 2 RL; a chunk's QC checks then give
+    the query's rows."""
+    ckg = "https://w3id.org/clusterkg/ontology#"
+    g, h, x = ox.NamedNode("http://e/g"), ox.NamedNode("http://e/h"), ox.NamedNode("http://e/x")
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    fine = [
+        ox.Quad(x, ox.NamedNode("http://e/p"), ox.Literal(ckg + "notATerm"), g),  # a literal
+        ox.Quad(ox.BlankNode(), ox.NamedNode(ckg + "stageOrder"), ox.Literal("1"), g),  # declared
+        ox.Quad(x, ox.NamedNode(ckg + "inTheDefaultGraph"), x, ox.DefaultGraph()),
+        ox.Quad(x, kind, ox.NamedNode(ckg + "Cluster"), h),
+    ]
+    bad = [
+        ox.Quad(x, ox.NamedNode(ckg + "stageOrdr"), ox.Literal("1"), g),  # predicate
+        ox.Quad(x, kind, ox.NamedNode(ckg + "Clustr"), g),  # object
+        ox.Quad(ox.NamedNode(ckg + "thing"), kind, ox.NamedNode(ckg + "Cluster"), h),  # subject
+    ]
+    query = (ontology.CHECKS_DIR / bulk.UNDEFINED_TERM).read_text(encoding="utf-8")
+    for quads in [fine, *([*fine, one] for one in bad), [*fine, *bad]]:
+        store = ox.Store()
+        store.load(
+            path=str(ontology.ONTOLOGY_FILE),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(ONTOLOGY_GRAPH),
+        )
+        store.extend(quads)
+        rl.materialise(store)
+        rows = [{k: v.value for k, v in row.items()} for row in select_rows(store, query, union=False)]
+        assert bulk.undefined_term_found(store) == bool(rows)
+        assert bulk._quality_checks(store).get(bulk.UNDEFINED_TERM, []) == rows
+    assert len(rows) >= 3
+
+
+def _reference_parts(data: bytes, size: int, block: int) -> list[tuple[bytes, list[bytes], int, int]]:
+    """The parts as the reader made them before its per-line shortcut: every line's graph by the
+    regular expression, over the whole of each block."""
+    reader, buffer, bounds, quads, first = io.BytesIO(data), bytearray(), [], 0, 1
+    parts: list[tuple[bytes, list[bytes], int, int]] = []
+    while chunk := reader.read(block):
+        if not chunk.endswith(b"\n"):
+            chunk += reader.readline()
+        base, current = len(buffer), bounds[-1][0] if bounds else None
+        buffer += chunk
+        for match in bulk_read._GRAPH_AT_END.finditer(chunk):
+            if match.group(1) != current:
+                start = chunk.rfind(b"\n", 0, match.start()) + 1
+                bounds.append((match.group(1), base + start, quads))
+                current = match.group(1)
+            quads += 1
+        while (k := next((i for i, b in enumerate(bounds) if i and b[2] >= size), None)) is not None:
+            _, cut, before = bounds[k]
+            head = bytes(buffer[:cut])
+            parts.append((head, [n for n, _, _ in bounds[:k]], before, first))
+            first += head.count(b"\n")
+            del buffer[:cut]
+            bounds = [(n, o - cut, s - before) for n, o, s in bounds[k:]]
+            quads -= before
+    if buffer.strip():
+        parts.append((bytes(buffer), [n for n, _, _ in bounds], quads, first))
+    return parts
+
+
+def test_the_nquads_reader_cuts_where_the_graph_changes_whatever_the_lines() -> None:
+    """Random files of odd lines (comments, blank lines, literals that end like a graph, odd
+    spaces, CR, a statement without a graph) are cut as the whole-block expression cuts them."""
+    rng = random.Random(7)
+    kinds = [
+        b"<s:> <p:> <o:> <g:%d> .", b'<s:> <p:> "x" <g:%d> .', b'<s:> <p:> "x <g:9> ." <g:%d> .',
+        b"# c <g:%d> .", b"", b"<s:> <p:> <o:> <g:%d>  .  ", b"<s:> <p:> <o:> <g:%d> .\r",
+        b"<s:> <p:> <o:> <g:%d>.", b"<s:> <p:> <o:> .", b"  ",
+    ]  # fmt: skip
+    for _ in range(500):
+        lines, graph = [], 0
+        for _ in range(rng.randint(0, 30)):
+            graph += rng.choice([0, 0, 0, 1, -1])
+            kind = rng.choice(kinds)
+            lines.append(kind % abs(graph) if b"%d" in kind else kind)
+        data = b"\n".join(lines) + (b"\n" if rng.random() < 0.8 else b"")
+        size, block = rng.randint(1, 8), rng.randint(1, 50)
+        found = [
+            (p.data, p.names, p.triples, p.first_line)
+            for p in bulk_read.nquads(Path("x.nq"), io.BytesIO(data), size, block)
+        ]
+        assert found == _reference_parts(data, size, block), data

@@ -47,11 +47,15 @@ def _key(v: Violation) -> Key:
 
 def _both(sources: SourceSet) -> tuple[set[Key], set[Key]]:
     """The results of pySHACL and of the compiled queries on the same data (SHACL results only:
-    the claim-graph check of kg.validation is not a shape)."""
+    the claim-graph check of kg.validation is not a shape). The compiled checks run in both
+    their forms, node by node and set-wise, which must agree."""
     checked = validation.validate(sources.dataset, ontology=sources.ontology)
     expected = {_key(v) for v in checked.violations if v.source_shape or v.constraint}
     store = make_store(sources, materialise=False)
-    found, _ = run(store, compile_shapes(validation.load_shapes()), limit=100_000)
+    checks = compile_shapes(validation.load_shapes())
+    found, _ = run(store, checks, limit=100_000)  # these small data: node by node
+    set_wise, _ = run(store, checks, limit=100_000, per_node_max=0)
+    assert {_key(v) for v in set_wise} == {_key(v) for v in found}
     return expected, {_key(v) for v in found}
 
 
@@ -217,7 +221,9 @@ def test_run_in_processes_gives_the_results_of_run_and_sees_a_removed_graph_gone
     assert run(disk, checks, limit=100_000)[0] != expected
     disk.remove_graph(gone)
     disk.flush()
-    found, seconds = run_in_processes(str(tmp_path / "store"), checks, processes=2, limit=100_000)
+    found, seconds = run_in_processes(
+        str(tmp_path / "store"), checks, processes=2, limit=100_000, per_node_max=0
+    )  # set-wise there, node by node in `expected`
     assert len(expected) > 30
     assert found == expected
     assert set(seconds) == set(run(memory, checks)[1])
