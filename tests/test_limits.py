@@ -254,20 +254,6 @@ def test_a_timeout_is_a_503_and_the_engine_goes_idle(
     assert limited.get("/sparql", params={"query": "ASK {}"}).json() == {"head": {}, "boolean": True}
 
 
-def test_many_short_queries_leave_the_engine_no_threads(limited: TestClient) -> None:
-    """Oxigraph's own timeout keeps a sleeping thread per query for the whole limit; without it
-    (the default) a burst of point lookups leaves the engine as many threads as before (with
-    it, 1,000 queries within the 3 s limit left about 1,000)."""
-    settle(limited)
-    pid = engine_pid(limited)
-    before = len(os.listdir(f"/proc/{pid}/task"))
-    query = {"query": "SELECT ?p ?o WHERE { ?s ?p ?o } LIMIT 5"}
-    for _ in range(1000):
-        assert limited.get("/sparql", params=query).status_code == 200
-    after = len(os.listdir(f"/proc/{pid}/task"))
-    assert after < before + 64, (before, after)
-
-
 def test_reads_cut_off_by_a_restart_for_a_stuck_query_are_sent_again(
     built_store: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
