@@ -25,6 +25,7 @@ from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
 from kg import sparql_text
 from kg.engine import results
+from kg.engine.client import timed_out
 from kg.errors import (
     KgError,
     MethodNotAllowed,
@@ -188,7 +189,7 @@ async def run_query(
         except QueryError as exc:
             raise engine_position(exc, shift) from exc
         if answer.seconds > timeout_s:
-            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped")
+            raise timed_out("query", timeout_s)
         if kind == "results":
             body = results.convert_results(answer.body, chosen.format, max_rows=settings.result_limit_rows)
         else:

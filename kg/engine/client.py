@@ -101,6 +101,15 @@ def query_request(
     return EngineRequest("GET", url, {"Accept": accept}, None, fields, reads_only=True)
 
 
+def timed_out(what: str, limit: float | None) -> QueryTimeout:
+    """The error of a request stopped at its time limit, naming the limit.
+
+    >>> str(timed_out("query", 1.5))
+    'the query timed out after 1.5 s and was stopped'
+    """
+    return QueryTimeout(f"the {what} timed out after {limit} s and was stopped")
+
+
 class _Overdue(Exception):
     """A request passed its time limit (its task goes on, watched)."""
 
@@ -207,7 +216,7 @@ class EngineClient:
             return task.result()
         except _Overdue:
             self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
-            raise QueryTimeout(f"the {what} timed out after {timeout_s} s and was stopped") from None
+            raise timed_out(what, timeout_s) from None
         except (aiohttp.ClientError, OSError) as exc:
             reason = None if self.lost is None else await self.lost(request.url)
             if (
@@ -415,7 +424,7 @@ class EngineClient:
         except _RestartedMeanwhile as again:
             raise EngineUnavailable(str(again)) from again
         except QueryTimeout:
-            raise QueryTimeout(f"the query timed out after {timeout_s} s and was stopped") from None
+            raise timed_out("query", timeout_s) from None
 
     async def usable_methods(self, timeout_s: float = 3.0) -> list[Method]:
         """Which ways of sending a query the engine answers (``ASK {}``, each within
