@@ -531,6 +531,51 @@ def test_concurrent_readers_never_see_a_half_applied_write(client: TestClient) -
     assert read() == ("1,2",)  # an even number of swaps
 
 
+def test_on_virtuoso_no_query_runs_while_a_write_is_sent(request: pytest.FixtureRequest) -> None:
+    """Virtuoso reads at READ COMMITTED (a query can read one triple before a commit and
+    another after it), so the client holds queries back while it sends a write, and that is
+    the path an app's query takes: held while the gate is shut, answered once it opens."""
+    import asyncio
+
+    from conftest import virtuoso_settings
+
+    from api import create_app
+
+    settings = virtuoso_settings(request.getfixturevalue("virtuoso"), Path("no-store"))
+    with TestClient(create_app(settings)) as client:
+        app = client.app
+        assert isinstance(app, FastAPI)
+        gate = app.state.runtime.client.gate
+        assert gate is not None
+        shut, let_go = threading.Event(), threading.Event()
+
+        async def commit_in_flight() -> None:
+            async with gate.hold(exclusive=True, timeout_s=5):
+                shut.set()
+                while not let_go.is_set():
+                    await asyncio.sleep(0.01)
+
+        portal = client.portal
+        assert portal is not None
+        holder = portal.start_task_soon(commit_in_flight)
+        try:
+            assert shut.wait(5)
+            answers: list[httpx.Response] = []
+            query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(?o = 'gate test') }"
+            asking = threading.Thread(
+                target=lambda: answers.append(client.get("/sparql", params={"query": query}))
+            )
+            asking.start()
+            asking.join(0.5)
+            assert answers == []  # held back while the write is sent
+            let_go.set()
+            holder.result(5)
+            asking.join(10)
+        finally:
+            let_go.set()
+        assert [a.status_code for a in answers] == [200]
+
+
 def _engine_url(client: TestClient) -> str:
     app = client.app
     assert isinstance(app, FastAPI)

@@ -32,6 +32,7 @@ import aiohttp
 import pyoxigraph as ox
 
 from kg.engine.bounded import read_within
+from kg.engine.gate import CommitGate, GateTimeout
 from kg.engine.http11 import LoopbackHTTP
 from kg.engine.profiles import PROFILES, Endpoints, Method, Profile
 from kg.errors import (
@@ -163,6 +164,7 @@ class EngineClient:
         self._watchers: set[asyncio.Future[None]] = set()
         self._session: aiohttp.ClientSession | None = None
         self._loopback = LoopbackHTTP()
+        self._gate = CommitGate()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -185,6 +187,12 @@ class EngineClient:
         return self._session
 
     @property
+    def gate(self) -> CommitGate | None:
+        """For an engine whose queries can see a commit half done (the profile may be settled
+        after the client is made): no query runs while a write is sent (:mod:`kg.engine.gate`)."""
+        return None if self.profile.snapshot_reads else self._gate
+
+    @property
     def endpoints(self) -> Endpoints:
         """The engine's current endpoints (a managed engine's port changes on restart)."""
         return self._endpoints()
@@ -204,7 +212,24 @@ class EngineClient:
 
     async def _send(self, request: EngineRequest, *, timeout_s: float | None, what: str) -> EngineResponse:
         """Send a request; answer a timeout at once and, if the engine is still busy with the
-        request after the grace period, have the owner restart it (the last resort)."""
+        request after the grace period, have the owner restart it (the last resort). Behind
+        the commit gate when the engine has one: the wait counts against the time limit, and a
+        request that times out waiting was never sent."""
+        gate = self.gate
+        if gate is None:
+            return await self._send_now(request, timeout_s=timeout_s, limit=timeout_s, what=what)
+        start = time.perf_counter()
+        writes = not request.reads_only and request.method not in ("GET", "HEAD")
+        try:
+            async with gate.hold(exclusive=writes, timeout_s=timeout_s):
+                left = None if timeout_s is None else max(0.0, timeout_s - (time.perf_counter() - start))
+                return await self._send_now(request, timeout_s=left, limit=timeout_s, what=what)
+        except GateTimeout:
+            raise timed_out(what, timeout_s) from None
+
+    async def _send_now(
+        self, request: EngineRequest, *, timeout_s: float | None, limit: float | None, what: str
+    ) -> EngineResponse:
         start = time.perf_counter()
         task = asyncio.ensure_future(self._read(request, start))
         try:
@@ -215,8 +240,8 @@ class EngineClient:
                 raise _Overdue
             return task.result()
         except _Overdue:
-            self._watch(task, f"{what} still running {self.grace_s} s after its limit of {timeout_s} s")
-            raise timed_out(what, timeout_s) from None
+            self._watch(task, f"{what} still running {self.grace_s} s after its limit of {limit} s")
+            raise timed_out(what, limit) from None
         except (aiohttp.ClientError, OSError) as exc:
             reason = None if self.lost is None else await self.lost(request.url)
             if (

@@ -83,6 +83,13 @@ class Profile:
     own_default_graph: bool = True
     """Whether the store has a default graph of its own (Virtuoso keeps every triple in a
     named graph: its Graph Store refuses ``default``; the layer reads it as empty)."""
+    snapshot_reads: bool = False
+    """Whether a query reads one committed state even while an update commits. Oxigraph's
+    queries read a snapshot; Fuseki's TDB and TDB2 transactions are serializable, a reader
+    seeing the state before or after a commit (jena.apache.org/documentation/txn/
+    transactions_tdb.html). Without it, the client lets no query run while one of the layer's
+    writes is sent (:mod:`kg.engine.gate`): Virtuoso reads at READ COMMITTED, and the others
+    are not known to do better."""
 
     def endpoints(self, url: str, update_url: str | None, store_url: str | None) -> Endpoints:
         """The query, update and Graph Store endpoints from the configured query URL."""
@@ -281,7 +288,7 @@ def repair_ntriples(body: bytes) -> bytes:
 
 
 PROFILES: dict[Kind, Profile] = {
-    "oxigraph": Profile("oxigraph"),
+    "oxigraph": Profile("oxigraph", snapshot_reads=True),
     "generic": Profile("generic"),
     "virtuoso": Profile(
         "virtuoso",
@@ -295,7 +302,7 @@ PROFILES: dict[Kind, Profile] = {
         partial_header="x-sql-state",
         own_default_graph=False,
     ),
-    "fuseki": Profile("fuseki"),
+    "fuseki": Profile("fuseki", snapshot_reads=True),
     "graphdb": Profile("graphdb", query_methods=("form", "direct", "get")),
     "qlever": Profile("qlever", query_methods=("get", "form", "direct")),
 }

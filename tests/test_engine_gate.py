@@ -1,0 +1,133 @@
+"""The commit gate (kg/engine/gate.py): queries share it, a write holds it alone, a waiting
+write goes before queries that come after it, and a wait past the time limit gives up cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kg.engine.gate import CommitGate, GateTimeout
+
+
+async def _wait_until(condition: object, timeout_s: float = 2.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0.005)
+
+
+def test_queries_share_the_gate() -> None:
+    async def run() -> int:
+        gate, inside, most = CommitGate(), 0, 0
+
+        async def query() -> None:
+            nonlocal inside, most
+            async with gate.hold(exclusive=False, timeout_s=2):
+                inside += 1
+                most = max(most, inside)
+                await asyncio.sleep(0.05)
+                inside -= 1
+
+        await asyncio.gather(*(query() for _ in range(4)))
+        return most
+
+    assert asyncio.run(run()) == 4
+
+
+def test_a_write_waits_for_the_queries_in_flight_and_queries_after_it_wait_for_the_write() -> None:
+    async def run() -> list[str]:
+        gate, order = CommitGate(), []
+        first_in = asyncio.Event()
+        let_go = asyncio.Event()
+
+        async def first_query() -> None:
+            async with gate.hold(exclusive=False, timeout_s=2):
+                first_in.set()
+                await let_go.wait()
+                order.append("query in flight")
+
+        async def write() -> None:
+            async with gate.hold(exclusive=True, timeout_s=2):
+                order.append("write")
+
+        async def late_query() -> None:
+            async with gate.hold(exclusive=False, timeout_s=2):
+                order.append("query after the write")
+
+        tasks = [asyncio.ensure_future(first_query())]
+        await first_in.wait()
+        tasks.append(asyncio.ensure_future(write()))
+        await asyncio.sleep(0.02)  # the write now waits
+        tasks.append(asyncio.ensure_future(late_query()))
+        await asyncio.sleep(0.02)
+        assert order == []  # neither the write nor the later query got in
+        let_go.set()
+        await asyncio.gather(*tasks)
+        return order
+
+    assert asyncio.run(run()) == ["query in flight", "write", "query after the write"]
+
+
+def test_a_wait_past_the_limit_raises_and_leaves_the_gate_usable() -> None:
+    async def run() -> None:
+        gate = CommitGate()
+        holding, let_go = asyncio.Event(), asyncio.Event()
+
+        async def long_query() -> None:
+            async with gate.hold(exclusive=False, timeout_s=2):
+                holding.set()
+                await let_go.wait()
+
+        task = asyncio.ensure_future(long_query())
+        await holding.wait()
+        with pytest.raises(GateTimeout):
+            async with gate.hold(exclusive=True, timeout_s=0.05):
+                raise AssertionError("the write got in while a query held the gate")
+        # the write that gave up does not hold back queries that come after it
+        async with gate.hold(exclusive=False, timeout_s=0.5):
+            pass
+        let_go.set()
+        await task
+        await _wait_until(lambda: not gate.busy)
+        async with gate.hold(exclusive=True, timeout_s=0.5):
+            assert gate.busy
+
+    asyncio.run(run())
+
+
+def test_a_cancelled_waiting_write_lets_the_queries_behind_it_in() -> None:
+    async def run() -> None:
+        gate = CommitGate()
+        holding, let_go = asyncio.Event(), asyncio.Event()
+
+        async def long_query() -> None:
+            async with gate.hold(exclusive=False, timeout_s=2):
+                holding.set()
+                await let_go.wait()
+
+        async def write() -> None:
+            async with gate.hold(exclusive=True, timeout_s=2):
+                raise AssertionError("the cancelled write got in")
+
+        reader = asyncio.ensure_future(long_query())
+        await holding.wait()
+        writer = asyncio.ensure_future(write())
+        await asyncio.sleep(0.02)
+        got_in = asyncio.Event()
+
+        async def query() -> None:
+            async with gate.hold(exclusive=False, timeout_s=2):
+                got_in.set()
+
+        waiting_query = asyncio.ensure_future(query())
+        await asyncio.sleep(0.02)
+        assert not got_in.is_set()  # behind the waiting write
+        writer.cancel()
+        await asyncio.wait_for(waiting_query, 1.0)  # let in once the write gave up
+        assert got_in.is_set()
+        let_go.set()
+        await reader
+        with pytest.raises(asyncio.CancelledError):
+            await writer
+
+    asyncio.run(run())
