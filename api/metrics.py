@@ -39,11 +39,6 @@ class Metrics:
         self.engine_restarts = Counter(
             "clusterkg_engine_restarts", "Engine restarts (crash or stuck query)", registry=self.registry
         )
-        self.local_reads = Counter(
-            "clusterkg_local_reads",
-            "Point lookups answered from the current version's snapshot, not by the engine",
-            registry=self.registry,
-        )
         self.cache_hits = Counter(
             "clusterkg_cache_hits", "Reads answered from the result cache", registry=self.registry
         )

@@ -96,11 +96,6 @@ class Settings(BaseSettings):
         "(hundreds of queries a second exhaust its address space and the machine's PIDs: measured, "
         "8,700 threads and 19 GB after 15 s of point lookups, then failed queries and a restart).",
     )
-    local_reads: bool = Field(
-        default=True,
-        description="Answer point lookups whose work is bounded in the API process, from the current "
-        "version's snapshot (kg/engine/local_reads.py), without the hop to the managed engine.",
-    )
     engine_memory_mb: int = Field(
         default_factory=default_ceiling_mb,
         gt=0,

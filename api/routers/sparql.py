@@ -178,20 +178,14 @@ async def run_query(
     text, shift = with_base(query, service_base(request, settings))
     start = time.perf_counter()
     try:
-        answer = None
-        if runtime.local_reads is not None and kind == "results" and not (default_graphs or named_graphs):
-            answer = runtime.local_reads.answer(query, text)
-            if answer is not None:
-                metrics.local_reads.inc()
         try:
-            if answer is None:
-                answer = await runtime.client.query(
-                    text,
-                    accept=RESULTS_JSON if kind == "results" else NTRIPLES,
-                    timeout_s=timeout_s,
-                    default_graphs=default_graphs,
-                    named_graphs=named_graphs,
-                )
+            answer = await runtime.client.query(
+                text,
+                accept=RESULTS_JSON if kind == "results" else NTRIPLES,
+                timeout_s=timeout_s,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+            )
         except QueryError as exc:
             raise engine_position(exc, shift) from exc
         if answer.seconds > timeout_s:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from kg.engine.client import EngineClient
-from kg.engine.local_reads import LocalReads
 from kg.engine.local_store import read_manifest
 from kg.engine.managed import managed_client
 from kg.engine.process import ManagedEngine
@@ -39,8 +38,6 @@ class Runtime:
         self.snapshots: Snapshots | None = None
         """The snapshots of earlier versions (the managed engine only)."""
         self.version_engines: VersionEngines | None = None
-        self.local_reads: LocalReads | None = None
-        """Point lookups answered from the current version's snapshot (the managed engine only)."""
         self.pinned: Version | None = None
         """Set on a read-only view answering as of that version (:meth:`at_version`)."""
         credentials: tuple[str, str] | None = None
@@ -68,8 +65,6 @@ class Runtime:
             )
             self.version_engines = VersionEngines(settings)
             self.snapshots.on_prune.append(self.version_engines.drop)
-            if settings.local_reads:
-                self.local_reads = LocalReads(self.snapshots, self.versions)
         self.version_log = VersionLog(self.versions, self.client, built_at=self._built_at)
 
     @property
@@ -159,7 +154,6 @@ class Runtime:
         view.pinned = version
         if client is not None:
             view.client = client
-            view.local_reads = None  # an earlier version's engine answers, not the current snapshot
         return view
 
     async def stop(self) -> None:
