@@ -223,3 +223,38 @@ def test_rewrites_change_syntax_not_literals_through_virtuoso(request: pytest.Fi
         assert rows[0]["g"]["value"].startswith("https://w3id.org/clusterkg/")
         nowhere = client.get("/sparql", params={"query": "ASK { GRAPH <urn:nowhere> { } }"})
         assert nowhere.json()["boolean"] is False
+
+
+# --- the commit gate of engines without snapshot reads (kg/engine/gate.py) ------------------------
+
+
+def test_a_dump_from_an_engine_without_snapshot_reads_waits_for_a_write(
+    remote_engine: str, tmp_path: Path
+) -> None:
+    """A ``generic`` engine is not known to read a snapshot: a dump (one state of the whole
+    dataset) waits while a write is sent, and is read once it is through."""
+    import asyncio
+
+    from kg.engine.client import EngineClient
+    from kg.engine.profiles import PROFILES, Endpoints
+
+    base = remote_engine.removesuffix("/query")
+    target = tmp_path / "dump.nq"
+
+    async def run() -> tuple[bool, bool]:
+        client = EngineClient(lambda: Endpoints.oxigraph(base), profile=PROFILES["generic"])
+        try:
+            gate = client.gate
+            assert gate is not None
+            async with gate.hold(exclusive=True, timeout_s=5):
+                dump = asyncio.ensure_future(client.dump_dataset(target, timeout_s=10))
+                await asyncio.sleep(0.3)
+                held_back = not dump.done() and not target.exists()
+            await asyncio.wait_for(dump, 10)
+            return held_back, dump.exception() is None
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(run()) == (True, True)
+    assert len(ox.Dataset(ox.parse(target.read_bytes(), ox.RdfFormat.N_QUADS))) > 1000
+    assert EngineClient(lambda: Endpoints.oxigraph(base), profile=PROFILES["oxigraph"]).gate is None

@@ -22,7 +22,7 @@ import io
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -336,16 +336,23 @@ class EngineClient:
         self, url: str, *, accept: str, timeout_s: float
     ) -> AsyncIterator[aiohttp.ClientResponse]:
         """A GET whose body the caller reads as it arrives (dataset dumps); HTTP errors are
-        the caller's to check, a connection failure raises :class:`EngineUnavailable`."""
-        try:
-            async with self.session.get(
-                url,
-                headers={"Accept": accept},
-                timeout=aiohttp.ClientTimeout(total=timeout_s, connect=5.0),
-            ) as response:
-                yield response
-        except (aiohttp.ClientError, OSError) as exc:
-            raise EngineUnavailable(f"the engine did not answer: {type(exc).__name__}") from exc
+        the caller's to check, a connection failure raises :class:`EngineUnavailable`. Behind
+        the commit gate, shared, while it is read, when the engine has one (a dump is one state)."""
+        async with AsyncExitStack() as held:
+            if self.gate is not None:
+                try:
+                    await held.enter_async_context(self.gate.hold(exclusive=False, timeout_s=timeout_s))
+                except GateTimeout:
+                    raise timed_out("dataset read", timeout_s) from None
+            try:
+                async with self.session.get(
+                    url,
+                    headers={"Accept": accept},
+                    timeout=aiohttp.ClientTimeout(total=timeout_s, connect=5.0),
+                ) as response:
+                    yield response
+            except (aiohttp.ClientError, OSError) as exc:
+                raise EngineUnavailable(f"the engine did not answer: {type(exc).__name__}") from exc
 
     async def dump_dataset(self, target: Path, *, timeout_s: float) -> None:
         """Write the whole dataset (every named graph and the default graph) to a file as
