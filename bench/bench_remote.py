@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         prep = prepared(work, args.scale, args.seed, args.build_max)
         folder = work / f"virtuoso-{args.scale}"
         try:
-            args.engine_url, seconds = start_virtuoso(folder, prep.dump, args.memory, args.virtuoso_timeout)
+            dump = bs.dumped(prep)  # Virtuoso bulk-loads N-Quads
+            args.engine_url, seconds = start_virtuoso(folder, dump, args.memory, args.virtuoso_timeout)
             bs.say(f"Virtuoso answers at {args.engine_url} after {seconds:.0f} s")
             os.environ["CLUSTERKG_ENGINE_KIND"] = "virtuoso"  # passed on to clusterkg serve
             names = [] if args.no_oxigraph else [bs.OURS, bs.OXIGRAPH]
