@@ -16,6 +16,20 @@ async def _wait_until(condition: object, timeout_s: float = 2.0) -> None:
             await asyncio.sleep(0.005)
 
 
+async def _query_holding(gate: CommitGate) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """A query that holds the gate (shared) until the returned event is set."""
+    holding, let_go = asyncio.Event(), asyncio.Event()
+
+    async def long_query() -> None:
+        async with gate.hold(exclusive=False, timeout_s=2):
+            holding.set()
+            await let_go.wait()
+
+    task = asyncio.ensure_future(long_query())
+    await holding.wait()
+    return task, let_go
+
+
 def test_queries_share_the_gate() -> None:
     async def run() -> int:
         gate, inside, most = CommitGate(), 0, 0
@@ -71,15 +85,7 @@ def test_a_write_waits_for_the_queries_in_flight_and_queries_after_it_wait_for_t
 def test_a_wait_past_the_limit_raises_and_leaves_the_gate_usable() -> None:
     async def run() -> None:
         gate = CommitGate()
-        holding, let_go = asyncio.Event(), asyncio.Event()
-
-        async def long_query() -> None:
-            async with gate.hold(exclusive=False, timeout_s=2):
-                holding.set()
-                await let_go.wait()
-
-        task = asyncio.ensure_future(long_query())
-        await holding.wait()
+        task, let_go = await _query_holding(gate)
         with pytest.raises(GateTimeout):
             async with gate.hold(exclusive=True, timeout_s=0.05):
                 raise AssertionError("the write got in while a query held the gate")
@@ -98,19 +104,12 @@ def test_a_wait_past_the_limit_raises_and_leaves_the_gate_usable() -> None:
 def test_a_cancelled_waiting_write_lets_the_queries_behind_it_in() -> None:
     async def run() -> None:
         gate = CommitGate()
-        holding, let_go = asyncio.Event(), asyncio.Event()
-
-        async def long_query() -> None:
-            async with gate.hold(exclusive=False, timeout_s=2):
-                holding.set()
-                await let_go.wait()
 
         async def write() -> None:
             async with gate.hold(exclusive=True, timeout_s=2):
                 raise AssertionError("the cancelled write got in")
 
-        reader = asyncio.ensure_future(long_query())
-        await holding.wait()
+        reader, let_go = await _query_holding(gate)
         writer = asyncio.ensure_future(write())
         await asyncio.sleep(0.02)
         got_in = asyncio.Event()
