@@ -147,7 +147,7 @@ class Check:
 
     ``query`` evaluates the constraint set-wise (for many focus nodes); ``per_node``, where
     given, says the same node by node, cheaper for at most :data:`PER_NODE_MAX` focus nodes,
-    those of the group pattern ``focus`` (:func:`run` counts them and picks one of the two).
+    those that ``focus`` selects (:func:`run` counts them and picks one of the two).
     """
 
     shape: str
@@ -458,7 +458,7 @@ class Compiler:
                 query=f"{prefixes}SELECT DISTINCT {select} WHERE {{ {where} }}",
                 has_value="?value" in select,
                 per_node=f"SELECT DISTINCT {select} WHERE {{ {per_node} }}" if per_node else "",
-                focus=focus if per_node else "",
+                focus=f"SELECT ?this WHERE {{ {focus} }}" if per_node else "",
             )
         )
 
@@ -789,12 +789,9 @@ def _query(
     if check.per_node:
         key = f"{per_node_max} {check.focus}"
         if key not in counts:  # counted up to one more than the most run node by node
-            limited = f"SELECT ?this WHERE {{ {check.focus} }} LIMIT {per_node_max + 1}"
-            rows = store.query(
-                f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ {limited} }} }}", use_default_graph_as_union=True
-            )
+            rows = store.query(check.focus, use_default_graph_as_union=True)
             assert isinstance(rows, ox.QuerySolutions)
-            counts[key] = next(int(r["n"].value) for r in rows if isinstance(r["n"], ox.Literal))
+            counts[key] = sum(1 for _ in itertools.islice(rows, per_node_max + 1))
         if counts[key] <= per_node_max:
             text = check.per_node
     return _SUBCLASSES.sub(_closure(store, closures), text)
