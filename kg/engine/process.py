@@ -28,7 +28,7 @@ import sys
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 
@@ -40,6 +40,7 @@ from kg.errors import EngineUnavailable, StoreError
 log = logging.getLogger("clusterkg.engine")
 
 Guard = Literal["auto", "watch", "watch-only", "rlimit"]
+V = TypeVar("V")
 
 
 def oxigraph_binary() -> str:
@@ -277,9 +278,7 @@ class ManagedEngine:
             await asyncio.wait_for(proc.wait(), timeout=10)
         text = err.decode("utf-8", "replace")
         if url is not None:
-            self._ended[url] = self._why_stopped(proc.pid, text) or reason
-            while len(self._ended) > 32:
-                self._ended.popitem(last=False)
+            _remember(self._ended, url, self._why_stopped(proc.pid, text) or reason)
         return text
 
     def _why_stopped(self, pid: int, stderr: str) -> str:
@@ -304,7 +303,7 @@ class ManagedEngine:
 
         >>> asyncio.run(ManagedEngine(Path("var/store"), timeout_s=1).lost("http://127.0.0.1:9/query", 0))
         """
-        url = "/".join(url.split("/", 3)[:3])  # the engine's base URL: scheme, empty, host:port
+        url = _engine_base(url)
         deadline = time.monotonic() + wait_s
         while url not in self._ended and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
@@ -349,9 +348,7 @@ class ManagedEngine:
             self._ready.clear()
             if self.process is not None:
                 if self.url is not None:
-                    self._stuck_restarts[self.url] = None
-                    if len(self._stuck_restarts) > 32:
-                        self._stuck_restarts.popitem(last=False)
+                    _remember(self._stuck_restarts, self.url, None)
                 await self._reap(f"it was restarted ({reason})")
             await self._spawn()
             self.restarts += 1
@@ -364,7 +361,7 @@ class ManagedEngine:
         >>> ManagedEngine(Path("var/store"), timeout_s=1).restarted_for_another("http://127.0.0.1:9/query")
         False
         """
-        return "/".join(url.split("/", 3)[:3]) in self._stuck_restarts
+        return _engine_base(url) in self._stuck_restarts
 
     async def wait_ready(self, timeout: float) -> None:
         """Wait until the engine runs (e.g. while it restarts).
@@ -405,3 +402,24 @@ class ManagedEngine:
         self.memory_guard = "none"
         self.process = None
         self.port = None
+
+
+REMEMBERED = 32
+"""How many engines (by base URL) the records of why they stopped and whether they were
+restarted for a stuck request keep."""
+
+
+def _remember(records: OrderedDict[str, V], url: str, value: V) -> None:
+    """Keep ``value`` for an engine's base URL, the oldest of more than :data:`REMEMBERED` dropped."""
+    records[url] = value
+    while len(records) > REMEMBERED:
+        records.popitem(last=False)
+
+
+def _engine_base(url: str) -> str:
+    """The base URL of the engine a request URL points at (scheme and host:port).
+
+    >>> _engine_base("http://127.0.0.1:9/query?x=1")
+    'http://127.0.0.1:9'
+    """
+    return "/".join(url.split("/", 3)[:3])
