@@ -49,10 +49,7 @@ from __future__ import annotations
 import functools
 import itertools
 import json
-import multiprocessing
-import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -68,7 +65,7 @@ from rdflib import BNode, Dataset, Literal, URIRef
 from rdflib.term import Node
 
 import ontology
-from kg import formats, provenance, validation
+from kg import background, formats, provenance, validation
 from kg.build import QualityCheckFailed, swap_in
 from kg.bulk_read import Counting, Part, nquads, nquads_of, trig
 from kg.engine.local_store import MANIFEST, select_rows
@@ -140,10 +137,7 @@ def load(
     work = Path(tempfile.mkdtemp(prefix=f".{target.name}.loading-", dir=target.parent))
     pool: ThreadPoolExecutor | None = None
     stop = threading.Event()
-    spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
-    shacl = ProcessPoolExecutor(  # the pySHACL sample, awaited before the commit only
-        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
-    )
+    shacl = background.pool(1, nice=BACKGROUND_NICE)  # the pySHACL sample, awaited before the commit only
     sampled: list[tuple[Path, Future[tuple[str, int | None] | None]]] = []
     try:
         t = time.perf_counter()
@@ -284,12 +278,8 @@ def _load_and_validate(
     The copy's inferred graph is set aside first (it is spooled, and loaded back at the commit):
     pySHACL validates the data without inferences, and so do the compiled shapes.
     """
-    spawn = multiprocessing.get_context("spawn")
     paths, media = [str(p) for p in files], [f.media_type for f in fmts]
-    loader = ProcessPoolExecutor(
-        1, mp_context=spawn, initializer=_lower_priority, initargs=(BACKGROUND_NICE,)
-    )
-    with loader:
+    with background.pool(1, nice=BACKGROUND_NICE) as loader:
         state.quads = loader.submit(_bulk_load_copy, str(location), paths, media).result()
     if stop.is_set():
         raise _Stopped
@@ -319,19 +309,6 @@ def _bulk_load_copy(location: str, files: list[str], media_types: list[str]) -> 
         store.bulk_load(path=path, format=ox.RdfFormat.from_media_type(media))
     store.flush()
     return len(store)
-
-
-def _lower_priority(nice: int) -> None:
-    """Give the calling thread (and the threads and processes it starts) the niceness ``nice``
-    where it is lower (Linux: a thread has its own; elsewhere nothing is changed)."""
-    if sys.platform != "linux":
-        return
-    thread = threading.get_native_id()
-    try:
-        if nice > os.getpriority(os.PRIO_PROCESS, thread):
-            os.setpriority(os.PRIO_PROCESS, thread, nice)
-    except OSError:  # not permitted: the load runs as it is, only slower
-        return
 
 
 def _await_validation(

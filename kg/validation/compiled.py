@@ -40,12 +40,10 @@ Size: the compiler is one unit (the expression builders call each other for nest
 from __future__ import annotations
 
 import itertools
-import multiprocessing
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -54,6 +52,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
+from kg import background
 from kg.errors import KgError, Violation
 from kg.validation import joins
 from kg.validation.report import _term, path_text
@@ -827,10 +826,8 @@ _CLOSURES: dict[str, str] = {}
 _COUNTS: dict[str, int] = {}
 
 
-def _open_worker(path: str, nice: int) -> None:
-    """In a worker process: its niceness at least ``nice``; the store opened read-only, once."""
-    if nice > os.getpriority(os.PRIO_PROCESS, 0):
-        os.setpriority(os.PRIO_PROCESS, 0, nice)
+def _open_worker(path: str) -> None:
+    """In a worker process: the store opened read-only, once."""
     _WORKER["store"] = ox.Store.read_only(path)
 
 
@@ -863,9 +860,7 @@ def run_in_processes(
     """
     found: list[Violation] = []
     seconds: dict[str, float] = {}
-    spawn = multiprocessing.get_context("spawn")  # no fork: the caller may run threads
-    opened = (path, nice)
-    with ProcessPoolExecutor(processes, mp_context=spawn, initializer=_open_worker, initargs=opened) as pool:
+    with background.pool(processes, nice=nice, initializer=_open_worker, initargs=(path,)) as pool:
         # the SPARQL constraints first: the longest checks, so that the last ones to end are short
         ordered = sorted(checks, key=lambda c: c.component != str(SH.SPARQLConstraintComponent))
         futures = {pool.submit(_run_in_worker, check, limit, per_node_max): check for check in ordered}
