@@ -52,6 +52,10 @@ from bench_serving import BIN, Server, say, start, start_bare_copy  # noqa: E402
 from kg.engine.process import free_port  # noqa: E402
 
 OURS, OXIGRAPH, FASTAPI = "clusterkg (ours)", "oxigraph serve (bare)", "bare FastAPI route"
+PROXY = "bare proxy"
+"""A bare ASGI app under uvicorn (our HTTP settings) that sends each request's query to the bare
+``oxigraph serve`` with our engine client (``kg.engine.http11``) and answers its bytes: no
+checks, headers, log or metrics. The floor of any Python layer that asks an engine over HTTP."""
 TIMED = "oxigraph --timeout-s"
 """A bare ``oxigraph serve`` with the per-query time limit our managed engine runs with (30 s,
 the default ``CLUSTERKG_QUERY_TIMEOUT_S``): Oxigraph starts a thread per query for it, part of
@@ -67,6 +71,25 @@ app = FastAPI()
 @app.get('/sparql')
 async def sparql() -> Response:
     return Response(body, media_type='application/sparql-results+json')
+uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning', access_log=False,
+            loop='auto', http='httptools', ws='none')
+"""
+
+PROXY_APP = """
+import sys, uvicorn
+from urllib.parse import parse_qsl
+from kg.engine.http11 import LoopbackHTTP
+http, engine = LoopbackHTTP(), sys.argv[2]
+headers = {'Content-Type': 'application/sparql-query', 'Accept': 'application/sparql-results+json'}
+async def app(scope, receive, send):
+    if scope['type'] != 'http':
+        return
+    query = dict(parse_qsl(scope['query_string'].decode())).get('query', 'ASK {}').encode()
+    status, _, body = await http.request('POST', engine, headers=headers, body=query, params=None,
+                                         max_bytes=1 << 30, too_large=lambda: None)
+    await send({'type': 'http.response.start', 'status': status, 'headers': [
+        (b'content-type', b'application/sparql-results+json'), (b'content-length', b'%d' % len(body))]})
+    await send({'type': 'http.response.body', 'body': body})
 uvicorn.run(app, host='127.0.0.1', port=int(sys.argv[1]), log_level='warning', access_log=False,
             loop='auto', http='httptools', ws='none')
 """
@@ -225,8 +248,20 @@ def main(argv: list[str] | None = None) -> int:
             work / "fastapi.log",
             timeout_s=60,
         )
+        port = ports[PROXY] = free_port()
+        base = f"http://127.0.0.1:{port}"
+        servers[PROXY] = start(
+            PROXY,
+            [sys.executable, "-c", PROXY_APP, str(port), servers[OXIGRAPH].query_url],
+            f"{base}/sparql",
+            f"{base}/sparql",
+            work / "proxy.log",
+            env={"PYTHONPATH": str(ROOT)},
+            timeout_s=60,
+        )
         paths = {
             OURS: path_ours,
+            PROXY: path_ours,
             OXIGRAPH: path_bare,
             FASTAPI: path_ours,
             BASELINE: path_ours,

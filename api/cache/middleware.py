@@ -30,7 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access_log import query_hash
 from api.cache.conditional import body_tag, http_date, modified_since, none_match, weak_tag
-from api.cache.reads import Read, classify, covered, read_query_body
+from api.cache.reads import KEPT_PER_READ, Read, classify, covered, read_query_body
 from api.cache.results import Entry, ResultCache
 from kg import package_version
 from kg.settings import Settings
@@ -128,6 +128,8 @@ class HttpCache:
         digest = hashlib.sha256(
             b"%s\0%d\0%s\0%s" % (self._stamp, version.number, version.time.isoformat().encode(), read.key)
         ).hexdigest()[:24]
+        if len(read.tags) >= KEPT_PER_READ:  # a kept read (api.cache.reads.classify) meets new versions
+            read.tags.clear()
         tag = read.tags[version] = weak_tag(f"{version.number}-{digest}")
         return tag
 

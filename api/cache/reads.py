@@ -34,6 +34,13 @@ QUERY_TYPE = "application/sparql-query"
 PERMALINK_LIMIT = 8192
 """The longest permalink put in a ``Link`` header (a longer query gets none)."""
 
+MEMO_LIMIT = 8192
+"""The longest query string of a GET whose read is kept for the next request with the same
+string and selecting headers (:func:`classify`)."""
+MEMO_ENTRIES = 512
+KEPT_PER_READ = 4
+"""Tags and permalinks a kept read holds (a repeated request meets a few versions at most)."""
+
 _PREFIXES = ("/api/", "/id/", "/ontology/", "/dumps/")
 _EXACT = frozenset({"/sparql", "/ontology", "/.well-known/void"})
 _NOT = ("/api/ingest",)
@@ -92,6 +99,8 @@ class Read:
     deterministic: bool
     tags: dict[Version, str] = field(default_factory=dict, compare=False)
     """The entity tags computed for this request, by version (each is computed once)."""
+    links: dict[tuple[str, int], str | None] = field(default_factory=dict, compare=False)
+    """The permalinks computed for this request, by root path and version."""
     query_string: bytes | None = None
     """A GET's own query string, when it can stand in the permalink as it came (see below)."""
 
@@ -108,6 +117,15 @@ class Read:
         >>> classify("GET", "/sparql", b"query=ASK {}", [], None).permalink("", 2)
         '/sparql?query=ASK%20%7B%7D&version=2'
         """
+        remembered = self.links.get((root_path, number), "")
+        if remembered != "":
+            return remembered
+        if len(self.links) >= KEPT_PER_READ:
+            self.links.clear()
+        link = self.links[root_path, number] = self._permalink(root_path, number)
+        return link
+
+    def _permalink(self, root_path: str, number: int) -> str | None:
         if self.query_string is not None and not self.pinned and _AS_SENT.fullmatch(self.query_string):
             encoded = self.query_string.decode("ascii")
             link = f"{root_path}{self.path}?{encoded}{'&' if encoded else ''}version={number}"
@@ -136,17 +154,47 @@ def classify(
     """The read a request makes, or None when it is not one (an update, a malformed request: the
     application answers those as it always does).
 
-    ``body`` is the whole body of a POST (None for GET and HEAD).
+    ``body`` is the whole body of a POST (None for GET and HEAD). The read of a GET or HEAD
+    whose query string is at most :data:`MEMO_LIMIT` bytes is kept for the next request with
+    the same path, string and selecting headers (the UI's tabs, a dashboard's named queries, a
+    permalink): it is the same read, with the tags and permalinks computed for it.
+
+    >>> ask = b"query=ASK%7B%7D"
+    >>> classify("GET", "/sparql", ask, [], None) is classify("HEAD", "/sparql", ask, [], None)
+    True
     """
+    sent: dict[bytes, bytes] = {}
+    for name, value in headers:
+        if name in _SELECTING and name not in sent:  # the application reads the first one
+            sent[name] = value
+    if body is None and len(query_string) <= MEMO_LIMIT:
+        return _kept_get(
+            path,
+            query_string,
+            sent.get(b"accept", b""),
+            sent.get(b"accept-language", b"") if path.startswith(_LANGUAGE) else b"",
+            sent.get(b"host", b""),
+            length_limit,
+        )
+    return _classify(path, query_string, sent, body, length_limit)
+
+
+@functools.lru_cache(maxsize=MEMO_ENTRIES)
+def _kept_get(
+    path: str, query_string: bytes, accept: bytes, language: bytes, host: bytes, length_limit: int
+) -> Read | None:
+    sent = {b"accept": accept, b"accept-language": language, b"host": host}
+    return _classify(path, query_string, sent, None, length_limit)
+
+
+def _classify(
+    path: str, query_string: bytes, sent: dict[bytes, bytes], body: bytes | None, length_limit: int
+) -> Read | None:
     try:
         url_params: Sequence[tuple[str, str]] = parameters(query_string)
     except KgError:  # not UTF-8: the application answers it (a 400)
         return None
     params = url_params
-    sent: dict[bytes, bytes] = {}
-    for name, value in headers:
-        if name in _SELECTING and name not in sent:  # the application reads the first one
-            sent[name] = value
     ctype = sent.get(b"content-type", b"").split(b";", 1)[0].strip().lower()
     if body is not None:
         if path != "/sparql" or any(k in ("query", "update") for k, _ in url_params):
