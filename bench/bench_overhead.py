@@ -9,23 +9,28 @@ it starts, each on a loopback port:
 (b) ``oxigraph serve --union-default-graph`` over a copy of the store;
 (c) a bare FastAPI route under uvicorn with the same HTTP settings as ours (httptools, uvloop,
     no access log), answering the same bytes as the engine without asking anyone: the floor of
-    any Python layer.
+    any Python HTTP server;
+(d) a bare proxy: a bare ASGI app under the same uvicorn that sends each query to a bare
+    ``oxigraph serve`` of its own with our engine client and answers its bytes: the floor of
+    any Python layer that asks an engine over HTTP;
+(e) unless ``--no-engine-timeout``, a bare ``oxigraph serve --timeout-s 30`` (the engine's own
+    time limit, which the managed engine no longer runs with by default): what it would cost.
 
 Then one client (``bench/loopclient.py``: a raw-socket HTTP/1.1 client, requests encoded
 beforehand: 0.07 ms of client CPU a request, where http.client took 0.18-0.21 ms and httpx
 0.78 ms) sends the same point lookup (``--query``, by default every triple of one
 cluster, ``bench/query_mix/lookup-subject.rq``) one request at a time, on one keep-alive
 connection per target, in ``--rounds`` rounds of ``--requests`` requests per target, the
-targets taking turns request by request, so that a noisy neighbour hits them alike.
-target per round and over all rounds, and our overhead (our median less the bare server's, and
-the ratio) per round and overall.
+targets taking turns every ``--block`` requests, so that a noisy neighbour hits them alike.
+It prints each target's median per round and over all rounds, the CPU time each target's
+processes spent per request (user and system, from ``/proc``; ours counts the API process and
+its engine, the bare proxy its engine too), and our overhead (our median less the bare
+server's, and the ratio) per round and overall.
 
     python bench/bench_overhead.py --scale 100000             # the issue's point lookup at 100k
     python bench/bench_overhead.py --store /tmp/store-1m      # an existing store
 
 The issue-15 target: our median at most 0.5 ms above the bare server's at 100k triples.
-A fifth target, a bare `oxigraph serve --timeout-s 30` (the time limit our managed engine runs with;
-`--no-engine-timeout` leaves it out), shows what of that overhead is the engine's own limit.
 """
 
 from __future__ import annotations
@@ -47,21 +52,24 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loopclient  # noqa: E402
-from bench_serving import BIN, Server, say, start, start_bare_copy  # noqa: E402
+from bench_serving import BIN, Server, cpu_seconds, process_tree, say, start, start_bare_copy  # noqa: E402
 
 from kg.engine.process import free_port  # noqa: E402
 
 OURS, OXIGRAPH, FASTAPI = "clusterkg (ours)", "oxigraph serve (bare)", "bare FastAPI route"
 PROXY = "bare proxy"
-"""A bare ASGI app under uvicorn (our HTTP settings) that sends each request's query to the bare
-``oxigraph serve`` with our engine client (``kg.engine.http11``) and answers its bytes: no
-checks, headers, log or metrics. The floor of any Python layer that asks an engine over HTTP."""
+"""A bare ASGI app under uvicorn (our HTTP settings) that sends each request's query to a bare
+``oxigraph serve`` of its own (over another copy of the store) with our engine client
+(``kg.engine.http11``) and answers its bytes: no checks, headers, log or metrics. The floor of
+any Python layer that asks an engine over HTTP. Its CPU line counts both processes."""
 TIMED = "oxigraph --timeout-s"
 """A bare ``oxigraph serve`` with the per-query time limit our managed engine runs with (30 s,
 the default ``CLUSTERKG_QUERY_TIMEOUT_S``): Oxigraph starts a thread per query for it, part of
 what a point lookup costs through us that is not our layer's."""
 BASELINE = "clusterkg (baseline)"
 RESULTS_JSON = "application/sparql-results+json"
+WARM_UP = 20
+"""Requests to each target before each round's timed ones."""
 
 BARE_APP = """
 import sys, uvicorn
@@ -125,7 +133,7 @@ def timed(ports: dict[str, int], paths: dict[str, str], n: int, block: int = 1) 
     try:
         for conn in conns.values():
             conn.connect()
-        for start in range(-20, n, block):
+        for start in range(-WARM_UP, n, block):
             for name, conn in conns.items():
                 for i in range(start, min(start + block, n)):
                     t = time.perf_counter()
@@ -192,6 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     store = args.store or make_store(work, args.scale)
     servers: dict[str, Server] = {}
+    helpers: list[Server] = []  # not timed: the bare proxy's own engine
     ports: dict[str, int] = {}
     try:
         servers[OXIGRAPH] = start_bare_copy(OXIGRAPH, store, work / "oxigraph-copy", work / "oxigraph.log")
@@ -248,11 +257,15 @@ def main(argv: list[str] | None = None) -> int:
             work / "fastapi.log",
             timeout_s=60,
         )
+        behind = start_bare_copy(
+            "the bare proxy's engine", store, work / "proxy-engine-copy", work / "proxy-engine.log"
+        )
+        helpers.append(behind)
         port = ports[PROXY] = free_port()
         base = f"http://127.0.0.1:{port}"
         servers[PROXY] = start(
             PROXY,
-            [sys.executable, "-c", PROXY_APP, str(port), servers[OXIGRAPH].query_url],
+            [sys.executable, "-c", PROXY_APP, str(port), behind.query_url],
             f"{base}/sparql",
             f"{base}/sparql",
             work / "proxy.log",
@@ -272,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
             if status != 200 or rows_of(body) != expected:
                 raise RuntimeError(f"{name} answered {status}, not the bare server's rows")
         rows: dict[str, list[float]] = {name: [] for name in servers}
+        trees = {name: process_tree(server.process.pid) for name, server in servers.items()}
+        trees[PROXY] += [pid for helper in helpers for pid in process_tree(helper.process.pid)]
+        cpu_before = {name: cpu_seconds(pids) for name, pids in trees.items()}
         load = os.getloadavg()[0]
         print(
             f"=== {args.query.name} on {store} ({len(answer)} bytes of JSON); {args.rounds} rounds x "
@@ -297,6 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                 + f"{diff:>11.3f} ms{medians[OURS] / medians[OXIGRAPH]:>10.2f}x",
                 flush=True,
             )
+        sent = args.rounds * (args.requests + WARM_UP)
+        cpu = {name: (cpu_seconds(trees[name]) - cpu_before[name]) * 1000 / sent for name in servers}
+        per_target = "".join(f"{cpu[n]:>21.3f} ms" for n in servers)
+        print(f"{'CPU':<6}{per_target}   a request, the target's processes")
         overall = {name: statistics.median(v) for name, v in rows.items()}
         diff = overall[OURS] - overall[OXIGRAPH]
         print(
@@ -315,7 +335,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"the layer itself: {overall[OURS] - overall[TIMED]:.3f} ms"
             )
     finally:
-        for server in servers.values():
+        for server in [*servers.values(), *helpers]:
             server.stop()
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
