@@ -8,7 +8,8 @@ client 0.06 ms and 0.20 ms (``bench/bench_overhead.py`` measures the whole layer
 
 It speaks only what a query needs: a request with a body of bytes (``Content-Length``), no
 redirects, no compression (it sends no ``Accept-Encoding``), answers with ``Content-Length``,
-``Transfer-Encoding: chunked`` or, without either, up to the connection's end. Idle
+``Transfer-Encoding: chunked`` or, without either, up to the connection's end (interim 1xx
+answers are read past, as RFC 9110 asks of a client). Idle
 connections are kept for the next request (keep-alive); a connection is closed, never
 reused, after any error or cancellation mid-request. A request on a kept connection that
 the server had closed meanwhile (no byte of an answer came back) is sent again once on a new
@@ -153,7 +154,10 @@ class LoopbackHTTP:
             except asyncio.LimitOverrunError:
                 raise EngineConnectionError("the server's answer headers are too large") from None
             status, headers, close = _parse_head(head)
-            if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            while 100 <= status < 200:  # interim answers (RFC 9110, 15.2): read on to the final one
+                head = await _read_head(reader)
+                status, headers, close = _parse_head(head)
+            if method == "HEAD" or status in (204, 304):
                 body = b""
             elif "chunked" in headers.get("transfer-encoding", "").lower():
                 body = await _read_chunked(reader, max_bytes, too_large)
@@ -196,8 +200,21 @@ class _Stale(EngineConnectionError):
     connection too, it is the engine not answering: an :class:`EngineConnectionError`)."""
 
 
+async def _read_head(reader: asyncio.StreamReader) -> bytes:
+    """The status line and headers of an answer after an interim one."""
+    try:
+        return await reader.readuntil(b"\r\n\r\n")
+    except asyncio.LimitOverrunError:
+        raise EngineConnectionError("the server's answer headers are too large") from None
+
+
+def _digits(value: str) -> bool:
+    """Whether ``value`` is ASCII digits only (``str.isdigit`` also takes ``²`` and others)."""
+    return value.isascii() and value.isdigit()
+
+
 def _length(value: str) -> int:
-    if not value.strip().isdigit():
+    if not _digits(value.strip()):
         raise EngineConnectionError(f"not a Content-Length: {value!r}")
     return int(value)
 
@@ -211,7 +228,7 @@ def _parse_head(head: bytes) -> tuple[int, dict[str, str], bool]:
     lines = head.decode("latin-1").split("\r\n")
     version, _, rest = lines[0].partition(" ")
     code = rest[:3]
-    if not version.startswith("HTTP/1.") or not code.isdigit():
+    if not version.startswith("HTTP/1.") or not _digits(code) or len(code) != 3:
         raise EngineConnectionError(f"not an HTTP/1.x answer: {lines[0][:80]!r}")
     headers: dict[str, str] = {}
     for line in lines[1:]:
@@ -228,20 +245,31 @@ def _parse_head(head: bytes) -> tuple[int, dict[str, str], bool]:
     return int(code), headers, close
 
 
+_HEX = b"0123456789abcdefABCDEF"
+
+
+async def _line(reader: asyncio.StreamReader) -> bytes:
+    """A chunk's size line or a trailer line, with its CRLF; one longer than the header limit
+    is refused."""
+    try:
+        return await reader.readuntil(b"\r\n")
+    except asyncio.LimitOverrunError:
+        raise EngineConnectionError("a chunk size or trailer line is too long") from None
+
+
 async def _read_chunked(
     reader: asyncio.StreamReader, max_bytes: int, too_large: Callable[[], KgError]
 ) -> bytes:
     pieces: list[bytes] = []
     size = 0
     while True:
-        line = await reader.readuntil(b"\r\n")
+        line = await _line(reader)
         digits = line.split(b";", 1)[0].strip()
-        try:
-            length = int(digits, 16)
-        except ValueError:
-            raise EngineConnectionError(f"not a chunk size: {digits[:20]!r}") from None
+        if not digits or digits.lstrip(_HEX):  # only hex digits: no sign, 0x or underscore
+            raise EngineConnectionError(f"not a chunk size: {digits[:20]!r}")
+        length = int(digits, 16)
         if length == 0:
-            while await reader.readuntil(b"\r\n") != b"\r\n":  # trailers, then the empty line
+            while await _line(reader) != b"\r\n":  # trailers, then the empty line
                 pass
             return b"".join(pieces)
         size += length
