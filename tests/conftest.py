@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 import pytest
@@ -215,15 +215,22 @@ def client(app_settings: Settings) -> Iterator[TestClient]:
 @contextmanager
 def serve(settings: Settings) -> Iterator[str]:
     """Run the app with uvicorn in a thread on a free loopback port; yield its base URL (no final slash)."""
-    import uvicorn
-
     from api import create_app
+
+    with serve_asgi(create_app(settings), lifespan="on") as url:
+        yield url
+
+
+@contextmanager
+def serve_asgi(app: Any, **config: Any) -> Iterator[str]:
+    """Run an ASGI app with uvicorn (``config``: more of ``uvicorn.Config``'s options) in a thread
+    on a free loopback port; yield its base URL (no final slash)."""
+    import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), log_level="warning", ws="none", lifespan="on")
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws="none", **config))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
