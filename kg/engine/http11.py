@@ -144,15 +144,13 @@ class LoopbackHTTP:
         try:
             writer.write(message)
             try:
-                head = await reader.readuntil(b"\r\n\r\n")
+                head = await _read_head(reader)
             except asyncio.IncompleteReadError as exc:
                 if not exc.partial:
                     raise _Stale from None
                 raise EngineConnectionError("the server closed the connection mid-answer") from None
             except (ConnectionResetError, BrokenPipeError):
                 raise _Stale from None
-            except asyncio.LimitOverrunError:
-                raise EngineConnectionError("the server's answer headers are too large") from None
             status, headers, close = _parse_head(head)
             while 100 <= status < 200:  # interim answers (RFC 9110, 15.2): read on to the final one
                 head = await _read_head(reader)
@@ -201,7 +199,7 @@ class _Stale(EngineConnectionError):
 
 
 async def _read_head(reader: asyncio.StreamReader) -> bytes:
-    """The status line and headers of an answer after an interim one."""
+    """An answer's status line and headers, within :data:`HEADER_LIMIT`."""
     try:
         return await reader.readuntil(b"\r\n\r\n")
     except asyncio.LimitOverrunError:
