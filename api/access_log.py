@@ -62,7 +62,15 @@ class AccessLog:
 
 
 def configure(level: int = logging.INFO) -> None:
-    """Send clusterkg's loggers to standard error, one message per line (for ``clusterkg serve``)."""
+    """Send clusterkg's loggers to standard error, one message per line (for ``clusterkg serve``).
+
+    Records leave out the thread's and the process's names and ids, which no formatter of the
+    server prints: looking them up took half of the access log's time (about 15 us of 30 a
+    request, measured; the Logging HOWTO's "Optimization" section names these switches).
+    """
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(message)s"))
     for name in ("clusterkg.access", "clusterkg.api", "clusterkg.engine"):

@@ -14,6 +14,7 @@ from api.access_log import AccessLog
 from api.body import BodyDeadline
 from api.cache import HttpCache
 from api.explorer import pages as explorer
+from api.lane import SparqlLane
 from api.metrics import Metrics
 from api.routers import (
     analysis,
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
+    app.add_middleware(SparqlLane, answer=sparql.respond)  # innermost: /sparql past the router
     app.add_middleware(HttpCache, settings=settings)  # inside BodyDeadline: its reads have the deadline
     app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(
@@ -88,5 +90,4 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(versions.router)
     app.mount("/static", ui.static_files(), name="static")
-    app.router.routes.insert(0, sparql.serving_route())  # the hot path first, past FastAPI's routing
     return app

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
-from starlette.routing import Route
 
 from api.access_log import query_hash
 from api.base_iri import engine_position, service_base, with_base
@@ -311,7 +310,7 @@ def _not_allowed(request: Request, exc: RequestError) -> Response:
     return response
 
 
-async def _answer(request: Request) -> Response:
+async def respond(request: Request) -> Response:
     """Answer with the app's runtime and settings (no dependencies to solve per request)."""
     try:
         return await _dispatch(request, request.app.state.runtime, request.app.state.settings)
@@ -328,13 +327,13 @@ async def _answer(request: Request) -> Response:
 )
 async def sparql_get(request: Request) -> Response:
     """SPARQL 1.1 Protocol query via GET; without ``query`` the Service Description."""
-    return await _answer(request)
+    return await respond(request)
 
 
 @router.head("/sparql", include_in_schema=False)
 async def sparql_head(request: Request) -> Response:
     """The headers a GET would send."""
-    return await _answer(request)
+    return await respond(request)
 
 
 @router.post(
@@ -351,7 +350,7 @@ async def sparql_head(request: Request) -> Response:
 async def sparql_post(request: Request) -> Response:
     """SPARQL 1.1 Protocol query or update via POST (form-encoded or direct); an update needs the
     update token (``Authorization: Bearer ...``)."""
-    return await _answer(request)
+    return await respond(request)
 
 
 @router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH"], include_in_schema=False)
@@ -360,12 +359,3 @@ async def sparql_other(request: Request) -> Response:
     return _not_allowed(
         request, MethodNotAllowed(f"{request.method} is not allowed on /sparql; use GET or POST")
     )
-
-
-def serving_route() -> Route:
-    """``/sparql`` queries and updates as a plain Starlette route, for the app to put before all
-    of its routes: the same handler as the documented routes above (which stay, for the OpenAPI
-    description and the methods the protocol does not have), without FastAPI's routing and
-    dependency machinery, which cost a point lookup about a tenth of its time in the layer
-    (measured with ``cProfile`` over 3,000 requests)."""
-    return Route("/sparql", _answer, methods=["GET", "HEAD", "POST"], include_in_schema=False)
