@@ -130,3 +130,49 @@ def test_a_cancelled_waiting_write_lets_the_queries_behind_it_in() -> None:
             await writer
 
     asyncio.run(run())
+
+
+def test_a_write_cancelled_while_it_holds_the_gate_leaves_it_open() -> None:
+    async def run() -> None:
+        gate = CommitGate()
+        inside = asyncio.Event()
+
+        async def write() -> None:
+            async with gate.hold(exclusive=True, timeout_s=2):
+                inside.set()
+                await asyncio.sleep(10)
+
+        writer = asyncio.ensure_future(write())
+        await inside.wait()
+        writer.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writer
+        assert not gate.busy
+        async with gate.hold(exclusive=False, timeout_s=0.5):  # open: no timeout
+            pass
+        async with gate.hold(exclusive=True, timeout_s=0.5):
+            pass
+
+    asyncio.run(run())
+
+
+def test_a_query_cancelled_while_a_write_waits_still_lets_the_write_in() -> None:
+    async def run() -> None:
+        gate = CommitGate()
+        reader, _ = await _query_holding(gate)
+        wrote = asyncio.Event()
+
+        async def write() -> None:
+            async with gate.hold(exclusive=True, timeout_s=2):
+                wrote.set()
+
+        writer = asyncio.ensure_future(write())
+        await asyncio.sleep(0.02)
+        assert not wrote.is_set()  # waits for the query in flight
+        reader.cancel()  # the client went away: the query's exit wakes the write
+        with pytest.raises(asyncio.CancelledError):
+            await reader
+        await asyncio.wait_for(writer, 1.0)
+        assert wrote.is_set() and not gate.busy
+
+    asyncio.run(run())

@@ -61,25 +61,33 @@ class CommitGate:
         :raises GateTimeout: when it does not open within ``timeout_s`` seconds.
         """
         changed = self._condition()
-        try:
-            async with asyncio.timeout(timeout_s):
-                async with changed:
-                    if exclusive:
-                        await self._enter_writer(changed)
-                    else:
-                        await changed.wait_for(lambda: not (self._writing or self._waiting_writers))
-                        self._readers += 1
-        except TimeoutError:
-            raise GateTimeout from None
+        if not exclusive and not (self._writing or self._waiting_writers):
+            # Open (one event loop, no await since the check): no lock, no timer. This is
+            # every query's path between writes.
+            self._readers += 1
+        else:
+            try:
+                async with asyncio.timeout(timeout_s):
+                    async with changed:
+                        if exclusive:
+                            await self._enter_writer(changed)
+                        else:
+                            await changed.wait_for(lambda: not (self._writing or self._waiting_writers))
+                            self._readers += 1
+            except TimeoutError:
+                raise GateTimeout from None
         try:
             yield
         finally:
-            async with changed:
-                if exclusive:
-                    self._writing = False
-                else:
-                    self._readers -= 1
-                changed.notify_all()
+            # The state changes at once (a cancelled exit cannot leave the gate shut); the
+            # waiters are woken by a task of its own, which a cancellation does not stop.
+            if exclusive:
+                self._writing = False
+                await asyncio.shield(_notify(changed))
+            else:
+                self._readers -= 1
+                if self._waiting_writers:  # only a writer waits for the queries to end
+                    await asyncio.shield(_notify(changed))
 
     async def _enter_writer(self, changed: asyncio.Condition) -> None:
         self._waiting_writers += 1
@@ -89,3 +97,8 @@ class CommitGate:
             self._waiting_writers -= 1
             changed.notify_all()  # a writer that gave up lets the queries behind it in
         self._writing = True
+
+
+async def _notify(changed: asyncio.Condition) -> None:
+    async with changed:
+        changed.notify_all()

@@ -234,7 +234,73 @@ def repair_term(term: dict[str, Any]) -> None:
 
 def repair_json_results(body: bytes, booleans: frozenset[str] = frozenset()) -> bytes:
     """Repair every bound literal of a SPARQL JSON result (an ASK result is left as it is);
-    integers 0 and 1 bound to the ``booleans`` variables become ``xsd:boolean``."""
+    integers 0 and 1 bound to the ``booleans`` variables become ``xsd:boolean``.
+
+    Only the terms that may need it are read again: most answers hold no boolean, duration or
+    blank node and are passed on as they came; in the others each such term object (a JSON
+    object of string members, found between two braces) is read, repaired and written in its
+    place. Braces or markers inside a literal's text never make a term: JSON escapes the quotes
+    there, so such a span does not read as an object and is left alone. A query with boolean
+    variables has the whole document read (the variable names the term).
+
+    >>> repaired = repair_json_results(b'{"results": {"bindings": [{"b": {"type": "typed-literal", '
+    ...     b'"datatype": "http://www.w3.org/2001/XMLSchema#boolean", "value": "1"}}]}}')
+    >>> json.loads(repaired)["results"]["bindings"][0]["b"]["value"]
+    'true'
+    >>> repair_json_results(b'{"results": {"bindings": [{"s": {"type": "uri", "value": "a"}}]}}')
+    b'{"results": {"bindings": [{"s": {"type": "uri", "value": "a"}}]}}'
+    """
+    if booleans:
+        return _repair_document(body, booleans)
+    marks = sorted(at for mark in _LOSSY for at in _offsets(body, mark))
+    if not marks:
+        return body
+    pieces: list[bytes] = []
+    done = 0  # bytes before this offset are in pieces
+    for at in marks:
+        if at < done:
+            continue  # in a term already repaired
+        start, end = body.rfind(b"{", done, at), body.find(b"}", at)
+        if start == -1 or end == -1 or body.find(b"}", start, at) != -1 or body.find(b"{", at, end) != -1:
+            continue  # not between two braces with none in between
+        span = body[start : end + 1]
+        repaired = _repair_span(span)
+        if repaired is not span:
+            pieces += [body[done:start], repaired]
+            done = end + 1
+    return b"".join([*pieces, body[done:]]) if pieces else body
+
+
+_LOSSY = (b"XMLSchema#boolean", b"XMLSchema#duration", b'"bnode"')
+"""What a term Virtuoso answers in a lossy form has in its JSON: a boolean or duration
+datatype, or the blank node type."""
+
+
+def _offsets(body: bytes, mark: bytes) -> list[int]:
+    """Where ``mark`` occurs in ``body``."""
+    found, at = [], body.find(mark)
+    while at != -1:
+        found.append(at)
+        at = body.find(mark, at + len(mark))
+    return found
+
+
+def _repair_span(span: bytes) -> bytes:
+    """One span between braces that names a lossy datatype, repaired if it reads as a term
+    (else ``span`` itself)."""
+    try:
+        term = json.loads(span)
+    except ValueError:
+        return span
+    if not isinstance(term, dict) or not all(isinstance(v, str) for v in term.values()):
+        return span
+    before = dict(term)
+    repair_term(term)
+    return span if term == before else json.dumps(term, ensure_ascii=False).encode("utf-8")
+
+
+def _repair_document(body: bytes, booleans: frozenset[str]) -> bytes:
+    """:func:`repair_json_results` over the whole document, read as JSON."""
     try:
         document = json.loads(body)
     except ValueError:
