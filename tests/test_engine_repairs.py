@@ -1,4 +1,4 @@
-"""kg.engine.profiles: Virtuoso's lossy literals repaired term by term, with the same outcome as
+"""kg.engine.repairs: Virtuoso's lossy literals repaired term by term, with the same outcome as
 reading the whole answer, whatever text its literals hold."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from kg.engine.profiles import XSD, _repair_document, repair_json_results
+from kg.engine.repairs import XSD, _repair_document, repair_json_results
 
 HOSTILE_TEXTS = [
     "plain",
