@@ -30,6 +30,20 @@ async def _query_holding(gate: CommitGate) -> tuple[asyncio.Task[None], asyncio.
     return task, let_go
 
 
+async def _entering(gate: CommitGate, *, exclusive: bool) -> tuple[asyncio.Task[None], asyncio.Event]:
+    """A request that enters the gate (setting the returned event) and leaves at once, started
+    and given a moment to get in or to queue."""
+    got_in = asyncio.Event()
+
+    async def enter() -> None:
+        async with gate.hold(exclusive=exclusive, timeout_s=2):
+            got_in.set()
+
+    task = asyncio.ensure_future(enter())
+    await asyncio.sleep(0.02)
+    return task, got_in
+
+
 def test_queries_share_the_gate() -> None:
     async def run() -> int:
         gate, inside, most = CommitGate(), 0, 0
@@ -112,14 +126,7 @@ def test_a_cancelled_waiting_write_lets_the_queries_behind_it_in() -> None:
         reader, let_go = await _query_holding(gate)
         writer = asyncio.ensure_future(write())
         await asyncio.sleep(0.02)
-        got_in = asyncio.Event()
-
-        async def query() -> None:
-            async with gate.hold(exclusive=False, timeout_s=2):
-                got_in.set()
-
-        waiting_query = asyncio.ensure_future(query())
-        await asyncio.sleep(0.02)
+        waiting_query, got_in = await _entering(gate, exclusive=False)
         assert not got_in.is_set()  # behind the waiting write
         writer.cancel()
         await asyncio.wait_for(waiting_query, 1.0)  # let in once the write gave up
@@ -160,14 +167,7 @@ def test_a_query_cancelled_while_a_write_waits_still_lets_the_write_in() -> None
     async def run() -> None:
         gate = CommitGate()
         reader, _ = await _query_holding(gate)
-        wrote = asyncio.Event()
-
-        async def write() -> None:
-            async with gate.hold(exclusive=True, timeout_s=2):
-                wrote.set()
-
-        writer = asyncio.ensure_future(write())
-        await asyncio.sleep(0.02)
+        writer, wrote = await _entering(gate, exclusive=True)
         assert not wrote.is_set()  # waits for the query in flight
         reader.cancel()  # the client went away: the query's exit wakes the write
         with pytest.raises(asyncio.CancelledError):
