@@ -62,7 +62,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = Metrics()
-    app.add_middleware(SparqlLane, answer=sparql.respond)  # innermost: /sparql past the router
+    # innermost: /sparql past the router
+    app.add_middleware(SparqlLane, answer=sparql.respond, methods=sparql.METHODS)
     app.add_middleware(HttpCache, settings=settings)  # inside BodyDeadline: its reads have the deadline
     app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(

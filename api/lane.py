@@ -13,14 +13,13 @@ the OpenAPI description and the methods the protocol does not have (405).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 Answer = Callable[[Request], Awaitable[Response]]
-METHODS = frozenset({"GET", "HEAD", "POST"})
 PATH = "/sparql"
 
 
@@ -38,16 +37,17 @@ def route_path(scope: Scope) -> str:
 
 
 class SparqlLane:
-    """ASGI middleware: ``GET``, ``HEAD`` and ``POST`` on ``/sparql`` go to ``answer``; an error
-    it raises goes to the app's handler for its class (none: on to the server's error
-    middleware, a 500)."""
+    """ASGI middleware: ``methods`` (the protocol's) on ``/sparql`` go to ``answer``; an error it
+    raises goes to the app's handler for its class (none: on to the server's error middleware,
+    a 500)."""
 
-    def __init__(self, app: ASGIApp, answer: Answer) -> None:
+    def __init__(self, app: ASGIApp, answer: Answer, methods: Collection[str]) -> None:
         self.app = app
         self.answer = answer
+        self.methods = frozenset(methods)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in METHODS or route_path(scope) != PATH:
+        if scope["type"] != "http" or scope["method"] not in self.methods or route_path(scope) != PATH:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)

@@ -11,6 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from api import errors
 from api.lane import SparqlLane
+from api.routers.sparql import METHODS
 from kg.errors import QueryError
 
 
@@ -29,7 +30,7 @@ async def _answer(request: Request) -> Response:
 def _app() -> FastAPI:
     app = FastAPI()
     errors.install(app)
-    app.add_middleware(SparqlLane, answer=_answer)
+    app.add_middleware(SparqlLane, answer=_answer, methods=METHODS)
 
     @app.api_route("/sparql", methods=["GET", "POST", "PUT"])
     async def routed(request: Request) -> Response:

@@ -42,8 +42,10 @@ router = APIRouter(tags=["sparql"])
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 FORMAT_PARAMS = ("format", "output", "results")
-ALLOW = "GET, HEAD, POST"
-"""The methods of ``/sparql``, sent in the ``Allow`` header of its 405 answers."""
+METHODS = ("GET", "HEAD", "POST")
+"""The methods of ``/sparql`` (the SPARQL Protocol's), answered by :func:`respond`."""
+ALLOW = ", ".join(METHODS)
+"""The ``Allow`` header of ``/sparql``'s 405 answers."""
 
 _inspect_query = functools.lru_cache(maxsize=512)(sparql_text.inspect)
 """Inspection is a pure function of the text, and clients repeat their queries (the UI's tabs,

@@ -49,6 +49,10 @@ class CommitGate:
         """Whether anything holds the gate or waits for it."""
         return bool(self._readers or self._writing or self._waiting_writers)
 
+    def _open_to_queries(self) -> bool:
+        """Whether a query may enter: no write holds the gate or waits for it."""
+        return not (self._writing or self._waiting_writers)
+
     def _condition(self) -> asyncio.Condition:
         if self._changed is None:  # made on first use, in the loop that uses it
             self._changed = asyncio.Condition()
@@ -61,7 +65,7 @@ class CommitGate:
         :raises GateTimeout: when it does not open within ``timeout_s`` seconds.
         """
         changed = self._condition()
-        if not exclusive and not (self._writing or self._waiting_writers):
+        if not exclusive and self._open_to_queries():
             # Open (one event loop, no await since the check): no lock, no timer. This is
             # every query's path between writes.
             self._readers += 1
@@ -72,7 +76,7 @@ class CommitGate:
                         if exclusive:
                             await self._enter_writer(changed)
                         else:
-                            await changed.wait_for(lambda: not (self._writing or self._waiting_writers))
+                            await changed.wait_for(self._open_to_queries)
                             self._readers += 1
             except TimeoutError:
                 raise GateTimeout from None
