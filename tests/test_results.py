@@ -144,6 +144,10 @@ def parse_json(body: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
     return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
 
 
+WRITERS = pytest.mark.parametrize("engine_writer", [False, True], ids=["read-by-pyoxigraph", "shape-checked"])
+"""Both checks of a JSON answer (:func:`convert_results`' ``engine_writer``) refuse the same."""
+
+
 # --- SELECT / ASK results ------------------------------------------------------------------
 
 
@@ -171,8 +175,9 @@ def test_results_round_trip(target: str, fmt: ox.QueryResultsFormat) -> None:
     assert rows(ox.parse_query_results(out, fmt)) == rows(parse_json(SELECT_ALL))
 
 
-def test_json_is_passed_through_once_checked() -> None:
-    assert convert_results(SELECT_ALL, "json") is SELECT_ALL
+@WRITERS
+def test_json_is_passed_through_once_checked(engine_writer: bool) -> None:
+    assert convert_results(SELECT_ALL, "json", engine_writer=engine_writer) is SELECT_ALL
 
 
 def to_rdflib(term: Term | None) -> rdflib.term.Node | None:
@@ -242,16 +247,18 @@ def test_ask_as_tsv_is_the_bare_word_like_oxigraph() -> None:
     assert convert_results(ASK_FALSE, "csv") == b"false"
 
 
-def test_ask_counts_no_rows() -> None:
-    assert count_rows(ASK_TRUE) == 0
+@WRITERS
+def test_ask_counts_no_rows(engine_writer: bool) -> None:
+    assert count_rows(ASK_TRUE, engine_writer=engine_writer) == 0
     assert convert_results(ASK_TRUE, "xml", max_rows=0).endswith(b"</sparql>")
 
 
 @pytest.mark.parametrize(
     ("body", "expected"), [(SELECT_ALL, N_ROWS), (NO_VARIABLES, 1), (EMPTY, 0), (ASK_FALSE, 0)]
 )
-def test_count_rows(body: bytes, expected: int) -> None:
-    assert count_rows(body) == expected
+@WRITERS
+def test_count_rows(body: bytes, expected: int, engine_writer: bool) -> None:
+    assert count_rows(body, engine_writer=engine_writer) == expected
 
 
 TRICKY = json.dumps(
@@ -279,25 +286,28 @@ TRICKY = json.dumps(
     [(SELECT_ALL, N_ROWS), (TRICKY, 5), (NO_VARIABLES, 1), (EMPTY, 0)],
     ids=["all", "tricky", "novars", "empty"],
 )
-def test_row_limit(body: bytes, n: int, target: str) -> None:
+@WRITERS
+def test_row_limit(body: bytes, n: int, target: str, engine_writer: bool) -> None:
     """Rows are counted exactly in every format, whatever the literals hold."""
-    assert count_rows(body) == n
-    assert convert_results(body, target, max_rows=n) == convert_results(body, target)
+    assert count_rows(body, engine_writer=engine_writer) == n
+    limited = convert_results(body, target, max_rows=n, engine_writer=engine_writer)
+    assert limited == convert_results(body, target)
     if n == 0:
         return
     with pytest.raises(ResultTooLarge) as caught:
-        convert_results(body, target, max_rows=n - 1)
+        convert_results(body, target, max_rows=n - 1, engine_writer=engine_writer)
     assert f"more than {n - 1} rows" in str(caught.value)
 
 
 # --- incomplete answers --------------------------------------------------------------------
 
 
+@WRITERS
 @pytest.mark.parametrize("target", RESULT_TARGETS)
-def test_results_cut_in_the_middle_and_followed_by_text_are_refused(target: str) -> None:
+def test_results_cut_in_the_middle_and_followed_by_text_are_refused(target: str, engine_writer: bool) -> None:
     body = SELECT_ALL[: len(SELECT_ALL) // 2] + b"Timeout"
     with pytest.raises(EngineError) as caught:
-        convert_results(body, target)
+        convert_results(body, target, engine_writer=engine_writer)
     assert isinstance(caught.value, QueryTimeout)
     assert type(caught.value) is QueryTimeout
     assert "incomplete or malformed" in str(caught.value)
@@ -331,29 +341,35 @@ def test_results_cut_in_the_middle_and_followed_by_text_are_refused(target: str)
         "ask+x",
     ],
 )
-def test_malformed_results_are_refused(body: bytes, target: str) -> None:
+@WRITERS
+def test_malformed_results_are_refused(body: bytes, target: str, engine_writer: bool) -> None:
     with pytest.raises(EngineError) as caught:
-        convert_results(body, target)
+        convert_results(body, target, engine_writer=engine_writer)
     assert type(caught.value) is EngineError
     assert str(caught.value).startswith("the engine's answer was incomplete or malformed")
     with pytest.raises(EngineError):
-        count_rows(body)
+        count_rows(body, engine_writer=engine_writer)
 
 
+@WRITERS
 @pytest.mark.parametrize("target", RESULT_TARGETS)
-def test_results_cut_anywhere_are_refused(target: str) -> None:
+def test_results_cut_anywhere_are_refused(target: str, engine_writer: bool) -> None:
     """No proper prefix of a results document is a results document."""
     body = engine_json("SELECT ?s ?o WHERE { ?s ?p ?o } LIMIT 6")
     for end in range(len(body)):
         with pytest.raises(EngineError):
-            convert_results(body[:end], target)
+            convert_results(body[:end], target, engine_writer=engine_writer)
         with pytest.raises(EngineError):
-            convert_results(body[:end] + b"Query timed out", target, max_rows=1000)
+            convert_results(
+                body[:end] + b"Query timed out", target, max_rows=1000, engine_writer=engine_writer
+            )
 
 
-def test_results_with_a_row_limit_refuse_truncation_too() -> None:
+@WRITERS
+def test_results_with_a_row_limit_refuse_truncation_too(engine_writer: bool) -> None:
     with pytest.raises(EngineError):
-        convert_results(SELECT_ALL[: len(SELECT_ALL) // 2] + b"Timeout", "json", max_rows=10_000)
+        body = SELECT_ALL[: len(SELECT_ALL) // 2] + b"Timeout"
+        convert_results(body, "json", max_rows=10_000, engine_writer=engine_writer)
 
 
 def test_unknown_results_format() -> None:

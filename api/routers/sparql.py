@@ -192,7 +192,12 @@ async def run_query(
         if answer.seconds > timeout_s:
             raise timed_out("query", timeout_s)
         if kind == "results":
-            body = results.convert_results(answer.body, chosen.format, max_rows=settings.result_limit_rows)
+            body = results.convert_results(
+                answer.body,
+                chosen.format,
+                max_rows=settings.result_limit_rows,
+                engine_writer=runtime.client.profile.kind == "oxigraph",
+            )
         else:
             # N-Triples: one triple a line (line breaks in literals are escaped).
             if answer.body.count(b"\n") > settings.result_limit_rows:

@@ -37,6 +37,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import terms
+from kg.engine import results_json
 from kg.engine.jsonld import Compactor
 from kg.errors import EngineError, NotAcceptable, QueryTimeout, ResultTooLarge
 from kg.formats import rdf_format, results_format
@@ -113,17 +114,20 @@ def _csv_rows(out: bytes) -> int:
     return rows - 2  # the header, and the empty piece after the last line end
 
 
-def count_rows(body: bytes) -> int:
+def count_rows(body: bytes, *, engine_writer: bool = False) -> int:
     """The number of rows of a SPARQL Results JSON document (0 for an ASK result).
 
     It parses the whole document, so it also proves it complete; to count and convert in
-    one pass, give :func:`convert_results` a ``max_rows``.
+    one pass, give :func:`convert_results` a ``max_rows``. With ``engine_writer``, as for
+    :func:`convert_results`.
 
     :raises EngineError: if the document is incomplete or malformed.
 
     >>> count_rows(b'{"head":{"vars":["s"]},"results":{"bindings":[{},{}]}}')
     2
     """
+    if engine_writer and len(body) <= results_json.TYPED_LIMIT:
+        return _typed_rows(body) or 0
     parsed = _parse_results(body)
     if isinstance(parsed, ox.QueryBoolean):
         _check_boolean(body)
@@ -131,13 +135,27 @@ def count_rows(body: bytes) -> int:
     return _drain(body, parsed)
 
 
-def convert_results(body: bytes, target: str, *, max_rows: int | None = None) -> bytes:
+def _typed_rows(body: bytes) -> int | None:
+    """:func:`kg.engine.results_json.rows`, its refusal an :class:`EngineError`."""
+    try:
+        return results_json.rows(body)
+    except results_json.Error as exc:
+        raise _incomplete(body, exc) from exc
+
+
+def convert_results(
+    body: bytes, target: str, *, max_rows: int | None = None, engine_writer: bool = False
+) -> bytes:
     """Check a SPARQL Results JSON document to its end and write it as ``target``.
 
     ``target`` is the name of a results format (:data:`kg.formats.RESULT_FORMATS`): ``json`` (the
     body itself is returned once checked), ``xml``, ``csv`` or ``tsv``. Rows are counted in the same pass.
 
     :param max_rows: refuse a result with more rows than this.
+    :param engine_writer: the document was written by Oxigraph's own writer (the managed
+        engine): its terms are well-formed, and a JSON answer up to
+        :data:`~kg.engine.results_json.TYPED_LIMIT` bytes is checked for its shape and its end
+        only (:mod:`kg.engine.results_json`, five times faster); any other is read term by term.
     :raises EngineError: if the document is incomplete or malformed.
     :raises ResultTooLarge: if it has more than ``max_rows`` rows (status 413).
 
@@ -148,6 +166,11 @@ def convert_results(body: bytes, target: str, *, max_rows: int | None = None) ->
     b'true'
     """
     fmt = results_format(target)
+    if engine_writer and target == "json" and len(body) <= results_json.TYPED_LIMIT:
+        rows = _typed_rows(body) or 0
+        if max_rows is not None and rows > max_rows:
+            raise _too_many(max_rows)
+        return body
     parsed = _parse_results(body)
     if isinstance(parsed, ox.QueryBoolean):
         _check_boolean(body)
@@ -166,10 +189,14 @@ def convert_results(body: bytes, target: str, *, max_rows: int | None = None) ->
         else:
             rows = _csv_rows(out)
     if max_rows is not None and rows > max_rows:
-        raise ResultTooLarge(
-            f"the result has more than {max_rows} rows, the server's limit; narrow the query or add LIMIT",
-        )
+        raise _too_many(max_rows)
     return out
+
+
+def _too_many(max_rows: int) -> ResultTooLarge:
+    return ResultTooLarge(
+        f"the result has more than {max_rows} rows, the server's limit; narrow the query or add LIMIT",
+    )
 
 
 def _serialize_results(
