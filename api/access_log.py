@@ -47,18 +47,26 @@ class AccessLog:
         try:
             await self.app(scope, receive, sending)
         finally:
-            state = scope.get("state") or {}
-            record = {
-                "method": scope.get("method"),
-                "path": scope.get("path"),
-                "status": status,
-                "duration_ms": round((time.perf_counter() - start) * 1000, 2),
-                "bytes": size,
-            }
-            if "query_hash" in state:
-                record["query_hash"] = state["query_hash"]
-                record["query_kind"] = state.get("query_kind")
-            log.info(json.dumps(record, ensure_ascii=False))
+            write(scope, status, start, size)
+
+
+def write(scope: Scope, status: int, start: float, size: int) -> None:
+    """Log one answered request: ``start`` is its ``time.perf_counter()`` when it came, ``size``
+    the bytes of body the application sent."""
+    if not log.isEnabledFor(logging.INFO):
+        return
+    state = scope.get("state") or {}
+    record = {
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "status": status,
+        "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+        "bytes": size,
+    }
+    if "query_hash" in state:
+        record["query_hash"] = state["query_hash"]
+        record["query_kind"] = state.get("query_kind")
+    log.info(json.dumps(record, ensure_ascii=False))
 
 
 def configure(level: int = logging.INFO) -> None:

@@ -3,6 +3,7 @@ the runtime (engine + client) and closes it."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,7 +14,9 @@ from api import errors
 from api.access_log import AccessLog
 from api.body import BodyDeadline
 from api.cache import HttpCache
+from api.cache.state import CacheState
 from api.explorer import pages as explorer
+from api.express import Express, ExpressApp
 from api.lane import SparqlLane
 from api.metrics import Metrics
 from api.routers import (
@@ -49,7 +52,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = FastAPI(
+    app = ExpressApp(
         title="clusterkg",
         version=package_version(),
         description="A knowledge graph of industrial clusters, through-technologies, stages and IP rights.",
@@ -64,7 +67,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.metrics = Metrics()
     # innermost: /sparql past the router
     app.add_middleware(SparqlLane, answer=sparql.respond, methods=sparql.METHODS)
-    app.add_middleware(HttpCache, settings=settings)  # inside BodyDeadline: its reads have the deadline
+    cache = CacheState(settings)  # shared by HTTP caching and the express lane
+    app.add_middleware(
+        HttpCache, settings=settings, state=cache
+    )  # inside BodyDeadline: its reads have the deadline
     app.add_middleware(BodyDeadline, timeout_s=settings.body_timeout_s)
     app.add_middleware(
         CORSMiddleware,
@@ -91,4 +97,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(versions.router)
     app.mount("/static", ui.static_files(), name="static")
+    if settings.express:
+        app.express = Express(app, functools.partial(FastAPI.__call__, app), settings, cache)
     return app

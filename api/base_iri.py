@@ -9,6 +9,7 @@ import re
 
 from fastapi import Request
 from starlette.datastructures import URL
+from starlette.types import Scope
 
 from kg.errors import QueryError
 from kg.settings import Settings
@@ -26,7 +27,11 @@ def service_base(request: Request, settings: Settings) -> str:
     changes with every restart. A Host header that does not make a plain URL falls back to the
     public base's ``sparql``.
     """
-    scope = request.scope
+    return scope_base(request.scope, settings)
+
+
+def scope_base(scope: Scope, settings: Settings) -> str:
+    """:func:`service_base` of a request's ASGI scope."""
     host = next((value for name, value in scope["headers"] if name == b"host"), None)
     server = scope.get("server")
     # a memo of at most 256 entries of short keys (a host name has at most 255 bytes; a longer

@@ -21,6 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Answer = Callable[[Request], Awaitable[Response]]
 PATH = "/sparql"
+FAILED = "clusterkg.failed"
+"""The scope key of an error the express lane (:mod:`api.express`) met before it answered: the
+request then goes through the app's middlewares to here, where the error is raised and answered
+by the app's handlers, as if this lane had met it."""
 
 
 def route_path(scope: Scope) -> str:
@@ -52,6 +56,9 @@ class SparqlLane:
             return
         request = Request(scope, receive)
         try:
+            failed = scope.pop(FAILED, None)
+            if failed is not None:  # the express lane's request, failed: answered as any error
+                raise failed
             response = await self.answer(request)
         except Exception as exc:
             handler = _handler(scope["app"].exception_handlers, exc)

@@ -135,6 +135,11 @@ class Settings(BaseSettings):
     cache: bool = Field(
         default=True, description="The result cache of reads (off: every read asks the engine)."
     )
+    express: bool = Field(
+        default=True,
+        description="The express lane of /sparql: a query sent with GET, planned once per distinct "
+        "request and answered past the middlewares (off: every request takes the general path).",
+    )
     cache_max_bytes: int = Field(
         default=64 * 1024 * 1024, ge=0, description="Most bytes of answers the result cache holds."
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from api.cache import reads
-from api.cache.middleware import HttpCache
+from api.cache.state import CacheState
 from kg.settings import Settings
 from kg.versions.state import Version
 
@@ -79,12 +79,12 @@ def test_an_update_or_a_query_string_not_utf8_is_no_read_kept_or_not() -> None:
 def test_a_kept_read_holds_a_few_tags_and_permalinks_each_right_for_its_version() -> None:
     read = reads.classify("GET", "/sparql", b"query=SELECT%20*%20%7B%7D", JSON, None)
     assert read is not None
-    cache = HttpCache(app=lambda scope, receive, send: None, settings=Settings())  # type: ignore[arg-type, return-value]
-    tags = [cache._tag(read, version(n)) for n in range(1, 3 * reads.KEPT_PER_READ)]
+    cache = CacheState(Settings())
+    tags = [cache.tag(read, version(n)) for n in range(1, 3 * reads.KEPT_PER_READ)]
     assert len(set(tags)) == len(tags)  # a tag per version
     assert all(tag.startswith(f'W/"{n}-') for n, tag in enumerate(tags, start=1))
     assert len(read.tags) <= reads.KEPT_PER_READ
-    assert cache._tag(read, version(1)) == tags[0]  # computed again, the same
+    assert cache.tag(read, version(1)) == tags[0]  # computed again, the same
     links = [read.permalink("", n) for n in range(1, 3 * reads.KEPT_PER_READ)]
     assert links == [
         f"/sparql?query=SELECT%20*%20%7B%7D&version={n}" for n in range(1, 3 * reads.KEPT_PER_READ)

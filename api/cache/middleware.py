@@ -20,7 +20,6 @@ that for GET and HEAD); its answer is still cached.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -29,27 +28,18 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access_log import query_hash
-from api.cache.conditional import body_tag, http_date, modified_since, none_match, weak_tag
-from api.cache.reads import KEPT_PER_READ, Read, classify, covered, read_query_body
-from api.cache.results import Entry, ResultCache
-from kg import package_version
+from api.cache.conditional import body_tag, modified_since, none_match
+from api.cache.reads import Read, classify, covered, read_query_body
+from api.cache.results import Entry
+from api.cache.state import NO_CACHE, CacheState, header
 from kg.settings import Settings
 from kg.versions.state import Version, Versions
 
 HASH_LIMIT = 8 * 1024 * 1024
 """The largest answer held back to hash its bytes into an ``ETag`` (a larger one gets none)."""
-IMMUTABLE = b"public, max-age=31536000, immutable"
-NO_CACHE = b"no-cache"
 _OURS = frozenset({b"etag", b"last-modified", b"cache-control", b"clusterkg-version", b"vary"})
 """Headers this layer sets in place of the application's (a ``Link`` is added to its own)."""
 _IN_304 = _OURS | {b"link"}
-
-
-def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    for key, value in headers:
-        if key == name:
-            return value
-    return None
 
 
 def _text(value: bytes | None) -> str | None:
@@ -59,12 +49,11 @@ def _text(value: bytes | None) -> str | None:
 class HttpCache:
     """ASGI middleware: validators, 304s and the result cache of reads (see the module)."""
 
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, state: CacheState | None = None) -> None:
         self.app = app
         self.settings = settings
-        self.results = ResultCache(settings.cache_max_bytes)
-        self._versions: Versions | None = None
-        self._stamp = package_version().encode()
+        self.state = state if state is not None else CacheState(settings)
+        self.results = self.state.results
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not covered(scope["path"]):
@@ -76,7 +65,7 @@ class HttpCache:
             runtime is None
             or method not in ("GET", "HEAD", "POST")
             or (method == "POST" and scope["path"] != "/sparql")
-            or _header(scope["headers"], b"range") is not None
+            or header(scope["headers"], b"range") is not None
         ):
             await self.app(scope, receive, send)
             return
@@ -98,70 +87,10 @@ class HttpCache:
             await self.app(scope, receive, send)
             return
         versions: Versions = runtime.versions
-        if versions is not self._versions:
-            self._watch(versions)
+        self.state.follow(versions, scope["app"].state.metrics)
         await self._serve(scope, receive, send, read, versions)
 
-    # --- the result cache follows the versions ------------------------------------------------
-
-    def _watch(self, versions: Versions) -> None:
-        self._versions = versions
-        versions.on_change(self._clear)
-        self._clear()
-
-    def _clear(self) -> None:
-        self.results.clear()
-        self._gauges(self._metrics)
-
-    _metrics: Any = None
-
-    def _gauges(self, metrics: Any) -> None:
-        if metrics is not None:
-            metrics.cache_bytes.set(self.results.bytes)
-            metrics.cache_entries.set(len(self.results))
-
     # --- answering ----------------------------------------------------------------------------
-
-    def _tag(self, read: Read, version: Version) -> str:
-        if read.tags.get(version) is not None:
-            return read.tags[version]
-        digest = hashlib.sha256(
-            b"%s\0%d\0%s\0%s" % (self._stamp, version.number, version.time.isoformat().encode(), read.key)
-        ).hexdigest()[:24]
-        if len(read.tags) >= KEPT_PER_READ:  # a kept read (api.cache.reads.classify) meets new versions
-            read.tags.clear()
-        tag = read.tags[version] = weak_tag(f"{version.number}-{digest}")
-        return tag
-
-    def _vary(self, path: str, given: bytes | None) -> bytes:
-        names = [n.strip() for n in (given or b"").split(b",") if n.strip()]
-        lowered = {n.lower() for n in names}
-        for need in (
-            (b"Accept", b"Accept-Language") if path.startswith(("/id/", "/ontology")) else (b"Accept",)
-        ):
-            if need.lower() not in lowered:
-                names.append(need)
-        return b", ".join(names)
-
-    def _version_headers(self, scope: Scope, read: Read, version: Version) -> list[tuple[bytes, bytes]]:
-        headers = [(b"clusterkg-version", str(version.number).encode())]
-        link = read.permalink(scope.get("root_path", ""), version.number)
-        if link is not None:
-            value = f'<{link}>; rel="memento"; datetime="{http_date(version.time)}"'
-            headers.append((b"link", value.encode("latin-1")))
-        return headers
-
-    def _validators(
-        self, scope: Scope, read: Read, version: Version, *, pinned: bool, vary: bytes | None
-    ) -> list[tuple[bytes, bytes]]:
-        age = IMMUTABLE if pinned else b"public, max-age=%d" % self.settings.cache_max_age_s
-        return [
-            (b"etag", self._tag(read, version).encode()),
-            (b"last-modified", http_date(version.time).encode()),
-            (b"cache-control", age),
-            (b"vary", self._vary(read.path, vary)),
-            *self._version_headers(scope, read, version),
-        ]
 
     @staticmethod
     def _unchanged(scope: Scope, tag: str, modified: datetime | None, *, exists: bool = True) -> bool:
@@ -169,10 +98,10 @@ class HttpCache:
         the application answered, ``exists`` is false: ``If-None-Match: *`` waits for a 200)."""
         if scope["method"] not in ("GET", "HEAD"):
             return False
-        wanted = _header(scope["headers"], b"if-none-match")
+        wanted = header(scope["headers"], b"if-none-match")
         if wanted is not None:
             return none_match(wanted.decode("latin-1"), tag, exists=exists)
-        since = _header(scope["headers"], b"if-modified-since")
+        since = header(scope["headers"], b"if-modified-since")
         if since is not None and modified is not None:
             return not modified_since(since.decode("latin-1"), modified)
         return False
@@ -200,7 +129,6 @@ class HttpCache:
     ) -> None:
         started = time.perf_counter()
         metrics = scope["app"].state.metrics
-        self._metrics = metrics
         current = versions.current
         generation = versions.generation
         known = versions.trusted and current is not None
@@ -223,10 +151,10 @@ class HttpCache:
                 return
             metrics.cache_misses.inc()
         if by_version and not read.pinned and current is not None:
-            tag = self._tag(read, current)
+            tag = self.state.tag(read, current)
             if self._unchanged(scope, tag, current.time, exists=False):
                 metrics.not_modified.labels(engine="not asked").inc()
-                headers = self._validators(scope, read, current, pinned=False, vary=None)
+                headers = self.state.validators(scope, read, current, pinned=False, vary=None)
                 await self._send_304(send, headers)
                 return
         state: dict[str, Any] = scope.setdefault("state", {})
@@ -261,7 +189,7 @@ class HttpCache:
                     await send(message)
                     return
                 given = [(k, v) for k, v in message.get("headers", []) if k not in _OURS]
-                vary = _header(list(message.get("headers", [])), b"vary")
+                vary = header(list(message.get("headers", [])), b"vary")
                 pinned: Version | None = state.get("dataset_version")
                 version = pinned
                 if version is None and versions.generation == generation:
@@ -269,12 +197,13 @@ class HttpCache:
                 if not versions.trusted:
                     version = None
                 if version is not None and read.deterministic:
-                    validators = self._validators(scope, read, version, pinned=pinned is not None, vary=vary)
-                    headers = given + validators
-                    tag, modified = self._tag(read, version), version.time  # computed once a request
-                    no_store = b"no-store" in (_header(given, b"cache-control") or b"")
+                    headers = given + self.state.validators(
+                        scope, read, version, pinned=pinned is not None, vary=vary
+                    )
+                    tag, modified = self.state.tag(read, version), version.time  # computed once a request
+                    no_store = b"no-store" in (header(given, b"cache-control") or b"")
                     keep = caching and scope["method"] != "HEAD" and not no_store
-                    keep = keep and _header(given, b"set-cookie") is None
+                    keep = keep and header(given, b"set-cookie") is None
                     if self._unchanged(scope, tag, modified):
                         metrics.not_modified.labels(engine="asked").inc()
                         await self._send_304(send, headers)
@@ -284,10 +213,10 @@ class HttpCache:
                     extra = [_MISS] if caching else []
                     await send({**message, "headers": headers + extra})
                     return
-                headers = [*given, (b"cache-control", NO_CACHE), (b"vary", self._vary(read.path, vary))]
+                headers = [*given, (b"cache-control", NO_CACHE), (b"vary", self.state.vary(read.path, vary))]
                 if version is not None:
-                    headers += self._version_headers(scope, read, version)
-                if _header(given, b"etag") is not None:
+                    headers += self.state.version_headers(scope, read, version)
+                if header(given, b"etag") is not None:
                     await send({**message, "headers": headers})
                     return
                 mode = "hash"
@@ -308,7 +237,7 @@ class HttpCache:
                     size += len(chunk)
                     keep = size <= self.results.max_bytes // 4
                 if not more and keep:
-                    self._keep(scope, read, versions, generation, headers, b"".join(chunks), tag, modified)
+                    self.state.keep(read, versions, generation, headers, b"".join(chunks), tag, modified)
             else:  # hash: held back until the end, to tag the bytes
                 chunks.append(chunk)
                 size += len(chunk)
@@ -320,7 +249,7 @@ class HttpCache:
                 if more:
                     return
                 whole = b"".join(chunks)
-                length = _header(headers, b"content-length")
+                length = header(headers, b"content-length")
                 if length is not None and length != str(len(whole)).encode():
                     await send({**start, "headers": headers})  # a HEAD's: no bytes to tag
                     await send({"type": "http.response.body", "body": whole})
@@ -335,30 +264,6 @@ class HttpCache:
                 await send({"type": "http.response.body", "body": whole})
 
         return sending
-
-    def _keep(
-        self,
-        scope: Scope,
-        read: Read,
-        versions: Versions,
-        generation: int,
-        headers: list[tuple[bytes, bytes]],
-        body: bytes,
-        tag: str,
-        modified: datetime | None,
-    ) -> None:
-        """Keep a whole answer, unless the version changed while it was computed."""
-        if versions.generation != generation:
-            return
-        length = _header(headers, b"content-length")
-        if length is not None and length != str(len(body)).encode():
-            return
-        before = self.results.evictions
-        self.results.put(read.key + generation.to_bytes(8, "big"), Entry(headers, body, tag, modified))
-        metrics = scope["app"].state.metrics
-        if self.results.evictions > before:
-            metrics.cache_evictions.inc(self.results.evictions - before)
-        self._gauges(metrics)
 
 
 _HIT = (b"clusterkg-cache", b"hit")

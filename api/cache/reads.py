@@ -101,6 +101,11 @@ class Read:
     """The entity tags computed for this request, by version (each is computed once)."""
     links: dict[tuple[str, int], str | None] = field(default_factory=dict, compare=False)
     """The permalinks computed for this request, by root path and version."""
+    validators: dict[tuple[Version, bool, bytes | None, str], list[tuple[bytes, bytes]]] = field(
+        default_factory=dict, compare=False
+    )
+    """The validators of its answer (:meth:`api.cache.state.CacheState.validators`), by version,
+    pinning, the application's ``Vary`` and root path."""
     query_string: bytes | None = None
     """A GET's own query string, when it can stand in the permalink as it came (see below)."""
 

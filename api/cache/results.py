@@ -51,6 +51,10 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def __contains__(self, key: bytes) -> bool:
+        """Whether ``key`` has an entry (its place in the order does not change)."""
+        return key in self._entries
+
     def get(self, key: bytes) -> Entry | None:
         """The entry for ``key`` (now the most recently used), or None."""
         entry = self._entries.get(key)

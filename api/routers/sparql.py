@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,45 +11,33 @@ from urllib.parse import parse_qsl
 from fastapi import APIRouter, Request, Response
 
 from api.access_log import query_hash
-from api.base_iri import engine_position, service_base, with_base
+from api.base_iri import service_base, with_base
 from api.body import read_body
 from api.deps import RuntimeDep, check_token, pin
 from api.errors import error_response
 from api.linked.descriptions import service_description
-from api.negotiation import Kind, negotiate
 from api.query_string import parameters
 from api.schema import protocols
 from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
+from api.sparql_query import count_answer, execute, plan_query
 from kg import sparql_text
-from kg.engine import results
-from kg.engine.client import timed_out
 from kg.errors import (
+    FederationRefused,
     KgError,
     MethodNotAllowed,
-    QueryError,
-    QueryTimeout,
     RequestError,
-    ResultTooLarge,
     UnsupportedMediaType,
 )
-from kg.namespaces import PREFIXES
 from kg.settings import Settings
 
 router = APIRouter(tags=["sparql"])
 
-RESULTS_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
 FORMAT_PARAMS = ("format", "output", "results")
 METHODS = ("GET", "HEAD", "POST")
 """The methods of ``/sparql`` (the SPARQL Protocol's), answered by :func:`respond`."""
 ALLOW = ", ".join(METHODS)
 """The ``Allow`` header of ``/sparql``'s 405 answers."""
-
-_inspect_query = functools.lru_cache(maxsize=512)(sparql_text.inspect)
-"""Inspection is a pure function of the text, and clients repeat their queries (the UI's tabs,
-named queries, dashboards): the last 512 query texts are not lexed again. Callers must not
-change the returned inspection."""
 
 
 @dataclass
@@ -143,12 +130,6 @@ def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
     return min(asked, settings.query_timeout_s)
 
 
-def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
-    merged = dict(PREFIXES)
-    merged.update({k: v for k, v in inspection.prefixes.items() if k})
-    return merged
-
-
 async def run_query(
     request: Request,
     runtime: RuntimeDep,
@@ -162,72 +143,26 @@ async def run_query(
 ) -> Response:
     """Policy-check, run and negotiate one query; the answer is complete or an error."""
     metrics = request.app.state.metrics
-    if len(query) > settings.query_length_limit:
-        raise RequestError(f"the query is longer than the limit of {settings.query_length_limit} characters")
-    request.state.query_hash = query_hash(query)
-    request.state.query_kind = "query"
-    inspection = _inspect_query(query, nesting_limit=settings.query_nesting_limit)
-    if inspection.kind != "query":
-        raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
+    if len(query) <= settings.query_length_limit:
+        request.state.query_hash = query_hash(query)
+        request.state.query_kind = "query"
     try:
-        sparql_text.enforce_federation(inspection, settings.service_allow)
-    except KgError:
+        plan = plan_query(
+            request.scope,
+            settings,
+            query,
+            accept=request.headers.get("accept"),
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            format_params=format_params,
+            timeout_s=timeout_s,
+        )
+    except FederationRefused:
         metrics.refusals.labels(reason="federation").inc()
         raise
-    kind: Kind = "results" if inspection.form in ("SELECT", "ASK") else "graph"
-    chosen = negotiate(kind, request.headers.get("accept"), format_params)
-    text, shift = with_base(query, service_base(request, settings))
-    start = time.perf_counter()
-    try:
-        try:
-            answer = await runtime.client.query(
-                text,
-                accept=RESULTS_JSON if kind == "results" else NTRIPLES,
-                timeout_s=timeout_s,
-                default_graphs=default_graphs,
-                named_graphs=named_graphs,
-            )
-        except QueryError as exc:
-            raise engine_position(exc, shift) from exc
-        if answer.seconds > timeout_s:
-            raise timed_out("query", timeout_s)
-        if kind == "results":
-            body = results.convert_results(
-                answer.body,
-                chosen.format,
-                max_rows=settings.result_limit_rows,
-                engine_writer=runtime.client.profile.kind == "oxigraph",
-            )
-        else:
-            # N-Triples: one triple a line (line breaks in literals are escaped).
-            if answer.body.count(b"\n") > settings.result_limit_rows:
-                raise ResultTooLarge(
-                    f"the result has more than {settings.result_limit_rows} triples, the server's limit; "
-                    "narrow the query or add LIMIT",
-                )
-            if chosen.format == "ntriples" and runtime.client.profile.kind == "oxigraph":
-                # Oxigraph writes N-Triples as pyoxigraph would: checked, sent as it came
-                body = results.check_graph(answer.body, "ntriples")
-            else:
-                body = results.convert_graph(
-                    answer.body, "ntriples", chosen.format, prefixes=_prefixes(inspection)
-                )
-        if len(body) > settings.result_limit_bytes:
-            raise ResultTooLarge(
-                f"the result is larger than the limit of {settings.result_limit_bytes} bytes in "
-                f"{chosen.media_type}; narrow the query, add LIMIT or ask for a terser format",
-            )
-    except QueryTimeout:
-        metrics.timeouts.inc()
-        metrics.requests.labels(kind="query", outcome="timeout").inc()
-        raise
-    except KgError:
-        metrics.requests.labels(kind="query", outcome="error").inc()
-        raise
-    metrics.queries_ok.inc()
-    metrics.query_duration.observe(time.perf_counter() - start)
-    metrics.result_bytes.observe(len(body))
-    return Response(body, media_type=chosen.content_type, headers={"Vary": "Accept"})
+    body, seconds = await execute(plan, runtime, settings, metrics)
+    count_answer(metrics, seconds, len(body))
+    return Response(body, media_type=plan.chosen.content_type, headers={"Vary": "Accept"})
 
 
 async def run_update(

@@ -40,6 +40,7 @@ class Runtime:
         self.version_engines: VersionEngines | None = None
         self.pinned: Version | None = None
         """Set on a read-only view answering as of that version (:meth:`at_version`)."""
+        self._endpoints: tuple[str, Endpoints] | None = None
         credentials: tuple[str, str] | None = None
         if settings.engine_url is not None:
             if settings.engine_user is not None:
@@ -77,7 +78,9 @@ class Runtime:
         url = self.engine.url
         if url is None:
             raise EngineUnavailable("the engine is not running")
-        return Endpoints.oxigraph(url)
+        if self._endpoints is None or self._endpoints[0] != url:  # a restart gives a new port
+            self._endpoints = (url, Endpoints.oxigraph(url))
+        return self._endpoints[1]
 
     async def start(self) -> None:
         """Start the managed engine; with a remote engine, settle its profile: its kind (when
