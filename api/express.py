@@ -178,18 +178,28 @@ class Express:
         state["query_hash"] = query.query_hash
         state["query_kind"] = "query"
         metrics = self.app.state.metrics
-        if ticket.caching:
-            metrics.cache_misses.inc()
         try:
             body, seconds = await execute(query, ticket.runtime, self.settings, metrics)
         except Exception as exc:
             scope[FAILED] = exc
-            await self.general(scope, receive, send)  # its access log writes the line
+            await self.general(scope, receive, send)  # it counts the miss and logs the request
             return
         except BaseException:  # cancelled: the client left
             access_log.write(scope, 500, start, 0)
             raise
-        headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _content_type(query))]
+        if ticket.caching:
+            metrics.cache_misses.inc()
+        try:
+            await self._send(ticket, scope, send, body)
+        except BaseException:  # our own fault (uvicorn answers 500 if nothing was sent), or cancelled
+            access_log.write(scope, 500, start, 0)
+            raise
+        count_answer(metrics, seconds, len(body))
+        access_log.write(scope, 200, start, len(body))
+
+    async def _send(self, ticket: Ticket, scope: Scope, send: Send, body: bytes) -> None:
+        """Send the answer with the headers the general path gives it, and keep it."""
+        headers = [(b"content-length", b"%d" % len(body)), (b"content-type", _content_type(ticket.query))]
         read, version, versions = ticket.read, ticket.version, ticket.versions
         known = versions.generation == ticket.generation
         if known:
@@ -207,8 +217,6 @@ class Express:
         if known and ticket.caching and scope["method"] != "HEAD":
             tag = self.cache.tag(read, version)
             self.cache.keep(read, versions, ticket.generation, headers, body, tag, version.time)
-        count_answer(metrics, seconds, len(body))
-        access_log.write(scope, 200, start, len(body))
 
 
 def _content_type(query: QueryPlan) -> bytes:

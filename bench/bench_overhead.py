@@ -28,6 +28,7 @@ its engine, the bare proxy its engine too), and our overhead (our median less th
 server's, and the ratio) per round and overall.
 
     python bench/bench_overhead.py --scale 100000             # the issue's point lookup at 100k
+    python bench/bench_overhead.py --scale 100000 --new-texts # each request a text never seen
     python bench/bench_overhead.py --store /tmp/store-1m      # an existing store
 
 The issue-15 target: our median at most 0.5 ms above the bare server's at 100k triples.
@@ -115,7 +116,15 @@ def rows_of(body: bytes) -> list[str]:
     return sorted(json.dumps(b, sort_keys=True) for b in json.loads(body)["results"]["bindings"])
 
 
-def timed(ports: dict[str, int], paths: dict[str, str], n: int, block: int = 1) -> dict[str, list[float]]:
+def fresh(path: str, i: int) -> str:
+    """``path`` (``...?query=...``) with its query made new: a numbered comment at its end (the
+    same work for the engine, a text no memo of the layer has seen)."""
+    return path + urllib.parse.quote(f"\n# request {i}")
+
+
+def timed(
+    ports: dict[str, int], paths: dict[str, str], n: int, block: int = 1, *, new_texts: int | None = None
+) -> dict[str, list[float]]:
     """``n`` GETs to each target, one at a time, the targets taking turns every ``block``
     requests (so that a noisy neighbour slows them alike), each target on its own kept-alive
     connection, after 20 unmeasured ones each; the latencies in ms (a request's send and the
@@ -124,11 +133,17 @@ def timed(ports: dict[str, int], paths: dict[str, str], n: int, block: int = 1) 
     With ``block`` 1 every request finds its server idle since its previous one (the others
     answered meanwhile): a server of two processes (ours and its engine) wakes twice as many
     processes as a bare one, and each wake-up costs on this virtual machine. Larger blocks
-    measure servers that are kept busy, as the issue's figures were taken."""
+    measure servers that are kept busy, as the issue's figures were taken.
+
+    With ``new_texts`` (a number not used before), every request's query text is new
+    (:func:`fresh`, numbered from it): nothing the layer keeps per distinct request helps."""
     conns = {name: loopclient.Connection("127.0.0.1", port) for name, port in ports.items()}
-    messages = {
-        name: conn.prepare("GET", paths[name], {"Accept": RESULTS_JSON}) for name, conn in conns.items()
-    }
+
+    def message(name: str, i: int) -> bytes:
+        path = paths[name] if new_texts is None else fresh(paths[name], new_texts + i + WARM_UP)
+        return conns[name].prepare("GET", path, {"Accept": RESULTS_JSON})
+
+    messages = {name: [message(name, i) for i in range(-WARM_UP, n)] for name in conns}
     out: dict[str, list[float]] = {name: [] for name in ports}
     try:
         for conn in conns.values():
@@ -137,7 +152,7 @@ def timed(ports: dict[str, int], paths: dict[str, str], n: int, block: int = 1) 
             for name, conn in conns.items():
                 for i in range(start, min(start + block, n)):
                     t = time.perf_counter()
-                    answer = conn.exchange(messages[name])
+                    answer = conn.exchange(messages[name][i + WARM_UP])
                     elapsed = (time.perf_counter() - t) * 1000
                     if answer.status != 200:
                         raise RuntimeError(f"GET {paths[name][:40]}... on {name} answered {answer.status}")
@@ -177,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=1,
         help="requests in a row to one target before the next takes its turn (1: request by request)",
+    )
+    parser.add_argument(
+        "--new-texts",
+        action="store_true",
+        help="every request's query text new (a numbered comment at its end): the layer's memos of "
+        "distinct requests (parameters, plan, validators) never help",
     )
     parser.add_argument("--workdir", type=Path, help="keep the store copy and logs here")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for our server (repeatable)")
@@ -295,13 +316,16 @@ def main(argv: list[str] | None = None) -> int:
             f"load {load:.1f}"
         )
         print(f"client: {loopclient.DESCRIPTION}")
+        if args.new_texts:
+            print("every request's query text is new (--new-texts): no memo of distinct requests helps")
         print(
             f"{'round':<6}"
             + "".join(f"{name:>24}" for name in servers)
             + f"{'ours - bare':>14}{'ours/bare':>11}"
         )
         for r in range(args.rounds):
-            latencies = timed(ports, paths, args.requests, args.block)
+            first = r * (args.requests + WARM_UP) if args.new_texts else None
+            latencies = timed(ports, paths, args.requests, args.block, new_texts=first)
             medians = {}
             for name in servers:
                 rows[name] += latencies[name]

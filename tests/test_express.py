@@ -53,13 +53,26 @@ def both(client: TestClient, method: str, url: str, headers: dict[str, str]) -> 
     answers = []
     for lane in (express, None):
         express.cache.results.clear()
+        before = counts(client)
         client.app.express = lane  # type: ignore[attr-defined]
         try:
             answer = client.request(method, url, headers=headers)
         finally:
             client.app.express = express  # type: ignore[attr-defined]
-        answers.append((answer.status_code, answer.headers.multi_items(), answer.content))
+        after = counts(client)
+        counted = {name: after[name] - before.get(name, 0.0) for name in after}
+        answers.append((answer.status_code, answer.headers.multi_items(), answer.content, counted))
     return answers[0], answers[1]
+
+
+def counts(client: TestClient) -> dict[str, float]:
+    """The app's counters (and the counts of its histograms), by name and labels."""
+    out = {}
+    for line in client.get("/metrics").text.splitlines():
+        name, _, value = line.rpartition(" ")
+        if line.startswith("clusterkg_") and ("_total" in name or "_count" in name):
+            out[name] = float(value)
+    return out
 
 
 def url(**params: str) -> str:
@@ -150,15 +163,17 @@ def test_other_requests_take_the_general_path(
 
 
 def test_the_answers_compared_are_real(app: TestClient) -> None:
-    (status, headers, body), _ = both(app, "GET", url(query=SELECT), {"Accept": JSON})
+    (status, headers, body, counted), _ = both(app, "GET", url(query=SELECT), {"Accept": JSON})
     names = [name for name, _ in headers]
     assert status == 200 and body.count(b'"type":') == 7 * 3
     assert names[:2] == ["content-length", "content-type"]
     assert {"etag", "last-modified", "cache-control", "vary", "clusterkg-version", "link"} <= set(names)
     assert dict(headers)["vary"] == "Accept, Origin"
-    (status, _, body), _ = both(app, "GET", FAILING[0][1], {"Accept": JSON})
+    assert counted[OK_QUERIES] == 1
+    (status, _, body, counted), _ = both(app, "GET", FAILING[0][1], {"Accept": JSON})
     assert status == 400 and b"query-error" in body
-    (status, _, body), _ = both(app, "GET", FAILING[1][1], {"Accept": JSON})
+    assert counted['clusterkg_sparql_requests_total{kind="query",outcome="error"}'] == 1
+    (status, _, body, _), _ = both(app, "GET", FAILING[1][1], {"Accept": JSON})
     assert status == 413 and f"more than {ROWS} rows".encode() in body
 
 
@@ -208,3 +223,31 @@ def test_a_write_is_seen_by_the_next_answer(app: TestClient) -> None:
     assert [b["v"]["value"] for b in second.json()["results"]["bindings"]] == ["v"]
     assert int(second.headers["clusterkg-version"]) == int(first.headers["clusterkg-version"]) + 1
     assert second.headers["etag"] != first.headers["etag"]
+
+
+def test_an_answer_overtaken_by_a_commit_is_sent_as_the_general_path_sends_it(
+    app: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit while the query ran: the answer's version is not known, so it goes out with
+    ``no-cache``, an ``ETag`` of its bytes, no version, and is not kept."""
+    import api.express
+    import api.routers.sparql
+    from api.sparql_query import execute
+
+    versions = app.app.state.runtime.versions  # type: ignore[attr-defined]
+
+    async def overtaken(*args: object, **kwargs: object) -> tuple[bytes, float]:
+        answer = await execute(*args, **kwargs)  # type: ignore[arg-type]
+        versions.advance(versions.current)  # a commit (of nothing) meanwhile
+        return answer
+
+    monkeypatch.setattr(api.express, "execute", overtaken)
+    monkeypatch.setattr(api.routers.sparql, "execute", overtaken)
+    target = url(query="SELECT ?s WHERE { ?s ?p ?o } LIMIT 2")
+    assert taken(app, "GET", target, {"Accept": JSON})
+    lane, general = both(app, "GET", target, {"Accept": JSON})
+    assert lane == general
+    status, headers, _, _ = lane  # type: ignore[misc]
+    names = dict(headers)
+    assert status == 200 and names["cache-control"] == "no-cache" and "clusterkg-version" not in names
+    assert len(lane_of(app).cache.results) == 0
