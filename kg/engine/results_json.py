@@ -12,7 +12,9 @@ syntax, a blank node's identifier), as pyoxigraph does: it is used for the manag
 whose writer is pyoxigraph's own (:func:`kg.engine.results.convert_results`, ``engine_writer``);
 the answers of other engines are read by pyoxigraph.
 
-Only documents up to :data:`TYPED_LIMIT` bytes are decoded here: the decoder builds the whole
+Its structs are not tracked by the garbage collector (``gc=False``: they hold no cycles), so
+decoding an answer does not bring a collection nearer. Only documents up to
+:data:`TYPED_LIMIT` bytes are decoded here: the decoder builds the whole
 document at once, where pyoxigraph streams it (larger answers keep that path).
 
 >>> rows(b'{"head":{"vars":["s"]},"results":{"bindings":[{"s":{"type":"uri","value":"http://a"}}]}}')
@@ -34,7 +36,7 @@ TYPED_LIMIT = 1 << 20
 a moment)."""
 
 
-class Triple(msgspec.Struct, forbid_unknown_fields=True):
+class Triple(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     """An RDF 1.2 triple term's value."""
 
     subject: Term
@@ -42,13 +44,13 @@ class Triple(msgspec.Struct, forbid_unknown_fields=True):
     object: Term
 
 
-class Iri(msgspec.Struct, tag_field="type", tag="uri", forbid_unknown_fields=True):
+class Iri(msgspec.Struct, tag_field="type", tag="uri", forbid_unknown_fields=True, gc=False):
     """An IRI."""
 
     value: str
 
 
-class Literal(msgspec.Struct, tag_field="type", tag="literal", forbid_unknown_fields=True):
+class Literal(msgspec.Struct, tag_field="type", tag="literal", forbid_unknown_fields=True, gc=False):
     """A literal, with a language tag (and a direction) or a datatype."""
 
     value: str
@@ -61,13 +63,13 @@ class TypedLiteral(Literal, tag="typed-literal"):
     """A literal under SPARQL-JSON's older name for one with a datatype."""
 
 
-class BlankNode(msgspec.Struct, tag_field="type", tag="bnode", forbid_unknown_fields=True):
+class BlankNode(msgspec.Struct, tag_field="type", tag="bnode", forbid_unknown_fields=True, gc=False):
     """A blank node."""
 
     value: str
 
 
-class TripleTerm(msgspec.Struct, tag_field="type", tag="triple", forbid_unknown_fields=True):
+class TripleTerm(msgspec.Struct, tag_field="type", tag="triple", forbid_unknown_fields=True, gc=False):
     """A triple term."""
 
     value: Triple
@@ -76,20 +78,20 @@ class TripleTerm(msgspec.Struct, tag_field="type", tag="triple", forbid_unknown_
 Term = Iri | Literal | TypedLiteral | BlankNode | TripleTerm
 
 
-class Head(msgspec.Struct):
+class Head(msgspec.Struct, gc=False):
     """The variables (and links) of an answer."""
 
     vars: list[str] | None = None
     link: list[str] = []
 
 
-class Bindings(msgspec.Struct):
+class Bindings(msgspec.Struct, gc=False):
     """The solutions of a SELECT."""
 
     bindings: list[dict[str, Term]]
 
 
-class Document(msgspec.Struct):
+class Document(msgspec.Struct, gc=False):
     """A SELECT's solutions or an ASK's boolean."""
 
     head: Head = msgspec.field(default_factory=Head)
