@@ -61,15 +61,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         waiting = self._awaiting_headers()
         if waiting:
             self._header_bytes += len(data)
-            self._arm()
         super().data_received(data)
         if not self._awaiting_headers():
-            self._disarm()
+            self._disarm()  # (a request's head that came whole never armed the clock)
         elif waiting and self._header_bytes > self.header_limit_bytes and not self.transport.is_closing():
             self._disarm()
             if self._in_headers:
                 self.transport.write(TOO_LARGE)
             self.transport.close()
+        elif waiting:
+            self._arm()  # still waiting, from these bytes on (kept if armed by earlier ones)
 
     def on_message_begin(self) -> None:
         """A request line begins."""

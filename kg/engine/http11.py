@@ -20,6 +20,7 @@ server is an :class:`OSError` (:class:`EngineConnectionError`), as the engine cl
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from urllib.parse import urlencode, urlsplit
@@ -81,17 +82,12 @@ class LoopbackHTTP:
         :raises KgError: ``too_large()`` as soon as the body passes ``max_bytes``.
         :raises EngineConnectionError: (an OSError) when the server does not answer in HTTP.
         """
-        parts = urlsplit(url)
-        if parts.scheme != "http" or parts.hostname is None:
-            raise ValueError(f"not an http:// URL: {url}")
-        key = (parts.hostname, parts.port or 80)
-        target = parts.path or "/"
-        query = parts.query
+        key, netloc, target, query = _address(url)
         if params:
             query = f"{query}&{urlencode(params)}" if query else urlencode(params)
         if query:
             target = f"{target}?{query}"
-        lines = [f"{method} {target} HTTP/1.1", f"Host: {parts.netloc}"]
+        lines = [f"{method} {target} HTTP/1.1", f"Host: {netloc}"]
         lines += [f"{name}: {value}" for name, value in headers.items()]
         if body is not None or method == "POST":
             lines.append(f"Content-Length: {len(body or b'')}")
@@ -186,6 +182,20 @@ class LoopbackHTTP:
             for _, writer, _ in connections:
                 writer.close()
         self._idle.clear()
+
+
+@functools.lru_cache(maxsize=64)
+def _address(url: str) -> tuple[tuple[str, int], str, str, str]:
+    """The (host, port), ``Host`` header, path and query of an ``http://`` URL (the same few
+    URLs, an engine's endpoints, again and again: split once).
+
+    >>> _address("http://127.0.0.1:7878/query?x=1")
+    (('127.0.0.1', 7878), '127.0.0.1:7878', '/query', 'x=1')
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "http" or parts.hostname is None:
+        raise ValueError(f"not an http:// URL: {url}")
+    return (parts.hostname, parts.port or 80), parts.netloc, parts.path or "/", parts.query
 
 
 def _quiet(reader: asyncio.StreamReader) -> bool:
