@@ -6,7 +6,6 @@ and caches its answers as the general path does; a write is seen by its next ans
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,8 +15,7 @@ from fastapi.testclient import TestClient
 
 from api import create_app
 from api.express import Express, ExpressApp
-from kg.settings import Settings
-from tests.conftest import TOKEN
+from tests.conftest import TOKEN, module_settings
 
 JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -27,14 +25,17 @@ ROWS = 40
 OK_QUERIES = 'clusterkg_sparql_requests_total{kind="query",outcome="ok"}'
 
 
+pytestmark = pytest.mark.engines
+
+
 @pytest.fixture(scope="module", params=[False, True], ids=["cache-off", "cache-on"])
 def app(
-    request: pytest.FixtureRequest, built_store: Path, tmp_path_factory: pytest.TempPathFactory
+    engine: str, request: pytest.FixtureRequest, built_store: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TestClient]:
-    store = tmp_path_factory.mktemp("express") / "store"
-    shutil.copytree(built_store, store)
-    settings = Settings(
-        store=store, update_token=TOKEN, query_timeout_s=10, cache=request.param, result_limit_rows=ROWS
+    """The app over a private copy of the built store (managed engine) or over Virtuoso, whose
+    versions it trusts here (``sole_writer``: else no answer of a remote engine takes the lane)."""
+    settings = module_settings(engine, request, built_store, tmp_path_factory).model_copy(
+        update={"cache": request.param, "result_limit_rows": ROWS, "sole_writer": True}
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -141,6 +142,7 @@ GENERAL = [
     ("GET", "/sparql", {"Accept": "text/turtle"}),  # the service description
     ("POST", url(query=SELECT), {}),
     ("GET", "/sparql/", {}),
+    ("GET", "/sparql?query=%FF", {}),  # not UTF-8: a 400 of the general path
     ("GET", url(query=SELECT), {"Accept": "image/png"}),  # nothing acceptable: 406
     ("GET", url(query=SELECT), {"Accept": "text/plain"}),
 ]
