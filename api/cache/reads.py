@@ -131,7 +131,7 @@ class Read:
         return link
 
     def _permalink(self, root_path: str, number: int) -> str | None:
-        if self.query_string is not None and not self.pinned and _AS_SENT.fullmatch(self.query_string):
+        if self.query_string is not None and not self.pinned and _as_sent(self.query_string):
             encoded = self.query_string.decode("ascii")
             link = f"{root_path}{self.path}?{encoded}{'&' if encoded else ''}version={number}"
         else:
@@ -140,11 +140,19 @@ class Read:
         return link if len(link) <= PERMALINK_LIMIT else None
 
 
-_AS_SENT = re.compile(
-    rb"[A-Za-z0-9\-._~!$'()*+,;=:@/?&]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9\-._~!$'()*+,;=:@/?&]*)*"
-)
-"""A query string of the URL syntax's query characters and well-formed escapes only (RFC 3986:
-no space, quote, ``<``, ``>``, ``#``, backslash or control character)."""
+_QUERY_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~!$'()*+,;=:@/?&%"
+_BAD_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def _as_sent(query_string: bytes) -> bool:
+    """Whether a query string holds only the URL syntax's query characters and well-formed
+    escapes (RFC 3986: no space, quote, ``<``, ``>``, ``#``, backslash or control character).
+    Two linear scans: one pattern of both took 25 us on a point lookup's string (backtracking).
+
+    >>> _as_sent(b"query=ASK+%7B%7D"), _as_sent(b"query=ASK {}"), _as_sent(b"q=%7"), _as_sent(b"q=%zz")
+    (True, False, False, False)
+    """
+    return not query_string.translate(None, _QUERY_BYTES) and _BAD_ESCAPE.search(query_string) is None
 
 
 def classify(
