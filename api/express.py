@@ -43,8 +43,15 @@ from api.cache.conditional import body_tag
 from api.cache.reads import MEMO_LIMIT, Read, classify
 from api.cache.state import NO_CACHE, CacheState
 from api.lane import FAILED
-from api.routers.sparql import FORMAT_PARAMS, ProtocolRequest, time_limit
-from api.sparql_query import QueryPlan, count_answer, execute, plan_query
+from api.sparql_query import (
+    FORMAT_PARAMS,
+    ProtocolRequest,
+    QueryPlan,
+    count_answer,
+    execute,
+    plan_query,
+    time_limit,
+)
 from kg.engine.runtime import Runtime
 from kg.errors import KgError
 from kg.settings import Settings

@@ -1,6 +1,7 @@
-"""A SPARQL query request planned (:func:`plan_query`: checked against the policy, its
-format negotiated, its text given the endpoint's base) and executed (:func:`execute`: sent to
-the engine, its answer checked to the end, converted and held to the limits).
+"""A SPARQL query request: what it asks (:class:`ProtocolRequest`, its time limit), planned
+(:func:`plan_query`: checked against the policy, its format negotiated, its text given the
+endpoint's base) and executed (:func:`execute`: sent to the engine, its answer checked to the
+end, converted and held to the limits).
 
 The ``/sparql`` route (:mod:`api.routers.sparql`) does both for each request; the express lane
 (:mod:`api.express`) keeps the plan of a repeated request and only executes it.
@@ -11,7 +12,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.types import Scope
 
@@ -19,6 +20,7 @@ from api.access_log import query_hash
 from api.base_iri import engine_position, scope_base, with_base
 from api.metrics import Metrics
 from api.negotiation import Kind, Negotiated, negotiate
+from api.schema.protocols import MIN_TIMEOUT_S
 from kg import sparql_text
 from kg.engine import results
 from kg.engine.client import timed_out
@@ -27,6 +29,7 @@ from kg.errors import KgError, QueryError, QueryTimeout, RequestError, ResultToo
 from kg.namespaces import PREFIXES
 from kg.settings import Settings
 
+FORMAT_PARAMS = ("format", "output", "results")
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 _inspect_query = functools.lru_cache(maxsize=512)(sparql_text.inspect)
@@ -39,6 +42,44 @@ def _prefixes(inspection: sparql_text.Inspection) -> dict[str, str]:
     merged = dict(PREFIXES)
     merged.update({k: v for k, v in inspection.prefixes.items() if k})
     return merged
+
+
+@dataclass
+class ProtocolRequest:
+    """What a SPARQL Protocol request asks, whatever way it was sent."""
+
+    query: str | None = None
+    update: str | None = None
+    params: list[tuple[str, str]] = field(default_factory=list)
+
+    def all(self, name: str) -> list[str]:
+        """Every value of a parameter, in order."""
+        return [v for k, v in self.params if k == name]
+
+    def one(self, name: str) -> str | None:
+        """The single value of a parameter, refusing repeats."""
+        values = self.all(name)
+        if len(values) > 1:
+            raise RequestError(f"parameter {name!r} is given {len(values)} times; give it once")
+        return values[0] if values else None
+
+
+def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
+    """The request's time limit: its ``timeout`` parameter, capped by the server maximum.
+
+    :raises RequestError: for a value that is not a number of seconds, or is below
+        :data:`MIN_TIMEOUT_S` (a limit no query could be held to: a 400, not a 503 timeout).
+    """
+    raw = proto.one("timeout")
+    if raw is None or raw == "":
+        return settings.query_timeout_s
+    try:
+        asked = float(raw)
+    except ValueError:
+        raise RequestError(f"parameter 'timeout': not a number of seconds: {raw!r}") from None
+    if not asked >= MIN_TIMEOUT_S:
+        raise RequestError(f"parameter 'timeout': must be at least {MIN_TIMEOUT_S} seconds, got {raw!r}")
+    return min(asked, settings.query_timeout_s)
 
 
 @dataclass(frozen=True)

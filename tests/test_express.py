@@ -212,13 +212,12 @@ def test_the_lane_logs_and_counts_its_answers(app: TestClient, caplog: pytest.Lo
 
 
 def test_a_write_is_seen_by_the_next_answer(app: TestClient) -> None:
-    mark = "http://example.org/express-test/"
-    query = f"SELECT ?v WHERE {{ GRAPH ?g {{ <{mark}s> <{mark}p> ?v }} }}"
+    query = "PREFIX t: <http://example.org/express-test/> SELECT ?v WHERE { GRAPH ?g { t:s t:p ?v } }"
     target = url(query=query)
     assert taken(app, "GET", target, {"Accept": JSON})
     first = app.get(target, headers={"Accept": JSON})
     assert first.json()["results"]["bindings"] == []
-    update = f"INSERT DATA {{ GRAPH <{mark}g> {{ <{mark}s> <{mark}p> 'v' }} }}"
+    update = "PREFIX t: <http://example.org/express-test/> INSERT DATA { GRAPH t:g { t:s t:p 'v' } }"
     written = app.post("/sparql", data={"update": update}, headers={"Authorization": f"Bearer {TOKEN}"})
     assert written.status_code == 204, written.text
     second = app.get(target, headers={"Accept": JSON})

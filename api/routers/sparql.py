@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
@@ -19,8 +18,8 @@ from api.linked.descriptions import service_description
 from api.query_string import parameters
 from api.schema import protocols
 from api.schema.openapi import error_responses, write_error_responses
-from api.schema.protocols import FORM, MIN_TIMEOUT_S, QUERY_TYPE, UPDATE_TYPE
-from api.sparql_query import count_answer, execute, plan_query
+from api.schema.protocols import FORM, QUERY_TYPE, UPDATE_TYPE
+from api.sparql_query import FORMAT_PARAMS, ProtocolRequest, count_answer, execute, plan_query, time_limit
 from kg import sparql_text
 from kg.errors import (
     FederationRefused,
@@ -33,31 +32,10 @@ from kg.settings import Settings
 
 router = APIRouter(tags=["sparql"])
 
-FORMAT_PARAMS = ("format", "output", "results")
 METHODS = ("GET", "HEAD", "POST")
 """The methods of ``/sparql`` (the SPARQL Protocol's), answered by :func:`respond`."""
 ALLOW = ", ".join(METHODS)
 """The ``Allow`` header of ``/sparql``'s 405 answers."""
-
-
-@dataclass
-class ProtocolRequest:
-    """What a SPARQL Protocol request asks, whatever way it was sent."""
-
-    query: str | None = None
-    update: str | None = None
-    params: list[tuple[str, str]] = field(default_factory=list)
-
-    def all(self, name: str) -> list[str]:
-        """Every value of a parameter, in order."""
-        return [v for k, v in self.params if k == name]
-
-    def one(self, name: str) -> str | None:
-        """The single value of a parameter, refusing repeats."""
-        values = self.all(name)
-        if len(values) > 1:
-            raise RequestError(f"parameter {name!r} is given {len(values)} times; give it once")
-        return values[0] if values else None
 
 
 def _content_type(request: Request) -> str:
@@ -110,24 +88,6 @@ async def read_protocol_request(request: Request, settings: Settings) -> Protoco
     if proto.query is not None and proto.update is not None:
         raise RequestError("send either 'query' or 'update', not both")
     return proto
-
-
-def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
-    """The request's time limit: its ``timeout`` parameter, capped by the server maximum.
-
-    :raises RequestError: for a value that is not a number of seconds, or is below
-        :data:`MIN_TIMEOUT_S` (a limit no query could be held to: a 400, not a 503 timeout).
-    """
-    raw = proto.one("timeout")
-    if raw is None or raw == "":
-        return settings.query_timeout_s
-    try:
-        asked = float(raw)
-    except ValueError:
-        raise RequestError(f"parameter 'timeout': not a number of seconds: {raw!r}") from None
-    if not asked >= MIN_TIMEOUT_S:
-        raise RequestError(f"parameter 'timeout': must be at least {MIN_TIMEOUT_S} seconds, got {raw!r}")
-    return min(asked, settings.query_timeout_s)
 
 
 async def run_query(
