@@ -44,7 +44,6 @@ from api.cache.reads import MEMO_LIMIT, Read, classify
 from api.cache.state import NO_CACHE, CacheState
 from api.lane import FAILED
 from api.sparql_query import (
-    FORMAT_PARAMS,
     ProtocolRequest,
     QueryPlan,
     count_answer,
@@ -135,8 +134,8 @@ class Express:
         self.cache.follow(versions, self.app.state.metrics)
         read = plan[0]
         generation = versions.generation
-        caching = self.settings.cache and self.cache.results.max_bytes > 0
-        if caching and read.key + generation.to_bytes(8, "big") in self.cache.results:
+        caching = self.cache.on
+        if caching and self.cache.key(read, generation) in self.cache.results:
             return None  # a hit: HTTP caching answers it
         return Ticket(read, plan[1], runtime, versions, version, generation, caching)
 
@@ -169,7 +168,7 @@ class Express:
                 accept=None if accept is None else accept.decode("latin-1"),
                 default_graphs=proto.all("default-graph-uri"),
                 named_graphs=proto.all("named-graph-uri"),
-                format_params=[v for k, v in proto.params if k in FORMAT_PARAMS],
+                format_params=proto.format_params(),
                 timeout_s=timeout_s,
             )
         except KgError:

@@ -63,6 +63,10 @@ class ProtocolRequest:
             raise RequestError(f"parameter {name!r} is given {len(values)} times; give it once")
         return values[0] if values else None
 
+    def format_params(self) -> list[str]:
+        """The values of the parameters that name a format (``format``, ``output``, ``results``)."""
+        return [v for k, v in self.params if k in FORMAT_PARAMS]
+
 
 def time_limit(proto: ProtocolRequest, settings: Settings) -> float:
     """The request's time limit: its ``timeout`` parameter, capped by the server maximum.
@@ -98,12 +102,21 @@ class QueryPlan:
     timeout_s: float
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
-    query_hash: str
 
     @property
     def kind(self) -> Kind:
         """What the answer is: results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE)."""
-        return "results" if self.inspection.form in ("SELECT", "ASK") else "graph"
+        return answer_kind(self.inspection)
+
+    @functools.cached_property
+    def query_hash(self) -> str:
+        """The hash of the query for the access log (worked out once, when first asked)."""
+        return query_hash(self.query)
+
+
+def answer_kind(inspection: sparql_text.Inspection) -> Kind:
+    """What a query's answer is: results (SELECT, ASK) or a graph (CONSTRUCT, DESCRIBE)."""
+    return "results" if inspection.form in ("SELECT", "ASK") else "graph"
 
 
 def plan_query(
@@ -128,8 +141,7 @@ def plan_query(
     if inspection.kind != "query":
         raise RequestError("this is a SPARQL Update; send it as 'update' with POST")
     sparql_text.enforce_federation(inspection, settings.service_allow)
-    kind: Kind = "results" if inspection.form in ("SELECT", "ASK") else "graph"
-    chosen = negotiate(kind, accept, format_params)
+    chosen = negotiate(answer_kind(inspection), accept, format_params)
     text, shift = with_base(query, scope_base(scope, settings))
     return QueryPlan(
         query,
@@ -140,7 +152,6 @@ def plan_query(
         timeout_s,
         tuple(default_graphs),
         tuple(named_graphs),
-        query_hash(query),
     )
 
 

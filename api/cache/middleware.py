@@ -53,7 +53,6 @@ class HttpCache:
         self.app = app
         self.settings = settings
         self.state = state if state is not None else CacheState(settings)
-        self.results = self.state.results
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not covered(scope["path"]):
@@ -133,10 +132,9 @@ class HttpCache:
         generation = versions.generation
         known = versions.trusted and current is not None
         by_version = known and read.deterministic
-        caching = by_version and self.settings.cache and self.results.max_bytes > 0
-        cache_key = read.key + generation.to_bytes(8, "big")
+        caching = by_version and self.state.on
         if caching:
-            entry = self.results.get(cache_key)
+            entry = self.state.results.get(self.state.key(read, generation))
             if entry is not None:
                 metrics.cache_hits.inc()
                 if self._unchanged(scope, entry.tag, entry.modified):
@@ -235,7 +233,7 @@ class HttpCache:
                 if keep:
                     chunks.append(chunk)
                     size += len(chunk)
-                    keep = size <= self.results.max_bytes // 4
+                    keep = size <= self.state.results.max_bytes // 4
                 if not more and keep:
                     self.state.keep(read, versions, generation, headers, b"".join(chunks), tag, modified)
             else:  # hash: held back until the end, to tag the bytes

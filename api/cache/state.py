@@ -44,6 +44,16 @@ class CacheState:
         self._stamp = package_version().encode()
         self._age = b"public, max-age=%d" % settings.cache_max_age_s
 
+    @property
+    def on(self) -> bool:
+        """Whether answers are kept (the setting, and room for them)."""
+        return self.settings.cache and self.results.max_bytes > 0
+
+    @staticmethod
+    def key(read: Read, generation: int) -> bytes:
+        """The result cache's key of ``read``'s answer at a generation of the versions."""
+        return read.key + generation.to_bytes(8, "big")
+
     # --- the result cache follows the versions ------------------------------------------------
 
     def follow(self, versions: Versions, metrics: Any) -> None:
@@ -82,7 +92,7 @@ class CacheState:
         if length is not None and length != str(len(body)).encode():
             return
         before = self.results.evictions
-        self.results.put(read.key + generation.to_bytes(8, "big"), Entry(headers, body, tag, modified))
+        self.results.put(self.key(read, generation), Entry(headers, body, tag, modified))
         if self.results.evictions > before and self._metrics is not None:
             self._metrics.cache_evictions.inc(self.results.evictions - before)
         self.gauges(self._metrics)

@@ -19,7 +19,7 @@ from api.query_string import parameters
 from api.schema import protocols
 from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, QUERY_TYPE, UPDATE_TYPE
-from api.sparql_query import FORMAT_PARAMS, ProtocolRequest, count_answer, execute, plan_query, time_limit
+from api.sparql_query import ProtocolRequest, count_answer, execute, plan_query, time_limit
 from kg import sparql_text
 from kg.errors import (
     FederationRefused,
@@ -174,7 +174,7 @@ async def run_update(
 
 async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:
     proto = await read_protocol_request(request, settings)
-    format_params = [v for k, v in proto.params if k in FORMAT_PARAMS]
+    format_params = proto.format_params()
     timeout_s = time_limit(proto, settings)
     version = proto.one("version")
     if version is not None:  # a query as of a dataset version (in the URL or a form body)
