@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,9 +23,16 @@ from kg.settings import Settings, load_settings
 
 
 def app_from_env() -> FastAPI:
-    """A new app configured from the ``CLUSTERKG_*`` environment variables, logging to stderr."""
+    """A new app configured from the ``CLUSTERKG_*`` environment variables, logging to stderr.
+
+    The objects made so far (modules, the app, its routes and models: about 150,000) are moved
+    out of the garbage collector's reach (``gc.freeze``): they live as long as the server, and a
+    full collection no longer walks them (one took 60-100 ms of a request's time while serving
+    new query texts; measured with ``gc.callbacks``)."""
     access_log.configure()
-    return create_app(load_settings())
+    app = create_app(load_settings())
+    gc.freeze()
+    return app
 
 
 @functools.cache

@@ -19,6 +19,7 @@ kg.errors.RequestError: the URL's query string is not UTF-8 text (byte 0xff at 2
 
 from __future__ import annotations
 
+import codecs
 import functools
 from urllib.parse import parse_qsl
 
@@ -53,4 +54,34 @@ def _parse(raw: bytes) -> Parameters:
         raise RequestError(
             f"the URL's query string is not UTF-8 text (byte 0x{raw[exc.start]:02x} at {exc.start})"
         ) from None
+    if raw.isascii():
+        try:
+            return _ascii_pairs(raw)
+        except ValueError:  # a '%' not followed by two hexadecimal digits: parse_qsl keeps it
+            pass
     return tuple(parse_qsl(text, keep_blank_values=True))
+
+
+def _ascii_pairs(raw: bytes) -> Parameters:
+    """What ``parse_qsl(raw.decode(), keep_blank_values=True)`` gives for an ASCII string whose
+    every ``%`` starts an escape, decoded in C: each escape ``%XY`` turned into the string escape
+    ``\\xXY`` (backslashes doubled first, ``+`` a space) for ``codecs.escape_decode``.
+    ``parse_qsl`` decodes escapes in Python a character at a time: 9 us for a point lookup's
+    string, against 2 here.
+
+    :raises ValueError: for a ``%`` that does not start an escape (``parse_qsl`` keeps it as is).
+    """
+    pairs = []
+    for part in raw.split(b"&"):
+        if part:
+            name, _, value = part.partition(b"=")
+            pairs.append((_unquote(name), _unquote(value)))
+    return tuple(pairs)
+
+
+def _unquote(raw: bytes) -> str:
+    plain = raw.replace(b"+", b" ")
+    if b"%" not in plain:
+        return plain.decode("ascii")
+    escaped = plain.replace(b"\\", b"\\\\").replace(b"%", b"\\x")
+    return codecs.escape_decode(escaped)[0].decode("utf-8", "replace")
