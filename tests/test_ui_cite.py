@@ -97,6 +97,17 @@ def test_a_result_names_its_version_and_can_be_cited(fresh_store: Path, browser:
         assert parse_qs(urlsplit(second["permalink"]).query)["version"] == ["2"]
         assert "dataset version 2 of" in second["bibtex"]
 
+        # A long query (the UI's tabs carry every prefix): its permalink wraps inside the box.
+        long_query = QUERY + "\n# " + "x" * 600
+        page.evaluate(f"() => {{ {YASGUI}.getTab().getYasqe().setValue({json.dumps(long_query)}); }}")
+        run_active_tab(page)
+        link_of = f"(document.querySelector('{ACTIVE} .clusterkg-permalink') || {{}}).href || ''"
+        page.wait_for_function(f"() => ({link_of}).length > 600")  # the long query's answer is in
+        assert len(cite(page)["permalink"]) > 600
+        box = f"document.querySelector('{ACTIVE} .clusterkg-cite')"
+        assert page.evaluate(f"() => {box}.scrollWidth <= {box}.clientWidth")
+        assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
         assert seen.foreign_requests() == []
         assert seen.page_errors == []
         assert page.evaluate("() => window.__cspViolations") == []
