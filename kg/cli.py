@@ -349,7 +349,8 @@ def _ingest(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     out.print(
         f"case {outcome.case}: {verb} {outcome.quads} quads in {outcome.claim_graphs} claim graphs "
         f"(+{outcome.inserted} -{outcome.deleted} quads, +{outcome.inferred_added} "
-        f"-{outcome.inferred_removed} inferred) into {outcome.case_graph}",
+        f"-{outcome.inferred_removed} inferred) into {outcome.case_graph}"
+        + (f"; dataset version {outcome.version}" if outcome.version is not None else ""),
         highlight=False,
     )
     return 0

@@ -107,7 +107,7 @@ def test_the_example_as_workbook_zip_or_csv_parts_gives_the_same_outcome(
     assert graph_counts(client) == before  # a dry run writes nothing
 
     loaded = post(client, forms["xlsx"])
-    assert loaded == {**checked["csv"], "dry_run": False}
+    assert loaded == {**checked["csv"], "dry_run": False, "version": 2}  # the version it made
     assert loaded["case_graph"] == SYN + "graph/case/example" and loaded["claim_graphs"] == 7
     inserted = loaded["inserted"]
     assert isinstance(inserted, int) and inserted == loaded["quads"] and inserted > 200
@@ -121,6 +121,7 @@ def test_the_example_as_workbook_zip_or_csv_parts_gives_the_same_outcome(
             0,
             0,
         )
+        assert again["version"] is None  # it made none
     assert graph_counts(client) == after
 
     members = client.get("/api/queries/cluster-participants", params={"cluster": CLUSTER})

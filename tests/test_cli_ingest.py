@@ -82,11 +82,12 @@ def test_the_example_loads_and_a_second_run_inserts_nothing(
     assert f"into the store {fresh_store}" in first.stdout
     summary = first.stdout.splitlines()[-1]
     assert summary.startswith("case example: loaded 236 quads in 7 claim graphs (+236 -0 quads, +")
-    assert summary.endswith("into https://w3id.org/clusterkg/synthetic/graph/case/example")
+    assert summary.endswith("into https://w3id.org/clusterkg/synthetic/graph/case/example; dataset version 2")
 
     second = clusterkg("ingest", str(EXAMPLE), "--store", str(fresh_store), cwd=tmp_path, env=env)
     assert second.returncode == 0, second.stderr
     assert "loaded 236 quads in 7 claim graphs (+0 -0 quads, +0 -0 inferred)" in second.stdout
+    assert second.stdout.rstrip().endswith("graph/case/example")  # changed nothing: made no version
 
 
 def test_template_writes_an_empty_workbook(tmp_path: Path, closed_port: int) -> None:

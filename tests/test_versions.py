@@ -55,9 +55,11 @@ def update(client: TestClient, text: str) -> httpx.Response:
     return answer
 
 
-def insert(client: TestClient, value: str, graph: str = GRAPH) -> None:
+def insert(client: TestClient, value: str, graph: str = GRAPH) -> str | None:
+    """Insert a label; the answer's ``Clusterkg-Version`` (None when it names none)."""
     answer = update(client, f'INSERT DATA {{ GRAPH <{graph}> {{ <{THING}> <{LABEL}> "{value}" }} }}')
     assert answer.status_code == 204, answer.text
+    return answer.headers.get("clusterkg-version")
 
 
 def versions(client: TestClient, **params: str) -> dict[str, object]:
@@ -88,7 +90,7 @@ def test_every_write_route_makes_one_version_with_its_prov_record(client: TestCl
     start = versions(client)
     assert start["current"] == 1 and newest(client)["route"] == "build"
 
-    insert(client, "one")
+    assert insert(client, "one") == "2"  # each write's answer names the version it made
     two = newest(client)
     assert (two["number"], two["route"], two["graphs"]) == (2, "update", [GRAPH])
     assert (two["triples_added"], two["triples_removed"], two["current"]) == (1, 0, True)
@@ -98,6 +100,7 @@ def test_every_write_route_makes_one_version_with_its_prov_record(client: TestCl
         "/store", params={"graph": OTHER}, content=turtle, headers={"Content-Type": "text/turtle", **AUTH}
     )
     assert put.status_code in (201, 204), put.text
+    assert put.headers["clusterkg-version"] == "3"
     three = newest(client)
     assert (three["number"], three["route"], three["graphs"], three["triples_added"]) == (
         3,
@@ -111,9 +114,11 @@ def test_every_write_route_makes_one_version_with_its_prov_record(client: TestCl
         headers={"Content-Type": "text/turtle", **AUTH},
     )  # fmt: skip
     assert post.status_code in (200, 204), post.text
+    assert post.headers["clusterkg-version"] == "4"
     assert (newest(client)["number"], newest(client)["triples_added"]) == (4, 1)
 
-    assert client.delete("/store", params={"graph": OTHER}, headers=AUTH).status_code == 204
+    deleted = client.delete("/store", params={"graph": OTHER}, headers=AUTH)
+    assert deleted.status_code == 204 and deleted.headers["clusterkg-version"] == "5"
     five = newest(client)
     assert (five["number"], five["route"], five["triples_removed"], five["graphs"]) == (
         5,
@@ -122,8 +127,11 @@ def test_every_write_route_makes_one_version_with_its_prov_record(client: TestCl
         [OTHER],
     )
 
-    # nothing changed, refused by SHACL, refused by policy: no version
-    insert(client, "one")
+    # nothing changed, refused by SHACL, refused by policy: no version (a write that changed
+    # nothing names the version that still holds, where the versions are trusted: not on a
+    # remote engine others may write to)
+    trusted = client.app.state.runtime.versions.trusted  # type: ignore[attr-defined]
+    assert insert(client, "one") == ("5" if trusted else None)
     invalid = (Path(__file__).resolve().parent / "data" / "writes" / "membership-without-role.ru").read_text()
     assert update(client, invalid).status_code == 422
     forged = f'INSERT DATA {{ GRAPH <{VERSIONS}> {{ <{THING}> <{LABEL}> "x" }} }}'
@@ -151,11 +159,13 @@ def test_an_ingested_case_makes_an_ingest_version(client: TestClient) -> None:
     folder = Path(__file__).resolve().parents[1] / "kg" / "data" / "cases" / "example"
     files = [("file", (p.name, p.read_bytes(), "text/csv")) for p in sorted(folder.glob("*.csv"))]
     files += [("file", (p.name, p.read_bytes(), "text/plain")) for p in sorted(folder.glob("*.txt"))]
-    assert (
-        client.post("/api/ingest", files=files, headers=AUTH, params={"dry_run": "true"}).status_code == 200
-    )
+    dry = client.post("/api/ingest", files=files, headers=AUTH, params={"dry_run": "true"})
+    assert dry.status_code == 200 and dry.json()["version"] is None
+    assert dry.headers["clusterkg-version"] == "1"  # the data is still at version 1
     assert versions(client)["current"] == 1  # a dry run commits nothing
-    assert client.post("/api/ingest", files=files, headers=AUTH).status_code == 200
+    ingested = client.post("/api/ingest", files=files, headers=AUTH)
+    assert ingested.status_code == 200
+    assert ingested.json()["version"] == 2 and ingested.headers["clusterkg-version"] == "2"
     made = newest(client)
     assert (made["number"], made["route"]) == (2, "ingest")
     assert isinstance(made["graphs"], list) and len(made["graphs"]) > 1
@@ -287,7 +297,8 @@ def remote_engine(fresh_store: Path) -> Iterator[str]:
 def test_a_remote_engine_logs_versions_but_keeps_no_earlier_ones(remote_engine: str) -> None:
     settings = Settings(engine_url=f"{remote_engine}/query", update_token=TOKEN, query_timeout_s=10)
     with TestClient(create_app(settings)) as client:
-        insert(client, "one")
+        assert insert(client, "one") == "2"  # the version its own commit recorded
+        assert insert(client, "one") is None  # changed nothing: others may have written since
         assert versions(client)["current"] == 2
         assert select(client, RU_LABEL_QUERY, version="2") == [{"l": RU_LABEL}]
         earlier = client.get("/sparql", params={"query": RU_LABEL_QUERY, "version": "1"})

@@ -34,6 +34,7 @@ from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.rest.parameters import RejectUnknown
 from api.schema.answers import IngestAnswer
 from api.schema.openapi import WRITE, error_responses, request_body
+from api.written import version_header
 from kg.errors import (
     ParameterError,
     RequestError,
@@ -121,7 +122,7 @@ async def ingest(
             if isinstance(exc, ResultTooLarge):
                 raise
             raise TooLarge(f"{source}: {exc}") from None
-    return JSONResponse(outcome.as_dict())
+    return JSONResponse(outcome.as_dict(), headers=version_header(outcome.version, runtime.versions))
 
 
 async def _form(request: Request, limit: int) -> FormData:

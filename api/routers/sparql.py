@@ -20,6 +20,7 @@ from api.schema import protocols
 from api.schema.openapi import error_responses, write_error_responses
 from api.schema.protocols import FORM, QUERY_TYPE, UPDATE_TYPE
 from api.sparql_query import ProtocolRequest, count_answer, execute, plan_query, time_limit
+from api.written import write_headers
 from kg import sparql_text
 from kg.errors import (
     FederationRefused,
@@ -166,10 +167,7 @@ async def run_update(
         raise
     metrics.requests.labels(kind="update", outcome="ok").inc()
     metrics.duration.labels(kind="update").observe(time.perf_counter() - start)
-    return Response(
-        status_code=204,
-        headers={"X-Clusterkg-Inserted": str(outcome.inserted), "X-Clusterkg-Deleted": str(outcome.deleted)},
-    )
+    return Response(status_code=204, headers=write_headers(outcome, runtime.versions, inferred=False))
 
 
 async def _dispatch(request: Request, runtime: RuntimeDep, settings: Settings) -> Response:

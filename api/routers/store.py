@@ -30,6 +30,7 @@ from api.deps import RuntimeDep, SettingsDep, WriterDep
 from api.negotiation import Negotiated, negotiate_rdf
 from api.schema.openapi import ENGINE, WRITE, error_responses, write_error_responses
 from api.schema.protocols import CREATED, GRAPH_PARAMETERS, GRAPH_READ, READ_PARAMETERS, WRITTEN, upload_body
+from api.written import write_headers
 from kg.engine import results
 from kg.engine.runtime import Runtime
 from kg.errors import EngineError, NotFound, RequestError, UnsupportedMediaType
@@ -89,16 +90,8 @@ async def _upload(request: Request, settings: Settings, graph: GraphName | None)
 
 def _written(request: Request, outcome: pipeline.WriteOutcome, status: int, **headers: str) -> Response:
     request.app.state.metrics.requests.labels(kind="graph-store-write", outcome="ok").inc()
-    return Response(
-        status_code=status,
-        headers={
-            "X-Clusterkg-Inserted": str(outcome.inserted),
-            "X-Clusterkg-Deleted": str(outcome.deleted),
-            "X-Clusterkg-Inferred-Added": str(outcome.inferred_added),
-            "X-Clusterkg-Inferred-Removed": str(outcome.inferred_removed),
-            **headers,
-        },
-    )
+    counts = write_headers(outcome, request.app.state.runtime.versions, inferred=True)
+    return Response(status_code=status, headers={**counts, **headers})
 
 
 async def _read(request: Request, runtime: Runtime, settings: Settings) -> tuple[bytes, Negotiated]:

@@ -33,3 +33,6 @@ class IngestAnswer(BaseModel):
     inferred_added: int = Field(description="Inferred quads added.")
     inferred_removed: int = Field(description="Inferred quads removed.")
     dry_run: bool = Field(description="Whether nothing was written (a check only).")
+    version: int | None = Field(
+        None, description="The dataset version the ingest made (null: a dry run, or nothing changed)."
+    )

@@ -112,6 +112,11 @@ ANSWERS = answer(
 _COUNTS = {
     "X-Clusterkg-Inserted": header("Quads inserted.", {"type": "integer"}),
     "X-Clusterkg-Deleted": header("Quads deleted.", {"type": "integer"}),
+    "Clusterkg-Version": header(
+        "The dataset version the write made; for a write that changed nothing, the current one "
+        "(absent when this server's versions are not trusted: a remote engine others write to).",
+        {"type": "integer"},
+    ),
 }
 UPDATED = answer("The update is committed.", status=204, headers=_COUNTS)
 """The answer of ``/sparql`` to an update."""

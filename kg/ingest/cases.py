@@ -57,6 +57,8 @@ class IngestOutcome:
     inferred_added: int
     inferred_removed: int
     dry_run: bool
+    version: int | None = None
+    """The dataset version the ingest made (None: a dry run, or nothing changed)."""
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready mapping."""
@@ -70,6 +72,7 @@ class IngestOutcome:
             "inferred_added": self.inferred_added,
             "inferred_removed": self.inferred_removed,
             "dry_run": self.dry_run,
+            "version": self.version,
         }
 
 
@@ -127,6 +130,7 @@ async def ingest(
         inferred_added=outcome.inferred_added,
         inferred_removed=outcome.inferred_removed,
         dry_run=dry_run,
+        version=outcome.version,
     )
 
 

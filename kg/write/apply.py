@@ -43,6 +43,8 @@ class WriteOutcome:
     inferred_removed: int
     created: bool = False
     """For a Graph Store request: whether the target graph was created."""
+    version: int | None = None
+    """The number of the dataset version the write made (None: it changed nothing, or was a dry run)."""
     timings: dict[str, float] = field(default_factory=dict, compare=False)
 
 
@@ -133,11 +135,12 @@ async def apply_delta(
         described=checked.described,
     )
     counts = (len(inserted) - kept + len(pinned), len(deleted), len(checked.added) + len(inferred_pinned))
+    made = None
     if not dry_run:
-        await _commit(runtime, plan, route, counts, kept, len(checked.removed), timeout_s=timeout_s)
+        made = await _commit(runtime, plan, route, counts, kept, len(checked.removed), timeout_s=timeout_s)
     clock.lap("commit")
     clock.timings["batches"] = checked.batches
-    return WriteOutcome(*counts, len(checked.removed), timings=clock.done())
+    return WriteOutcome(*counts, len(checked.removed), version=made, timings=clock.done())
 
 
 async def _commit(
@@ -149,8 +152,9 @@ async def _commit(
     inferred_removed: int,
     *,
     timeout_s: float,
-) -> None:
-    """Commit the plan with the record of the version it makes, in one engine transaction.
+) -> int:
+    """Commit the plan with the record of the version it makes, in one engine transaction;
+    that version's number.
 
     A commit whose outcome is unknown (the engine failed or timed out after it was sent) makes
     the current version unknown until it is read again (:meth:`VersionLog.lost`).
@@ -182,6 +186,7 @@ async def _commit(
     runtime.version_log.committed(record)
     if runtime.snapshots is not None:
         await runtime.snapshots.taken(record.version)
+    return record.version.number
 
 
 def changed_graphs(plan: CommitPlan) -> set[str]:
