@@ -48,17 +48,17 @@ def _remembered(raw: bytes) -> Parameters:
 
 
 def _parse(raw: bytes) -> Parameters:
+    if raw.isascii():
+        try:
+            return _ascii_pairs(raw)
+        except ValueError:  # a '%' not followed by two hexadecimal digits: parse_qsl keeps it
+            pass
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RequestError(
             f"the URL's query string is not UTF-8 text (byte 0x{raw[exc.start]:02x} at {exc.start})"
         ) from None
-    if raw.isascii():
-        try:
-            return _ascii_pairs(raw)
-        except ValueError:  # a '%' not followed by two hexadecimal digits: parse_qsl keeps it
-            pass
     return tuple(parse_qsl(text, keep_blank_values=True))
 
 

@@ -14,19 +14,9 @@ from kg.write.apply import WriteOutcome
 VERSION_HEADER = "Clusterkg-Version"
 
 
-def version_after(made: int | None, versions: Versions) -> int | None:
-    """The version the data is at after a write: the one it ``made``; for a write that changed
-    nothing, the current one when this server's versions are trusted (the managed engine, or a
-    sole writer); else none (others may have written meanwhile)."""
-    if made is not None:
-        return made
-    current = versions.current
-    return current.number if current is not None and versions.trusted else None
-
-
 def write_headers(outcome: WriteOutcome, versions: Versions, *, inferred: bool) -> dict[str, str]:
     """The counts of a write (with ``inferred``, also the inferred quads added and removed) and
-    the version after it (:func:`version_after`)."""
+    the version after it (:func:`version_header`)."""
     headers = {"X-Clusterkg-Inserted": str(outcome.inserted), "X-Clusterkg-Deleted": str(outcome.deleted)}
     if inferred:
         headers["X-Clusterkg-Inferred-Added"] = str(outcome.inferred_added)
@@ -35,6 +25,10 @@ def write_headers(outcome: WriteOutcome, versions: Versions, *, inferred: bool) 
 
 
 def version_header(made: int | None, versions: Versions) -> dict[str, str]:
-    """``Clusterkg-Version`` of a write's answer, when there is one to name (:func:`version_after`)."""
-    number = version_after(made, versions)
-    return {} if number is None else {VERSION_HEADER: str(number)}
+    """``Clusterkg-Version`` of a write's answer: the version the write ``made``; for a write
+    that changed nothing, the current one when this server's versions are trusted (the managed
+    engine, or a sole writer); else none (others may have written meanwhile)."""
+    current = versions.current
+    if made is None and current is not None and versions.trusted:
+        made = current.number
+    return {} if made is None else {VERSION_HEADER: str(made)}

@@ -29,9 +29,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.access_log import query_hash
 from api.cache.conditional import body_tag, modified_since, none_match
-from api.cache.reads import Read, classify, covered, read_query_body
+from api.cache.reads import Read, classify, covered, header, read_query_body
 from api.cache.results import Entry
-from api.cache.state import NO_CACHE, CacheState, header
+from api.cache.state import NO_CACHE, CacheState
 from kg.settings import Settings
 from kg.versions.state import Version, Versions
 

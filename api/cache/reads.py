@@ -250,7 +250,8 @@ def _classify(
 _SELECTING = frozenset({b"accept", b"accept-language", b"host", b"content-type"})
 
 
-def _first(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+def header(headers: Sequence[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of a header in an ASGI header list."""
     for key, value in headers:
         if key == name:
             return value
@@ -261,10 +262,10 @@ async def read_query_body(scope: Scope, receive: Receive, limit: int) -> tuple[b
     """The body of a query POST, read within the body limit, and a ``receive`` that hands the
     application the same messages (and the same error, such as the body deadline's 408).
     None for a body that is not a query's, is over the limit or did not arrive whole."""
-    ctype = (_first(scope["headers"], b"content-type") or b"").split(b";", 1)[0].strip().lower()
+    ctype = (header(scope["headers"], b"content-type") or b"").split(b";", 1)[0].strip().lower()
     if ctype not in (FORM.encode(), QUERY_TYPE.encode()):
         return None, receive
-    declared = _first(scope["headers"], b"content-length") or b""
+    declared = header(scope["headers"], b"content-length") or b""
     if declared.isdigit() and int(declared) > limit:
         return None, receive
     messages: deque[Message] = deque()

@@ -15,7 +15,7 @@ from typing import Any
 from starlette.types import Scope
 
 from api.cache.conditional import http_date, weak_tag
-from api.cache.reads import KEPT_PER_READ, Read
+from api.cache.reads import KEPT_PER_READ, Read, header
 from api.cache.results import Entry, ResultCache
 from kg import package_version
 from kg.settings import Settings
@@ -23,14 +23,6 @@ from kg.versions.state import Version, Versions
 
 IMMUTABLE = b"public, max-age=31536000, immutable"
 NO_CACHE = b"no-cache"
-
-
-def header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
-    """The first value of a header in an ASGI header list."""
-    for key, value in headers:
-        if key == name:
-            return value
-    return None
 
 
 class CacheState:
